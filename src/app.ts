@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
+import type { DestinationStream } from 'pino'
+import type { Config } from './config.ts'
+import { loggerOptions } from './logger.ts'
+import errorHandler from './plugins/error-handler.ts'
+import database from './plugins/database.ts'
+import readiness from './plugins/readiness.ts'
+import swagger from './plugins/swagger.ts'
+import auth from './plugins/auth.ts'
+import healthRoutes from './routes/health.ts'
+import authRoutes from './routes/auth.ts'
+
+export interface AppOptions {
+  config: Config
+}
+
+export function serverOptions (config: Config, logStream?: DestinationStream): FastifyServerOptions {
+  return {
+    logger: loggerOptions(config.LOG_LEVEL, logStream),
+    genReqId: () => randomUUID(),
+    // Deepgram picks its own request id; a client-supplied one would let callers forge log correlation.
+    requestIdHeader: false,
+    bodyLimit: config.BODY_LIMIT,
+    trustProxy: config.TRUST_PROXY,
+    return503OnClosing: true
+  }
+}
+
+/** Root plugin: cross-cutting plugins first, then the routes. */
+export default async function app (fastify: FastifyInstance, { config }: AppOptions): Promise<void> {
+  fastify.setValidatorCompiler(validatorCompiler)
+  fastify.setSerializerCompiler(serializerCompiler)
+  fastify.decorate('config', config)
+
+  await fastify.register(errorHandler)
+  await fastify.register(readiness)
+  await fastify.register(swagger)
+  await fastify.register(database, { path: config.DATABASE_PATH })
+  await fastify.register(auth, { config })
+
+  await fastify.register(healthRoutes)
+  await fastify.register(async (v1) => {
+    v1.addHook('onRequest', v1.authenticate)
+    await v1.register(authRoutes, { config })
+  }, { prefix: '/v1' })
+}
+
+/** A ready-to-listen instance: what server.ts, the tests and the benchmarks start. */
+export async function createApp (config: Config, options: { logStream?: DestinationStream } = {}): Promise<FastifyInstance> {
+  const fastify = Fastify(serverOptions(config, options.logStream)).withTypeProvider<ZodTypeProvider>()
+  await fastify.register(app, { config })
+  return fastify
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}

@@ -1,0 +1,80 @@
+import { invalidAuth, keyExpired } from '../errors.ts'
+import type { ApiKeyRecord, KeyRepository } from '../db/keys-repository.ts'
+import { PREFIX_LENGTH, displayPrefix, generateToken, hashToken } from './tokens.ts'
+
+export type KeyStatus = 'active' | 'expired' | 'revoked'
+
+export const keyStatus = (key: ApiKeyRecord, now: Date = new Date()): KeyStatus =>
+  key.revokedAt !== null ? 'revoked' : key.expiresAt !== null && Date.parse(key.expiresAt) <= now.getTime() ? 'expired' : 'active'
+
+export type RevokeOutcome =
+  | { kind: 'revoked', key: ApiKeyRecord }
+  | { kind: 'ambiguous', matches: ApiKeyRecord[] }
+  | { kind: 'not-found' }
+  | { kind: 'already-revoked', key: ApiKeyRecord }
+
+/** How often last_used_at is written per key: a disk write on every request would cost more than the lookup. */
+const TOUCH_INTERVAL_MS = 60_000
+
+/** Key life cycle shared by the HTTP auth hook and the CLI. */
+export class KeyService {
+  private readonly lastTouched = new Map<number, number>()
+
+  constructor (
+    private readonly repo: KeyRepository,
+    private readonly onBackgroundError: (err: unknown) => void = () => {}
+  ) {}
+
+  async create (input: { name: string, expiresAt: Date | null, scopes?: string[] }): Promise<{ token: string, key: ApiKeyRecord }> {
+    const token = generateToken()
+    const key = await this.repo.create({
+      name: input.name,
+      prefix: displayPrefix(token),
+      hash: hashToken(token),
+      scopes: input.scopes ?? ['member'],
+      createdAt: new Date().toISOString(),
+      expiresAt: input.expiresAt?.toISOString() ?? null
+    })
+    return { token, key }
+  }
+
+  /**
+   * Resolves a presented token to its key or throws the Deepgram-shaped refusal. The store is read on every
+   * call (an indexed lookup) so a revocation by the CLI in another process holds from the very next request.
+   */
+  async authenticate (token: string, now: Date = new Date()): Promise<ApiKeyRecord> {
+    const key = await this.repo.findByHash(hashToken(token))
+    if (key === undefined || key.revokedAt !== null) throw invalidAuth()
+    if (keyStatus(key, now) === 'expired') throw keyExpired(key.expiresAt as string)
+    this.touch(key.id, now)
+    return key
+  }
+
+  list (options: { includeRevoked: boolean }): Promise<ApiKeyRecord[]> {
+    return this.repo.list(options)
+  }
+
+  async revoke (prefixOrToken: string): Promise<RevokeOutcome> {
+    const given = prefixOrToken.trim().toLowerCase()
+    if (given === '') return { kind: 'not-found' }
+    // A whole token names exactly one key even in the unlikely case two keys share a display prefix.
+    const exact = given.length > PREFIX_LENGTH ? await this.repo.findByHash(hashToken(given)) : undefined
+    const matches = exact !== undefined ? [exact] : await this.repo.findByPrefix(given.slice(0, PREFIX_LENGTH))
+    const live = matches.filter((k) => k.revokedAt === null)
+    if (live.length > 1) return { kind: 'ambiguous', matches: live }
+    const [target] = live
+    if (target === undefined) {
+      const [revoked] = matches
+      return revoked === undefined ? { kind: 'not-found' } : { kind: 'already-revoked', key: revoked }
+    }
+    await this.repo.revoke(target.id, new Date().toISOString())
+    return { kind: 'revoked', key: target }
+  }
+
+  private touch (id: number, now: Date): void {
+    const last = this.lastTouched.get(id)
+    if (last !== undefined && now.getTime() - last < TOUCH_INTERVAL_MS) return
+    this.lastTouched.set(id, now.getTime())
+    this.repo.touch(id, now.toISOString()).catch(this.onBackgroundError)
+  }
+}

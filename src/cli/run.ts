@@ -1,0 +1,86 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { ConfigError, loadConfig, type Config } from '../config.ts'
+import { KeyService } from '../auth/key-service.ts'
+import { openSqliteKeyRepository } from '../db/keys-repository.ts'
+import { createKey, listKeys, revokeKey } from './keys.ts'
+import { UsageError, type CliIo } from './io.ts'
+
+const USAGE = `Usage: earshot <command> [options]
+
+Commands:
+  init                                     create the database (DATABASE_PATH) and apply migrations
+  create --name NAME [--expires 30d|90d|1y|never] [--scopes a,b] [--json]
+                                           create an API key; the token is shown only now
+  list [--all] [--json]                    list keys (--all includes revoked ones)
+  revoke <prefix>                          revoke the key whose token starts with <prefix>
+  help                                     show this text
+
+Exit codes: 0 ok, 1 error, 2 usage.`
+
+type Command = (config: Config, io: CliIo, args: string[]) => Promise<number>
+
+async function withKeys<T> (config: Config, fn: (keys: KeyService) => Promise<T>): Promise<T> {
+  const repo = openSqliteKeyRepository(config.DATABASE_PATH)
+  try {
+    return await fn(new KeyService(repo))
+  } finally {
+    await repo.close()
+  }
+}
+
+function parse (args: string[], options: ParseArgsConfig['options'], allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, allowPositionals, strict: true })
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+}
+
+const commands: Record<string, Command> = {
+  async init (config, io, args) {
+    parse(args, {})
+    await withKeys(config, async () => {})
+    io.out(`Database ready at ${config.DATABASE_PATH}.`)
+    io.out('Create a key with: earshot create --name NAME')
+    return 0
+  },
+  async create (config, io, args) {
+    const { values } = parse(args, {
+      name: { type: 'string' },
+      expires: { type: 'string' },
+      scopes: { type: 'string' },
+      json: { type: 'boolean' }
+    })
+    return withKeys(config, (keys) => createKey(keys, io, values as Parameters<typeof createKey>[2]))
+  },
+  async list (config, io, args) {
+    const { values } = parse(args, { all: { type: 'boolean' }, json: { type: 'boolean' } })
+    return withKeys(config, (keys) => listKeys(keys, io, values as Parameters<typeof listKeys>[2]))
+  },
+  async revoke (config, io, args) {
+    const { positionals } = parse(args, {}, true)
+    if (positionals.length !== 1) throw new UsageError('revoke takes exactly one prefix')
+    return withKeys(config, (keys) => revokeKey(keys, io, positionals[0]))
+  },
+  async help (_config, io) {
+    io.out(USAGE)
+    return 0
+  }
+}
+
+export async function runCli (argv: string[], io: CliIo, env: Record<string, string | undefined> = process.env): Promise<number> {
+  const [name, ...args] = argv
+  const command = name === undefined || name === '--help' || name === '-h' ? commands.help : commands[name]
+  try {
+    if (command === undefined) throw new UsageError(`unknown command '${name}'`)
+    return await command(loadConfig(env), io, args)
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`earshot: ${err.message}\n\n${USAGE}`)
+      return 2
+    }
+    io.err(err instanceof ConfigError ? err.message : `earshot: ${(err as Error).message}`)
+    return 1
+  }
+}
+

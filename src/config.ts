@@ -1,0 +1,83 @@
+import { z } from 'zod'
+
+/**
+ * Every setting, parsed once from the environment. Nothing else in the project reads process.env:
+ * the server, CLI, tests and benchmarks pass a Config (or parts of it) down.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max)
+
+/** `30s`, `15m`, `1h`, `7d` or a number of seconds. */
+const duration = z
+  .string()
+  .regex(/^\d+(s|m|h|d)?$/, 'expected a duration such as 3600, 30s, 15m, 1h or 7d')
+  .transform((v) => {
+    const n = Number.parseInt(v, 10)
+    const unit = v.at(-1) ?? ''
+    const factor = { s: 1, m: 60, h: 3600, d: 86400 }[unit] ?? 1
+    return n * factor
+  })
+
+export const configSchema = z.object({
+  PORT: int(0, 65535).default(7860),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_PATH: z.string().min(1).default('data/earshot.db'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Seconds in-flight requests get to finish on shutdown. */
+  SHUTDOWN_GRACE_SECONDS: int(1, 3600).default(10),
+
+  ENABLE_TEST_TOKEN_ENDPOINT: bool.default(false),
+  TEST_TOKEN_TTL: duration.default(3600),
+
+  /** Requests per key per window on /v1/*. */
+  RATE_LIMIT_MAX: int(1).default(600),
+  RATE_LIMIT_WINDOW: duration.default(60),
+  /** Failed authentications per client address per window before 429. */
+  AUTH_FAILURE_LIMIT_MAX: int(1).default(20),
+  AUTH_FAILURE_LIMIT_WINDOW: duration.default(60),
+  /** Trust X-Forwarded-For (set when earshot sits behind a reverse proxy). */
+  TRUST_PROXY: bool.default(false),
+
+  MODELS_DIR: z.string().min(1).default('models'),
+  DEFAULT_MODEL: z.string().min(1).default('base.en'),
+  MODEL_BASE_URL: z.url().default('https://huggingface.co/ggerganov/whisper.cpp/resolve/main'),
+  /** Fetch DEFAULT_MODEL into MODELS_DIR on start when it is missing. */
+  AUTO_DOWNLOAD_MODEL: bool.default(true),
+  MAX_LOADED_MODELS: int(1, 16).default(2),
+  ENGINE_CONCURRENCY: int(1, 64).default(1),
+  WHISPER_THREADS: int(1, 256).default(2),
+  QUEUE_MAX: int(0, 100000).default(16),
+  /** Encoder context in frames: 0 = whisper's full 30 s window, `auto` = sized to the audio (faster, see README). */
+  DEFAULT_AUDIO_CTX: z.union([z.literal('auto'), int(0, 1500)]).default(0),
+
+  BODY_LIMIT: int(1024).default(100 * 1024 * 1024),
+  MAX_AUDIO_SECONDS: int(1).default(4 * 3600),
+  URL_MAX_BYTES: int(1024).default(100 * 1024 * 1024),
+  URL_TIMEOUT: duration.default(60),
+  URL_MAX_REDIRECTS: int(0, 20).default(5),
+  ALLOW_PRIVATE_URLS: bool.default(false)
+})
+
+export type Config = z.infer<typeof configSchema>
+
+export class ConfigError extends Error {
+  constructor (readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Parses the given environment (process.env by default); throws one ConfigError listing every problem. */
+export function loadConfig (env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset" so `.env.example` can list every key with a blank value.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = configSchema.safeParse(cleaned)
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))
+  }
+  return parsed.data
+}
