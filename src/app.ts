@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import fp from 'fastify-plugin'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DestinationStream } from 'pino'
@@ -50,7 +51,8 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
 /** A ready-to-listen instance: what server.ts, the tests and the benchmarks start. */
 export async function createApp (config: Config, options: { logStream?: DestinationStream } = {}): Promise<FastifyInstance> {
   const fastify = Fastify(serverOptions(config, options.logStream)).withTypeProvider<ZodTypeProvider>()
-  await fastify.register(app, { config })
+  // fp: the root plugin's decorators (keys, readiness…) stay visible on the returned instance for the CLI-free tests
+  await fastify.register(fp(app), { config })
   return fastify
 }
 

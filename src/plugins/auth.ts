@@ -32,7 +32,9 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
   }
 
   async function authenticate (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    refuseIfExceeded(await failures(request, { increment: false }))
+    // Peeking: once an address has used up its failures, even a correct key waits out the window.
+    const pastFailures = await failures(request, { increment: false })
+    if (!pastFailures.isAllowed && pastFailures.remaining <= 0) throw rateLimited(Math.max(1, pastFailures.ttlInSeconds))
     if (request.routeOptions.config.public === true) {
       refuseIfExceeded(await failures(request))
       return

@@ -1,0 +1,153 @@
+/**
+ * The CPU-heavy half of decodeAudio: container decoding (audio-decode) or raw expansion, then resampling to
+ * 16 kHz. Runs inside the decode worker (see decode-worker.ts); it is plain code with no thread assumptions, so
+ * tests may also call it directly.
+ */
+import decode from 'audio-decode'
+import audioType from 'audio-type'
+import { decodeRaw, type RawEncoding } from './raw.ts'
+import { concatFloat32, Resampler } from './resample.ts'
+
+export const TARGET_SAMPLE_RATE = 16000
+
+/**
+ * Containers and codecs we hand to audio-decode. Tracker modules (mod/xm/s3m/it) and DSD are left out on purpose:
+ * they are not speech formats, and a tiny tracker file can render for an unbounded time in a single call.
+ */
+const CONTAINER_TYPES: ReadonlySet<string> = new Set([
+  'wav', 'mp3', 'flac', 'opus', 'oga', 'm4a', 'mp4', 'mov', 'aac', 'webm', 'mkv', 'aiff', 'caf', 'amr', 'wma',
+  'avi', 'ac3', 'eac3', 'wv', 'tta', 'mpc', 'qoa'
+])
+
+/**
+ * Bytes fed to the codec per call. Small enough that a decompression bomb (e.g. FLAC of digital silence, over
+ * 1000:1) overshoots maxSeconds by a bounded amount before we notice; big enough that per-call overhead is noise.
+ */
+const CHUNK_BYTES = 16 * 1024
+
+export type DecodePlan =
+  | { kind: 'container' }
+  | { kind: 'raw', encoding: RawEncoding, sampleRate: number, channels: number }
+
+export interface DecodedAudio {
+  /** One Float32Array per source channel, each at 16 kHz. */
+  channels: Float32Array[]
+  /** Seconds of audio in the original (source-rate sample count / source rate). */
+  duration: number
+  sourceSampleRate: number
+  sourceChannels: number
+}
+
+/** A decoding outcome the caller maps to an HTTP error; anything else thrown is a bug. */
+export class DecodeFailure extends Error {
+  readonly kind: 'undecodable' | 'too-long'
+  constructor (kind: 'undecodable' | 'too-long', message: string) {
+    super(message)
+    this.name = 'DecodeFailure'
+    this.kind = kind
+  }
+}
+
+export const tooLongMessage = (maxSeconds: number): string =>
+  `audio is longer than the maximum allowed duration of ${maxSeconds} seconds`
+
+interface CodecResult { channelData: Float32Array[], sampleRate: number }
+type StreamDecoder = ((chunk?: Uint8Array) => Promise<CodecResult>) & { free: () => void }
+const codecs = decode as unknown as Record<string, (() => Promise<StreamDecoder>) | undefined>
+
+/** Accumulates decoder output per channel, resampling as it arrives so only 16 kHz audio is ever held. */
+class Collector {
+  private rate = 0
+  private resamplers: Resampler[] = []
+  private outputs: Float32Array[][] = []
+  private sourceSeconds = 0
+  private maxChannels = 0
+  sourceRate = 0
+
+  constructor (private readonly maxSeconds: number | undefined) {}
+
+  add (channelData: Float32Array[], sampleRate: number): void {
+    const length = channelData[0]?.length ?? 0
+    if (length === 0) return
+    if (!Number.isInteger(sampleRate) || sampleRate <= 0) throw new DecodeFailure('undecodable', `bad sample rate ${sampleRate}`)
+    if (sampleRate !== this.rate) this.switchRate(sampleRate)
+    // audio-decode collapses identical stereo to mono until the channels first differ; when that happens, the
+    // mono prefix was really both channels, so the new channel starts as a copy of channel 0 so far.
+    while (this.outputs.length < channelData.length) {
+      const first = this.outputs[0] ?? []
+      this.outputs.push(first.map((a) => a.slice()))
+      this.resamplers.push(this.resamplers[0]?.clone() ?? new Resampler(this.rate, TARGET_SAMPLE_RATE))
+    }
+    this.maxChannels = Math.max(this.maxChannels, channelData.length)
+    for (let c = 0; c < this.outputs.length; c++) {
+      const src = channelData[c % channelData.length]!.subarray(0, length)
+      this.outputs[c]!.push(this.resamplers[c]!.push(src))
+    }
+    this.sourceSeconds += length / sampleRate
+    if (this.maxSeconds !== undefined && this.sourceSeconds > this.maxSeconds) {
+      throw new DecodeFailure('too-long', tooLongMessage(this.maxSeconds))
+    }
+  }
+
+  /** A rate change mid-stream (chained Ogg, odd MP3s) flushes the current filters and starts fresh ones. */
+  private switchRate (sampleRate: number): void {
+    this.flushResamplers()
+    this.rate = sampleRate
+    if (this.sourceRate === 0) this.sourceRate = sampleRate
+    this.resamplers = this.outputs.map(() => new Resampler(sampleRate, TARGET_SAMPLE_RATE))
+  }
+
+  private flushResamplers (): void {
+    this.resamplers.forEach((r, c) => this.outputs[c]!.push(r.end()))
+  }
+
+  finish (): DecodedAudio {
+    this.flushResamplers()
+    this.resamplers = []
+    const channels = this.outputs.map((parts) => concatFloat32(parts))
+    if (channels.length === 0 || channels[0]!.length === 0) throw new DecodeFailure('undecodable', 'no audio samples decoded')
+    return {
+      channels,
+      duration: this.sourceSeconds,
+      sourceSampleRate: this.sourceRate,
+      sourceChannels: this.maxChannels
+    }
+  }
+}
+
+async function decodeContainer (bytes: Uint8Array, maxSeconds: number | undefined): Promise<DecodedAudio> {
+  const type = audioType(bytes)
+  const open = type === undefined || !CONTAINER_TYPES.has(type) ? undefined : codecs[type]
+  if (open === undefined) throw new DecodeFailure('undecodable', `unrecognised audio format${type === undefined ? '' : ` (${type})`}`)
+  const collector = new Collector(maxSeconds)
+  let dec: StreamDecoder
+  try {
+    dec = await open()
+  } catch (err) {
+    throw new Error(`failed to load the ${type} decoder`, { cause: err })
+  }
+  try {
+    for (let off = 0; off < bytes.length; off += CHUNK_BYTES) {
+      const r = await dec(bytes.subarray(off, off + CHUNK_BYTES))
+      collector.add(r.channelData, r.sampleRate)
+    }
+    const tail = await dec()
+    collector.add(tail.channelData, tail.sampleRate)
+  } catch (err) {
+    dec.free()
+    if (err instanceof DecodeFailure) throw err
+    throw new DecodeFailure('undecodable', err instanceof Error ? err.message : String(err))
+  }
+  return collector.finish()
+}
+
+function decodeRawPlan (bytes: Uint8Array, plan: Extract<DecodePlan, { kind: 'raw' }>, maxSeconds: number | undefined): DecodedAudio {
+  const channels = decodeRaw(bytes, plan.encoding, plan.channels)
+  const collector = new Collector(maxSeconds)
+  collector.add(channels, plan.sampleRate)
+  return collector.finish()
+}
+
+export async function decodeToPcm (bytes: Uint8Array, plan: DecodePlan, maxSeconds?: number): Promise<DecodedAudio> {
+  return plan.kind === 'raw' ? decodeRawPlan(bytes, plan, maxSeconds) : await decodeContainer(bytes, maxSeconds)
+}

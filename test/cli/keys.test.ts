@@ -1,0 +1,99 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { build, tempDir } from '../helpers/build.ts'
+import { runEarshot } from '../helpers/cli.ts'
+
+test('init creates the database; create shows the token once; list never shows it', async (t) => {
+  const dir = tempDir(t)
+  const env = { DATABASE_PATH: join(dir, 'sub', 'keys.db') }
+  const init = await runEarshot(['init'], env)
+  assert.equal(init.code, 0, init.stderr)
+  assert.ok(existsSync(env.DATABASE_PATH))
+  assert.equal((await runEarshot(['init'], env)).code, 0, 'init twice is fine')
+
+  const created = await runEarshot(['create', '--name', 'AdminToken'], env)
+  assert.equal(created.code, 0, created.stderr)
+  const lines = created.stdout.trim().split('\n')
+  assert.equal(lines[0], 'API Key Created Successfully!')
+  assert.equal(lines[1], 'Name: AdminToken')
+  const token = /^Token: ([0-9a-f]{64})$/.exec(lines[2] ?? '')?.[1]
+  assert.ok(token !== undefined, `token line: ${lines[2]}`)
+  assert.equal(lines[3], 'Expires: never')
+  assert.equal(lines.at(-1), 'Keep this token safe! Pass it in the Authorization header as: Token <token>')
+
+  const list = await runEarshot(['list'], env)
+  assert.equal(list.code, 0)
+  assert.match(list.stdout, new RegExp(`^Token: ${token.slice(0, 8)}\\*\\*\\* \\| Name: AdminToken \\| Created: \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ \\| Last used: never \\| Expires: never \\| Status: active$`, 'm'))
+  assert.ok(!list.stdout.includes(token.slice(8)), 'list never prints the token')
+})
+
+test('create --json and --expires; list --json shows status', async (t) => {
+  const env = { DATABASE_PATH: join(tempDir(t), 'keys.db') }
+  const created = await runEarshot(['create', '--name', 'ci', '--expires', '30d', '--json'], env)
+  assert.equal(created.code, 0, created.stderr)
+  const key = JSON.parse(created.stdout) as { token: string, name: string, expires_at: string, status: string }
+  assert.equal(key.name, 'ci')
+  assert.equal(key.status, 'active')
+  const days = (Date.parse(key.expires_at) - Date.now()) / 86_400_000
+  assert.ok(days > 29.9 && days <= 30, `expires in ${days} days`)
+  const listed = JSON.parse((await runEarshot(['list', '--json'], env)).stdout) as Array<Record<string, unknown>>
+  assert.equal(listed.length, 1)
+  assert.equal(listed[0]?.prefix, key.token.slice(0, 8))
+  assert.equal(listed[0]?.token, undefined)
+})
+
+test('revoke by prefix; revoked keys show only with --all', async (t) => {
+  const env = { DATABASE_PATH: join(tempDir(t), 'keys.db') }
+  const token = (JSON.parse((await runEarshot(['create', '--name', 'AdminToken', '--json'], env)).stdout) as { token: string }).token
+  const revoked = await runEarshot(['revoke', token.slice(0, 8)], env)
+  assert.equal(revoked.code, 0, revoked.stderr)
+  assert.equal(revoked.stdout.trim(), `Successfully revoked key 'AdminToken' starting with ${token.slice(0, 8)}`)
+  assert.match((await runEarshot(['list'], env)).stdout, /No active API keys/)
+  assert.match((await runEarshot(['list', '--all'], env)).stdout, /Name: AdminToken .*Status: revoked$/m)
+  const again = await runEarshot(['revoke', token.slice(0, 8)], env)
+  assert.equal(again.code, 1)
+  assert.match(again.stderr, /already revoked/)
+})
+
+test('unknown and ambiguous prefixes revoke nothing and exit 1; bad usage exits 2', async (t) => {
+  const env = { DATABASE_PATH: join(tempDir(t), 'keys.db') }
+  const tokens: string[] = []
+  // Keys are random: make enough that two share a first hex digit, which is then an ambiguous prefix.
+  while (new Set(tokens.map((k) => k[0])).size === tokens.length) {
+    tokens.push((JSON.parse((await runEarshot(['create', '--name', `k${tokens.length}`, '--json'], env)).stdout) as { token: string }).token)
+  }
+  const digit = tokens.at(-1)?.[0] as string
+  const ambiguous = await runEarshot(['revoke', digit], env)
+  assert.equal(ambiguous.code, 1)
+  assert.match(ambiguous.stderr, /matches \d+ keys; nothing was revoked/)
+  assert.equal(JSON.parse((await runEarshot(['list', '--json'], env)).stdout).length, tokens.length, 'nothing revoked')
+
+  const unknown = await runEarshot(['revoke', 'zzzzzzzz'], env)
+  assert.equal(unknown.code, 1)
+  assert.match(unknown.stderr, /No key starts with 'zzzzzzzz'/)
+
+  for (const args of [['create'], ['create', '--name', 'x', '--expires', 'soon'], ['revoke'], ['frobnicate'], ['list', '--bogus']]) {
+    const res = await runEarshot(args, env)
+    assert.equal(res.code, 2, args.join(' '))
+    assert.match(res.stderr, /Usage: earshot/)
+  }
+})
+
+test('a bad configuration stops the CLI with every problem listed', async (t) => {
+  const res = await runEarshot(['list'], { DATABASE_PATH: join(tempDir(t), 'k.db'), PORT: 'eighty', LOG_LEVEL: 'loud' })
+  assert.equal(res.code, 1)
+  assert.match(res.stderr, /PORT/)
+  assert.match(res.stderr, /LOG_LEVEL/)
+})
+
+test('a key revoked by the CLI in another process is refused on the very next request', async (t) => {
+  const { fetch, config } = await build(t)
+  const env = { DATABASE_PATH: config.DATABASE_PATH }
+  const token = (JSON.parse((await runEarshot(['create', '--name', 'shared', '--json'], env)).stdout) as { token: string }).token
+  const headers = { authorization: `Token ${token}` }
+  assert.equal((await fetch('/v1/auth/key', { headers })).status, 200)
+  assert.equal((await runEarshot(['revoke', token.slice(0, 8)], env)).code, 0)
+  assert.equal((await fetch('/v1/auth/key', { headers })).status, 401)
+})

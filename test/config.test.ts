@@ -1,0 +1,35 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { ConfigError, configSchema, loadConfig } from '../src/config.ts'
+
+test('defaults: port 7860 and the embedded SQLite file', () => {
+  const config = loadConfig({})
+  assert.equal(config.PORT, 7860)
+  assert.equal(config.DATABASE_PATH, 'data/earshot.db')
+  assert.equal(config.ENABLE_TEST_TOKEN_ENDPOINT, false)
+  assert.equal(config.TEST_TOKEN_TTL, 3600)
+})
+
+test('durations and booleans are parsed; blank values mean unset', () => {
+  const config = loadConfig({ TEST_TOKEN_TTL: '15m', RATE_LIMIT_WINDOW: '2h', ENABLE_TEST_TOKEN_ENDPOINT: 'true', PORT: '' })
+  assert.equal(config.TEST_TOKEN_TTL, 900)
+  assert.equal(config.RATE_LIMIT_WINDOW, 7200)
+  assert.equal(config.ENABLE_TEST_TOKEN_ENDPOINT, true)
+  assert.equal(config.PORT, 7860)
+})
+
+test('one error lists every bad value', () => {
+  assert.throws(() => loadConfig({ PORT: '99999', LOG_LEVEL: 'loud', TEST_TOKEN_TTL: 'soon', ENABLE_TEST_TOKEN_ENDPOINT: 'maybe' }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError)
+    assert.equal(err.problems.length, 4)
+    for (const key of ['PORT', 'LOG_LEVEL', 'TEST_TOKEN_TTL', 'ENABLE_TEST_TOKEN_ENDPOINT']) assert.match(err.message, new RegExp(key))
+    return true
+  })
+})
+
+test('.env.example lists every setting and nothing else', () => {
+  const listed = readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
+    .split('\n').map((l) => /^#?\s*([A-Z][A-Z0-9_]+)=/.exec(l)?.[1]).filter((k) => k !== undefined)
+  assert.deepEqual([...new Set(listed)].sort(), Object.keys(configSchema.shape).sort())
+})

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import type { TestContext } from 'node:test'
+import type { FastifyInstance } from 'fastify'
+import { createApp } from '../../src/app.ts'
+import { loadConfig, type Config } from '../../src/config.ts'
+
+export interface TestApp {
+  app: FastifyInstance
+  /** http://127.0.0.1:<port> of the listening server */
+  url: string
+  config: Config
+  /** Every log line the app wrote, as raw JSON text */
+  logs: string[]
+  dir: string
+  /** A fresh key through the same service the CLI uses */
+  createKey (options?: { name?: string, expiresAt?: Date | null }): Promise<string>
+  fetch (path: string, init?: RequestInit): Promise<Response>
+}
+
+/** A temporary directory removed after the test. */
+export function tempDir (t: TestContext, prefix = 'earshot-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+/** The environment a test server runs with: a fresh SQLite file, quiet enough, overridable per test. */
+export function testEnv (dir: string, env: Record<string, string> = {}): Record<string, string> {
+  return { DATABASE_PATH: join(dir, 'earshot.db'), LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env }
+}
+
+/** A fresh app on a real port with its own SQLite file; closed after the test. */
+export async function build (t: TestContext, env: Record<string, string> = {}): Promise<TestApp> {
+  const dir = tempDir(t)
+  const config = loadConfig(testEnv(dir, env))
+  const logs: string[] = []
+  const logStream = new Writable({
+    write (chunk, _enc, done) {
+      logs.push(...String(chunk).split('\n').filter((l) => l !== ''))
+      done()
+    }
+  })
+  const app = await createApp(config, { logStream })
+  t.after(() => app.close())
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  const url = `http://127.0.0.1:${address.port}`
+  return {
+    app,
+    url,
+    config,
+    logs,
+    dir,
+    async createKey ({ name = 'test', expiresAt = null } = {}) {
+      return (await app.keys.create({ name, expiresAt })).token
+    },
+    fetch: (path, init) => fetch(`${url}${path}`, init)
+  }
+}
