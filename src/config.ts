@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { parseEnv } from 'node:util'
 import { z } from 'zod'
 
 /**
@@ -71,8 +73,14 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the given environment (process.env by default); throws one ConfigError listing every problem. */
-export function loadConfig (env: Record<string, string | undefined> = process.env): Config {
+/** The process environment over the values of a `.env` file in the working directory, when there is one. */
+export function readEnvironment (envFile = '.env'): Record<string, string | undefined> {
+  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8')) : {}
+  return { ...fromFile, ...process.env }
+}
+
+/** Parses the given environment (process env + .env by default); throws one ConfigError listing every problem. */
+export function loadConfig (env: Record<string, string | undefined> = readEnvironment()): Config {
   // Empty strings mean "unset" so `.env.example` can list every key with a blank value.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
   const parsed = configSchema.safeParse(cleaned)

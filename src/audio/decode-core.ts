@@ -11,6 +11,14 @@ import { concatFloat32, Resampler } from './resample.ts'
 export const TARGET_SAMPLE_RATE = 16000
 
 /**
+ * Plausibility bounds for what a decoder reports. A corrupt WAV header can claim 7 Hz, which would turn 16 kB
+ * into 40 minutes of 16 kHz output (and a minute of CPU) before any duration limit is reached; or 60000 channels.
+ */
+export const MIN_SOURCE_RATE = 1000
+export const MAX_SOURCE_RATE = 384000
+export const MAX_CHANNELS = 32
+
+/**
  * Containers and codecs we hand to audio-decode. Tracker modules (mod/xm/s3m/it) and DSD are left out on purpose:
  * they are not speech formats, and a tiny tracker file can render for an unbounded time in a single call.
  */
@@ -60,7 +68,9 @@ class Collector {
   private rate = 0
   private resamplers: Resampler[] = []
   private outputs: Float32Array[][] = []
-  private sourceSeconds = 0
+  /** Seconds from earlier sample-rate segments, plus samples at the current rate (summed exactly). */
+  private earlierSeconds = 0
+  private samplesAtRate = 0
   private maxChannels = 0
   sourceRate = 0
 
@@ -69,7 +79,10 @@ class Collector {
   add (channelData: Float32Array[], sampleRate: number): void {
     const length = channelData[0]?.length ?? 0
     if (length === 0) return
-    if (!Number.isInteger(sampleRate) || sampleRate <= 0) throw new DecodeFailure('undecodable', `bad sample rate ${sampleRate}`)
+    if (!Number.isInteger(sampleRate) || sampleRate < MIN_SOURCE_RATE || sampleRate > MAX_SOURCE_RATE) {
+      throw new DecodeFailure('undecodable', `implausible sample rate ${sampleRate}`)
+    }
+    if (channelData.length > MAX_CHANNELS) throw new DecodeFailure('undecodable', `implausible channel count ${channelData.length}`)
     if (sampleRate !== this.rate) this.switchRate(sampleRate)
     // audio-decode collapses identical stereo to mono until the channels first differ; when that happens, the
     // mono prefix was really both channels, so the new channel starts as a copy of channel 0 so far.
@@ -83,15 +96,21 @@ class Collector {
       const src = channelData[c % channelData.length]!.subarray(0, length)
       this.outputs[c]!.push(this.resamplers[c]!.push(src))
     }
-    this.sourceSeconds += length / sampleRate
-    if (this.maxSeconds !== undefined && this.sourceSeconds > this.maxSeconds) {
+    this.samplesAtRate += length
+    if (this.maxSeconds !== undefined && this.seconds() > this.maxSeconds) {
       throw new DecodeFailure('too-long', tooLongMessage(this.maxSeconds))
     }
+  }
+
+  private seconds (): number {
+    return this.earlierSeconds + (this.rate === 0 ? 0 : this.samplesAtRate / this.rate)
   }
 
   /** A rate change mid-stream (chained Ogg, odd MP3s) flushes the current filters and starts fresh ones. */
   private switchRate (sampleRate: number): void {
     this.flushResamplers()
+    this.earlierSeconds = this.seconds()
+    this.samplesAtRate = 0
     this.rate = sampleRate
     if (this.sourceRate === 0) this.sourceRate = sampleRate
     this.resamplers = this.outputs.map(() => new Resampler(sampleRate, TARGET_SAMPLE_RATE))
@@ -108,7 +127,7 @@ class Collector {
     if (channels.length === 0 || channels[0]!.length === 0) throw new DecodeFailure('undecodable', 'no audio samples decoded')
     return {
       channels,
-      duration: this.sourceSeconds,
+      duration: this.seconds(),
       sourceSampleRate: this.sourceRate,
       sourceChannels: this.maxChannels
     }

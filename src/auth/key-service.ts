@@ -16,9 +16,15 @@ export type RevokeOutcome =
 /** How often last_used_at is written per key: a disk write on every request would cost more than the lookup. */
 const TOUCH_INTERVAL_MS = 60_000
 
+/** Bounds the cache so a flood of distinct valid keys cannot grow memory without limit. */
+const CACHE_MAX = 10_000
+
 /** Key life cycle shared by the HTTP auth hook and the CLI. */
 export class KeyService {
   private readonly lastTouched = new Map<number, number>()
+  /** Known keys by token hash, valid while the store's change counter stays the same. Misses are not cached. */
+  private readonly cache = new Map<string, ApiKeyRecord>()
+  private cacheCounter = Number.NaN
 
   constructor (
     private readonly repo: KeyRepository,
@@ -27,6 +33,7 @@ export class KeyService {
 
   async create (input: { name: string, expiresAt: Date | null, scopes?: string[] }): Promise<{ token: string, key: ApiKeyRecord }> {
     const token = generateToken()
+    this.cache.clear()
     const key = await this.repo.create({
       name: input.name,
       prefix: displayPrefix(token),
@@ -39,14 +46,27 @@ export class KeyService {
   }
 
   /**
-   * Resolves a presented token to its key or throws the Deepgram-shaped refusal. The store is read on every
-   * call (an indexed lookup) so a revocation by the CLI in another process holds from the very next request.
+   * Resolves a presented token to its key or throws the Deepgram-shaped refusal. Keys are cached, but the
+   * store's change counter is read on every call, so a revocation by the CLI in another process holds from the
+   * very next request; writes through this service clear the cache themselves.
    */
   async authenticate (token: string, now: Date = new Date()): Promise<ApiKeyRecord> {
-    const key = await this.repo.findByHash(hashToken(token))
-    if (key === undefined || key.revokedAt !== null) throw invalidAuth()
+    const hash = hashToken(token)
+    const counter = await this.repo.changeCounter()
+    if (counter !== this.cacheCounter) {
+      this.cache.clear()
+      this.cacheCounter = counter
+    }
+    let key = this.cache.get(hash)
+    if (key === undefined) {
+      key = await this.repo.findByHash(hash)
+      if (key === undefined) throw invalidAuth()
+      if (this.cache.size >= CACHE_MAX) this.cache.clear()
+      this.cache.set(hash, key)
+    }
+    if (key.revokedAt !== null) throw invalidAuth()
     if (keyStatus(key, now) === 'expired') throw keyExpired(key.expiresAt as string)
-    this.touch(key.id, now)
+    this.touch(key, now)
     return key
   }
 
@@ -68,13 +88,16 @@ export class KeyService {
       return revoked === undefined ? { kind: 'not-found' } : { kind: 'already-revoked', key: revoked }
     }
     await this.repo.revoke(target.id, new Date().toISOString())
+    this.cache.clear()
     return { kind: 'revoked', key: target }
   }
 
-  private touch (id: number, now: Date): void {
-    const last = this.lastTouched.get(id)
+  private touch (key: ApiKeyRecord, now: Date): void {
+    const last = this.lastTouched.get(key.id)
     if (last !== undefined && now.getTime() - last < TOUCH_INTERVAL_MS) return
-    this.lastTouched.set(id, now.getTime())
-    this.repo.touch(id, now.toISOString()).catch(this.onBackgroundError)
+    this.lastTouched.set(key.id, now.getTime())
+    // Our own write does not move the change counter, so keep the cached record in step by hand.
+    key.lastUsedAt = now.toISOString()
+    this.repo.touch(key.id, key.lastUsedAt).catch(this.onBackgroundError)
   }
 }

@@ -35,6 +35,11 @@ export interface KeyRepository {
   list (options: { includeRevoked: boolean }): Promise<ApiKeyRecord[]>
   revoke (id: number, at: string): Promise<void>
   touch (id: number, at: string): Promise<void>
+  /**
+   * A number that changes whenever another connection or process commits a change (SQLite's data_version).
+   * Lets the auth path cache keys yet see a revocation by the CLI on the very next request.
+   */
+  changeCounter (): Promise<number>
   /** Cheap round trip for the health check. */
   ping (): Promise<void>
   close (): Promise<void>
@@ -51,8 +56,10 @@ const toRecord = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({
   revokedAt: row.revoked_at
 })
 
-export class KyselyKeyRepository implements KeyRepository {
-  constructor (private readonly db: Kysely<DatabaseSchema>) {}
+export abstract class KyselyKeyRepository implements KeyRepository {
+  constructor (protected readonly db: Kysely<DatabaseSchema>) {}
+
+  abstract changeCounter (): Promise<number>
 
   async create (key: NewApiKey): Promise<ApiKeyRecord> {
     const row = await this.db
@@ -109,8 +116,21 @@ export class KyselyKeyRepository implements KeyRepository {
   }
 }
 
+class SqliteKeyRepository extends KyselyKeyRepository {
+  private readonly dataVersion: Database.Statement<[], number>
+
+  constructor (sqlite: Database.Database) {
+    super(new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) }))
+    // A raw prepared statement: this runs on every authenticated request, where Kysely's compile step would show.
+    this.dataVersion = sqlite.prepare<[], number>('PRAGMA data_version').pluck()
+  }
+
+  async changeCounter (): Promise<number> {
+    return this.dataVersion.get() as number
+  }
+}
+
 /** The embedded default: a SQLite file (WAL), migrated on open. */
 export function openSqliteKeyRepository (path: string): KeyRepository {
-  const sqlite: Database.Database = openSqlite(path)
-  return new KyselyKeyRepository(new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) }))
+  return new SqliteKeyRepository(openSqlite(path))
 }

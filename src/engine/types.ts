@@ -7,8 +7,12 @@ export interface TranscribeOptions {
   detectLanguage?: boolean
   /** Initial prompt (keyterms / keywords). */
   prompt?: string
-  /** Encoder context in frames (50 per second of audio); 0/undefined = the full 30 s window. */
-  audioCtx?: number
+  /**
+   * Encoder context in frames (50 per second of audio). 0 = the full 30 s window; 'auto' = derived from the audio
+   * length (~50/s plus a margin, full window from ~28 s up); undefined = the engine default (DEFAULT_AUDIO_CTX).
+   * Smaller is much faster on short audio; with real models it can cost accuracy (a known whisper trade-off).
+   */
+  audioCtx?: number | 'auto'
   /** Queue priority: streaming finals use 'high', interims 'low' (droppable). */
   priority?: 'high' | 'normal' | 'low'
   /** Aborted before its turn: the job is dropped from the queue and the promise rejects. */
@@ -33,7 +37,13 @@ export interface TranscribedSegment {
 export interface TranscribeResult {
   segments: TranscribedSegment[]
   language: string
+  /**
+   * Left undefined by the smart-whisper engine: the binding reports the detected language but not whisper's
+   * probability for it (see src/engine/engine.ts).
+   */
   languageProbability?: number
+  /** Seconds of audio transcribed (the PCM length / 16000). */
+  duration?: number
 }
 
 export interface ModelDescription {
@@ -43,6 +53,13 @@ export interface ModelDescription {
   loaded: boolean
   /** Stable uuid derived from the file (name + size + mtime), reported as Deepgram's model uuid. */
   uuid: string
+}
+
+/** Pino-compatible subset the engine logs through. */
+export interface Logger {
+  info(obj: unknown, msg?: string): void
+  warn(obj: unknown, msg?: string): void
+  error(obj: unknown, msg?: string): void
 }
 
 /** What the routes and streaming sessions call. Implemented by src/engine/engine.ts over smart-whisper. */

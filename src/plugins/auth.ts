@@ -31,11 +31,27 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
     if (!limit.isAllowed && limit.isExceeded) throw rateLimited(Math.max(1, limit.ttlInSeconds))
   }
 
+  // Addresses with a failure in the current window: only those pay for a look at the failure counter.
+  const failedRecently = new Map<string, number>()
+  const failureWindowMs = config.AUTH_FAILURE_LIMIT_WINDOW * 1000
+
+  async function countFailure (request: FastifyRequest): Promise<void> {
+    if (failedRecently.size > 100_000) failedRecently.clear()
+    failedRecently.set(request.ip, Date.now() + failureWindowMs)
+    await failures(request)
+  }
+
   async function authenticate (request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    // Peeking: once an address has used up its failures, even a correct key waits out the window.
-    const pastFailures = await failures(request, { increment: false })
-    if (!pastFailures.isAllowed && pastFailures.remaining <= 0) throw rateLimited(Math.max(1, pastFailures.ttlInSeconds))
+    const failedUntil = failedRecently.get(request.ip)
+    if (failedUntil !== undefined) {
+      if (failedUntil < Date.now()) failedRecently.delete(request.ip)
+      // Once an address has used up its failures, even a correct key waits out the window.
+      const past = await failures(request, { increment: false })
+      if (!past.isAllowed && past.remaining <= 0) throw rateLimited(Math.max(1, past.ttlInSeconds))
+    }
     if (request.routeOptions.config.public === true) {
+      // Open routes mint keys: every call counts against the address like a failure would.
+      failedRecently.set(request.ip, Date.now() + failureWindowMs)
       refuseIfExceeded(await failures(request))
       return
     }
@@ -50,7 +66,7 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
       request.apiKey = await fastify.keys.authenticate(credential.token)
     } catch (err) {
       if (err instanceof AppError) {
-        await failures(request)
+        await countFailure(request)
         request.log.info({ reason: credential.kind === 'found' ? err.code : credential.kind }, 'authentication refused')
       }
       throw err

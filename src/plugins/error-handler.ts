@@ -24,8 +24,9 @@ function send (request: FastifyRequest, reply: FastifyReply, status: number, bod
  * including 404s and validation failures; 5xx details stay in the log, never in the response.
  */
 export default fp(async (fastify) => {
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('dg-request-id', request.id)
+    done()
   })
 
   fastify.setErrorHandler((error: FastifyError | AppError, request, reply) => {

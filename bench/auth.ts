@@ -1,0 +1,81 @@
+// Authenticated cheap route vs a bare Fastify hello-world, measured side by side in one run.
+// Each server runs in its own process; autocannon drives both from this one, alternating rounds (A B A B …)
+// so drift on the machine hits both alike. Prints each round, then medians, the ratio and p99.
+// Usage: npm run bench:auth -- [--seconds 10] [--rounds 3] [--connections 50] [--log-level warn]
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    'log-level': { type: 'string', default: 'warn' }
+  }
+})
+const root = fileURLToPath(new URL('..', import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'earshot-bench-'))
+
+const freePort = (): Promise<number> => new Promise((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as { port: number }
+    s.close(() => resolve(port))
+  })
+})
+
+async function start (script: string, env: Record<string, string>, readyUrl: (port: number) => string) {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(port)], { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: 'inherit' })
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(readyUrl(port))).ok) break
+    } catch {}
+    if (i > 200 || child.exitCode !== null) throw new Error(`${script} did not start`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  return { port, stop: () => child.kill('SIGTERM') }
+}
+
+async function load (url: string, headers: Record<string, string>) {
+  const result = await autocannon({ url, headers, connections: Number(values.connections), duration: Number(values.seconds) })
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`)
+  return { rps: result.requests.average, p99: result.latency.p99 }
+}
+
+const env = { DATABASE_PATH: join(dir, 'bench.db'), HOST: '127.0.0.1', LOG_LEVEL: values['log-level'] as string, RATE_LIMIT_MAX: '1000000000' }
+const created = spawn(process.execPath, [join(root, 'bin/earshot.mjs'), 'create', '--name', 'bench', '--json'], { env: { ...process.env, ...env } })
+let out = ''
+created.stdout.on('data', (d) => { out += String(d) })
+await new Promise((resolve) => created.on('close', resolve))
+const token = (JSON.parse(out) as { token: string }).token
+
+const hello = await start('bench/hello-server.ts', {}, (p) => `http://127.0.0.1:${p}/hello`)
+const earshot = await start('src/server.ts', env, (p) => `http://127.0.0.1:${p}/health`)
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
+const rows: Array<{ round: number, hello: { rps: number, p99: number }, auth: { rps: number, p99: number } }> = []
+try {
+  for (let round = 1; round <= Number(values.rounds); round++) {
+    const h = await load(`http://127.0.0.1:${hello.port}/hello`, {})
+    const a = await load(`http://127.0.0.1:${earshot.port}/v1/auth/key`, { authorization: `Token ${token}` })
+    rows.push({ round, hello: h, auth: a })
+    console.log(`round ${round}: hello-world ${h.rps.toFixed(0)} rps (p99 ${h.p99} ms) | GET /v1/auth/key ${a.rps.toFixed(0)} rps (p99 ${a.p99} ms) | ratio ${(a.rps / h.rps).toFixed(3)}`)
+  }
+} finally {
+  hello.stop()
+  earshot.stop()
+  rmSync(dir, { recursive: true, force: true })
+}
+const helloRps = median(rows.map((r) => r.hello.rps))
+const authRps = median(rows.map((r) => r.auth.rps))
+console.log(`\n${values.connections} connections, ${values.seconds} s x ${values.rounds} rounds, earshot LOG_LEVEL=${values['log-level']}`)
+console.log('| server | median rps | median p99 (ms) |')
+console.log('|---|---|---|')
+console.log(`| bare Fastify hello-world | ${helloRps.toFixed(0)} | ${median(rows.map((r) => r.hello.p99))} |`)
+console.log(`| earshot GET /v1/auth/key (Token auth, SQLite lookup, rate limit) | ${authRps.toFixed(0)} | ${median(rows.map((r) => r.auth.p99))} |`)
+console.log(`ratio authenticated / bare: ${(authRps / helloRps).toFixed(3)} (target >= 0.85)`)

@@ -1,0 +1,35 @@
+/**
+ * Decode worker: runs decodeToPcm off the main event loop. One request at a time (the pool never sends a second
+ * before the first is answered); results travel back as transferred buffers, so the PCM is never copied.
+ */
+import { parentPort } from 'node:worker_threads'
+import { DecodeFailure, decodeToPcm, type DecodedAudio, type DecodePlan } from './decode-core.ts'
+
+export interface WorkerRequest {
+  id: number
+  bytes: Uint8Array
+  plan: DecodePlan
+  maxSeconds?: number
+}
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'result', id: number, audio: DecodedAudio }
+  | { type: 'failure', id: number, kind: 'undecodable' | 'too-long' | 'internal', message: string }
+
+const port = parentPort
+if (port === null) throw new Error('decode-worker must run in a worker thread')
+
+const send = (msg: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer)
+
+port.on('message', (req: WorkerRequest) => {
+  decodeToPcm(req.bytes, req.plan, req.maxSeconds).then(
+    (audio) => send({ type: 'result', id: req.id, audio }, audio.channels.map((c) => c.buffer as ArrayBuffer)),
+    (err: unknown) => {
+      if (err instanceof DecodeFailure) send({ type: 'failure', id: req.id, kind: err.kind, message: err.message })
+      else send({ type: 'failure', id: req.id, kind: 'internal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) })
+    }
+  )
+})
+
+send({ type: 'ready' })

@@ -1,0 +1,221 @@
+/**
+ * The Transcriber over smart-whisper: model registry + resident-model pool + bounded priority queue.
+ * Knows nothing about HTTP: configuration comes in through the constructor.
+ *
+ * Decoding is greedy (strategy 0; smart-whisper's own default is beam search, ~2-3x slower), with token
+ * timestamps on and whisper's progress printing off. Each run gets a fresh whisper state on a resident model.
+ *
+ * Language: .en models always report 'en'. Multilingual models decode `language` (default 'en'); with
+ * detectLanguage whisper's language detection runs first (note: it encodes a full 30 s window whatever audioCtx
+ * says, so it roughly adds one full-window encode) and the detected code is reported. languageProbability stays
+ * undefined: smart-whisper exposes the detected language (whisper_full_lang_id) but not the probabilities
+ * whisper_lang_auto_detect computes, and we do not invent one.
+ */
+import { AppError, badRequest } from '../errors.ts'
+import { runTranscription, type NativeSegment } from './binding.ts'
+import { whisperLanguage } from './languages.ts'
+import { ModelFileError, type ModelFileInfo } from './model-file.ts'
+import { ModelPool, type Lease } from './pool.ts'
+import { JobQueue, type QueueStats } from './queue.ts'
+import { ModelRegistry, type InstalledModel } from './registry.ts'
+import type { Logger, ModelDescription, TranscribeOptions, TranscribeResult, TranscribedSegment, Transcriber } from './types.ts'
+
+export const SAMPLE_RATE = 16000
+/** whisper.cpp ignores input under 1 s (100 mel frames); shorter clips are padded with silence to this. */
+const MIN_SAMPLES = Math.round(SAMPLE_RATE * 1.1)
+/** Encoder frames per second of audio, and the margin 'auto' adds (measured: 160-256 for a 3 s clip is safe). */
+const FRAMES_PER_SECOND = 50
+const AUTO_MARGIN = 64
+
+export interface EngineOptions {
+  modelsDir: string
+  /** Model used when a request names none (e.g. 'base.en'). */
+  defaultModel: string
+  /** ENGINE_CONCURRENCY: decodes at once. */
+  concurrency: number
+  /** WHISPER_THREADS: threads per decode. */
+  threads: number
+  /** QUEUE_MAX: jobs allowed to wait; beyond that SERVER_BUSY. */
+  queueMax: number
+  /** MAX_LOADED_MODELS: resident models (LRU). */
+  maxLoadedModels: number
+  /** DEFAULT_AUDIO_CTX: 0 = full window, N frames, or 'auto'. Used when a call passes no audioCtx. */
+  defaultAudioCtx: number | 'auto'
+  logger?: Logger
+  /** Let whisper.cpp write its own log lines to stderr (default: silenced). Process-wide, first engine decides. */
+  whisperLog?: boolean
+}
+
+/**
+ * The audio_ctx to pass whisper. 0 (full window) stays 0. 'auto' is ~50 frames per second of audio plus a
+ * margin. An explicit N is raised to what the audio needs (audio_ctx shorter than the audio would make the
+ * encoder ignore the rest of each window), so in practice it only ever shortens the window for short audio.
+ * Anything reaching the model's full context (1500 = 30 s) becomes 0.
+ */
+export function effectiveAudioCtx (requested: number | 'auto', seconds: number, maxCtx = 1500): number {
+  if (requested === 0) return 0
+  const needed = Math.ceil(Math.min(seconds, 30) * FRAMES_PER_SECOND)
+  const ctx = requested === 'auto' ? needed + AUTO_MARGIN : Math.max(Math.floor(requested), needed)
+  return ctx >= maxCtx ? 0 : ctx
+}
+
+const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, Number.isFinite(x) ? x : lo))
+
+export class Engine implements Transcriber {
+  readonly registry: ModelRegistry
+  private readonly pool: ModelPool
+  private readonly queue: JobQueue
+  private readonly opts: EngineOptions
+  private readyPromise: Promise<void> | undefined
+  private readyDone = false
+  private closing: Promise<void> | undefined
+
+  constructor (opts: EngineOptions) {
+    this.opts = opts
+    this.registry = new ModelRegistry(opts.modelsDir)
+    this.pool = new ModelPool({ maxLoaded: opts.maxLoadedModels, quiet: opts.whisperLog !== true, logger: opts.logger })
+    this.queue = new JobQueue({ concurrency: opts.concurrency, maxWaiting: opts.queueMax })
+  }
+
+  async listModels (): Promise<ModelDescription[]> {
+    return (await this.registry.list()).map((m) => this.describe(m))
+  }
+
+  /** Resolves a requested model name (default model when omitted); AppError 400 when not installed. */
+  async describeModel (name?: string): Promise<ModelDescription> {
+    return this.describe(await this.registry.resolve(name ?? this.opts.defaultModel))
+  }
+
+  stats (): QueueStats & { loadedModels: string[] } {
+    return { ...this.queue.stats(), loadedModels: this.pool.loadedNames() }
+  }
+
+  isReady (): boolean {
+    return this.readyDone && !this.closing
+  }
+
+  ready (): Promise<void> {
+    if (!this.readyPromise) {
+      const p = (async () => {
+        const installed = await this.registry.list()
+        const m = await this.registry.resolve(this.opts.defaultModel).catch(() => {
+          throw new Error(`default model '${this.opts.defaultModel}' is not installed in ${this.opts.modelsDir} ` +
+            `(installed: ${installed.map((x) => x.name).join(', ') || 'none'}); download it first`)
+        })
+        const lease = await this.acquire(m)
+        lease.release()
+        this.readyDone = true
+      })()
+      this.readyPromise = p
+      p.catch(() => { if (this.readyPromise === p) this.readyPromise = undefined }) // let a later call retry
+    }
+    return this.readyPromise
+  }
+
+  async transcribe (pcm: Float32Array, options: TranscribeOptions & { model?: string } = {}): Promise<TranscribeResult & { model: ModelDescription }> {
+    if (this.closing) throw shuttingDown()
+    const installed = await this.registry.resolve(options.model ?? this.opts.defaultModel)
+    let language: string | undefined
+    if (options.language !== undefined && options.language !== '') {
+      language = whisperLanguage(options.language)
+      if (!language) throw badRequest(`Unsupported language '${options.language}'.`)
+    }
+    const duration = pcm.length / SAMPLE_RATE
+    if (pcm.length === 0) return { segments: [], language: language ?? 'en', duration: 0, model: this.describe(installed) }
+
+    const result = await this.queue.run(async () => {
+      const lease = await this.acquire(installed)
+      try {
+        return await this.decode(lease, pcm, duration, language, options)
+      } finally {
+        lease.release()
+      }
+    }, { priority: options.priority, signal: options.signal })
+    return { ...result, model: this.describe(installed) }
+  }
+
+  /** Refuses new work, rejects waiting jobs (503), lets running ones finish, frees every model. */
+  close (): Promise<void> {
+    this.closing ??= (async () => {
+      this.queue.close(shuttingDown())
+      await this.queue.onIdle()
+      await this.readyPromise?.catch(() => {})
+      await this.pool.close()
+    })()
+    return this.closing
+  }
+
+  private describe (m: InstalledModel): ModelDescription {
+    return { name: m.name, path: m.path, sizeBytes: m.sizeBytes, loaded: this.pool.isLoaded(m), uuid: m.uuid }
+  }
+
+  private async acquire (m: InstalledModel): Promise<Lease> {
+    try {
+      return await this.pool.acquire(m)
+    } catch (err) {
+      if (err instanceof ModelFileError) {
+        this.opts.logger?.error({ model: m.name, err }, 'model file rejected')
+        throw new AppError(500, 'MODEL_INVALID', `Model '${m.name}' cannot be loaded: ${err.reason}.`, { cause: err })
+      }
+      throw err
+    }
+  }
+
+  private async decode (lease: Lease, pcm: Float32Array, duration: number, language: string | undefined,
+    options: TranscribeOptions): Promise<TranscribeResult> {
+    const info = lease.info
+    if (language === 'yue' && info.nVocab < 51866) throw badRequest("Language 'yue' needs a large-v3 model.")
+    const lang = !info.multilingual ? 'en' : options.detectLanguage === true ? 'auto' : (language ?? 'en')
+    let input = pcm
+    if (pcm.length < MIN_SAMPLES) {
+      input = new Float32Array(MIN_SAMPLES)
+      input.set(pcm)
+    }
+    const audioCtx = effectiveAudioCtx(options.audioCtx ?? this.opts.defaultAudioCtx, input.length / SAMPLE_RATE, info.nAudioCtx)
+    let native: NativeSegment[]
+    try {
+      native = await runTranscription(lease.model, input, {
+        strategy: 0,
+        n_threads: Math.max(1, Math.floor(this.opts.threads)),
+        print_progress: false,
+        print_realtime: false,
+        print_timestamps: false,
+        print_special: false,
+        token_timestamps: true,
+        language: lang,
+        audio_ctx: audioCtx,
+        ...(options.prompt ? { initial_prompt: options.prompt } : {})
+      })
+    } catch (err) {
+      this.opts.logger?.error({ err }, 'whisper transcription failed')
+      throw new AppError(500, 'TRANSCRIPTION_FAILED', 'The transcription failed.', { cause: err })
+    }
+    return {
+      segments: toSegments(native, info, duration),
+      language: info.multilingual ? (native[0]?.lang ?? (lang === 'auto' ? 'en' : lang)) : 'en',
+      duration
+    }
+  }
+}
+
+/** Native segments -> ours: seconds, special tokens dropped, times clamped to the real (unpadded) audio. */
+function toSegments (native: NativeSegment[], info: ModelFileInfo, duration: number): TranscribedSegment[] {
+  const sec = (ms: number | undefined, fallback: number): number => clamp((ms ?? fallback) / 1000, 0, duration)
+  return native
+    .map((s) => ({
+      text: s.text,
+      start: sec(s.from, 0),
+      end: sec(s.to, 0),
+      tokens: s.tokens.filter((t) => t.id < info.eotId).map((t) => ({
+        text: t.text,
+        start: sec(t.from, s.from),
+        end: sec(t.to, s.to),
+        probability: t.p
+      }))
+    }))
+    .filter((s) => s.start < duration) // produced from the silence padding only
+}
+
+function shuttingDown (): AppError {
+  return new AppError(503, 'SERVER_SHUTTING_DOWN', 'The server is shutting down.')
+}

@@ -1,0 +1,127 @@
+/**
+ * Resident whisper models with an LRU cap (MAX_LOADED_MODELS).
+ *
+ * Entries are keyed by file identity (path + size + mtime), so a model file replaced on disk (re-download) is
+ * loaded afresh and the old context ages out. A model in use is never freed: freeing a context under a running
+ * whisper_full is a use-after-free in native code. When every resident model is busy the cap is exceeded
+ * temporarily and restored as soon as one is released.
+ */
+import { loadNativeModel, type NativeModel } from './binding.ts'
+import { validateModelFile, type ModelFileInfo } from './model-file.ts'
+import type { InstalledModel } from './registry.ts'
+import type { Logger } from './types.ts'
+
+export interface Lease {
+  readonly model: NativeModel
+  readonly info: ModelFileInfo
+  /** Idempotent. */
+  release(): void
+}
+
+interface Entry {
+  key: string
+  name: string
+  refs: number
+  lastUsed: number
+  loading: Promise<{ model: NativeModel, info: ModelFileInfo }>
+  model?: NativeModel
+}
+
+export interface PoolOptions {
+  maxLoaded: number
+  /** Silence whisper.cpp's stderr logging (see binding.ts). */
+  quiet?: boolean
+  logger?: Logger
+}
+
+const fileKey = (m: InstalledModel): string => `${m.path}|${m.sizeBytes}|${Math.round(m.mtimeMs)}`
+
+export class ModelPool {
+  private readonly entries = new Map<string, Entry>()
+  private readonly freeing = new Set<Promise<void>>()
+  private clock = 0
+  private readonly maxLoaded: number
+
+  constructor (private readonly opts: PoolOptions) {
+    this.maxLoaded = Math.max(1, Math.floor(opts.maxLoaded))
+  }
+
+  isLoaded (m: InstalledModel): boolean {
+    return this.entries.get(fileKey(m))?.model !== undefined
+  }
+
+  /** Names of resident models, most recently used first. */
+  loadedNames (): string[] {
+    return [...this.entries.values()].filter((e) => e.model).sort((a, b) => b.lastUsed - a.lastUsed).map((e) => e.name)
+  }
+
+  /** Validates and loads the model if needed, and pins it until the lease is released. */
+  async acquire (m: InstalledModel): Promise<Lease> {
+    const key = fileKey(m)
+    let entry = this.entries.get(key)
+    if (!entry) {
+      this.evictIdle(this.maxLoaded - 1) // make room before allocating another context
+      const e: Entry = { key, name: m.name, refs: 0, lastUsed: 0, loading: this.load(m) }
+      e.loading.then(({ model }) => { e.model = model }, () => {
+        if (this.entries.get(key) === e) this.entries.delete(key)
+      })
+      this.entries.set(key, e)
+      entry = e
+    }
+    const e = entry
+    e.refs++
+    e.lastUsed = ++this.clock
+    let loaded: { model: NativeModel, info: ModelFileInfo }
+    try {
+      loaded = await e.loading
+    } catch (err) {
+      e.refs--
+      throw err
+    }
+    let released = false
+    return {
+      model: loaded.model,
+      info: loaded.info,
+      release: () => {
+        if (released) return
+        released = true
+        e.refs--
+        e.lastUsed = ++this.clock
+        this.evictIdle(this.maxLoaded)
+      }
+    }
+  }
+
+  /** Frees every model; callers must have released their leases (the engine drains its queue first). */
+  async close (): Promise<void> {
+    const entries = [...this.entries.values()]
+    this.entries.clear()
+    await Promise.allSettled(entries.map(async (e) => { await (await e.loading).model.free() }))
+    await Promise.allSettled([...this.freeing])
+  }
+
+  private async load (m: InstalledModel): Promise<{ model: NativeModel, info: ModelFileInfo }> {
+    const info = await validateModelFile(m.path)
+    const started = Date.now()
+    const model = await loadNativeModel(m.path, this.opts.quiet)
+    this.opts.logger?.info({ model: m.name, ms: Date.now() - started, weights: info.weightType }, 'whisper model loaded')
+    return { model, info }
+  }
+
+  private evictIdle (limit: number): void {
+    while (this.entries.size > limit) {
+      let victim: Entry | undefined
+      for (const e of this.entries.values()) {
+        if (e.refs === 0 && e.model && (!victim || e.lastUsed < victim.lastUsed)) victim = e
+      }
+      if (!victim) return // everything is busy or still loading
+      this.entries.delete(victim.key)
+      const name = victim.name
+      const p = victim.model!.free().then(
+        () => { this.opts.logger?.info({ model: name }, 'whisper model unloaded') },
+        (err: unknown) => { this.opts.logger?.error({ model: name, err }, 'freeing whisper model failed') })
+      this.freeing.add(p)
+      void p.finally(() => this.freeing.delete(p))
+    }
+  }
+}
