@@ -10,8 +10,11 @@ import database from './plugins/database.ts'
 import readiness from './plugins/readiness.ts'
 import swagger from './plugins/swagger.ts'
 import auth from './plugins/auth.ts'
+import engine from './plugins/engine.ts'
 import healthRoutes from './routes/health.ts'
 import authRoutes from './routes/auth.ts'
+import listenRoutes from './routes/listen.ts'
+import modelsRoutes from './routes/models.ts'
 
 export interface AppOptions {
   config: Config
@@ -42,11 +45,14 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
   await fastify.register(swagger)
   await fastify.register(database, { path: config.DATABASE_PATH })
   await fastify.register(auth, { config })
+  await fastify.register(engine, { config })
 
   await fastify.register(healthRoutes)
   await fastify.register(async (v1) => {
     v1.addHook('onRequest', v1.authenticate)
     await v1.register(authRoutes, { config })
+    await v1.register(listenRoutes, { config })
+    await v1.register(modelsRoutes, { defaultModel: config.DEFAULT_MODEL })
   }, { prefix: '/v1' })
 }
 

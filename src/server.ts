@@ -1,12 +1,21 @@
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig } from './config.ts'
 import { createApp } from './app.ts'
+import { ModelMissingError, ensureDefaultModel } from './model-setup.ts'
 
 let config
 try {
   config = loadConfig()
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err
+  process.stderr.write(`${err.message}\n`)
+  process.exit(1)
+}
+
+try {
+  await ensureDefaultModel(config)
+} catch (err) {
+  if (!(err instanceof ModelMissingError)) throw err
   process.stderr.write(`${err.message}\n`)
   process.exit(1)
 }

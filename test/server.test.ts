@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
-import { tempDir } from './helpers/build.ts'
+import { tempDir, testEnv } from './helpers/build.ts'
 import { startServerProcess } from './helpers/process.ts'
 
 test('a bad configuration stops start-up with one message listing every problem', async (t) => {
@@ -13,8 +13,9 @@ test('a bad configuration stops start-up with one message listing every problem'
 })
 
 test('SIGTERM lets an in-flight request finish, then closes the database cleanly', async (t) => {
-  const dbPath = join(tempDir(t), 'earshot.db')
-  const server = startServerProcess({ DATABASE_PATH: dbPath, HOST: '127.0.0.1', PORT: '0', ENABLE_TEST_TOKEN_ENDPOINT: 'true' })
+  const env = testEnv(tempDir(t), { ENABLE_TEST_TOKEN_ENDPOINT: 'true' })
+  const dbPath = env.DATABASE_PATH as string
+  const server = startServerProcess(env)
   t.after(() => server.child.kill('SIGKILL'))
   const listening = await server.waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/)
   const port = Number(/127\.0\.0\.1:(\d+)/.exec(listening)?.[1])
@@ -41,4 +42,15 @@ test('SIGTERM lets an in-flight request finish, then closes the database cleanly
   assert.match((JSON.parse(body) as { token: string }).token, /^[0-9a-f]{64}$/)
   assert.equal(await server.exited, 0)
   assert.ok(!existsSync(`${dbPath}-wal`), 'the last connection closed and checkpointed the WAL')
+})
+
+test('offline with no model: start-up names the file and where to put it', async (t) => {
+  const dir = tempDir(t)
+  // Port 9 on loopback refuses at once: the same failure as a machine with no route out.
+  const server = startServerProcess(testEnv(dir, { MODELS_DIR: join(dir, 'models'), DEFAULT_MODEL: 'base.en', AUTO_DOWNLOAD_MODEL: 'true', MODEL_BASE_URL: 'http://127.0.0.1:9/models' }))
+  assert.equal(await server.exited, 1)
+  const message = server.stderr()
+  assert.match(message, new RegExp(`earshot needs the file ${join(dir, 'models', 'ggml-base.en.bin').replaceAll('.', '\\.')}`))
+  assert.match(message, /could not be downloaded: cannot download http:\/\/127\.0\.0\.1:9\/models\/ggml-base\.en\.bin/)
+  assert.match(message, /earshot models download base\.en/)
 })

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from '../config.ts'
 import { KeyService } from '../auth/key-service.ts'
 import { openSqliteKeyRepository } from '../db/keys-repository.ts'
 import { createKey, listKeys, revokeKey } from './keys.ts'
+import { downloadModelCommand, listModels } from './models.ts'
 import { UsageError, type CliIo } from './io.ts'
 
 const USAGE = `Usage: earshot <command> [options]
@@ -13,6 +14,8 @@ Commands:
                                            create an API key; the token is shown only now
   list [--all] [--json]                    list keys (--all includes revoked ones)
   revoke <prefix>                          revoke the key whose token starts with <prefix>
+  models list [--json]                     models installed in MODELS_DIR
+  models download <name> [--force]         fetch ggml-<name>.bin from MODEL_BASE_URL (progress, checksum)
   help                                     show this text
 
 Exit codes: 0 ok, 1 error, 2 usage.`
@@ -61,6 +64,19 @@ const commands: Record<string, Command> = {
     const { positionals } = parse(args, {}, true)
     if (positionals.length !== 1) throw new UsageError('revoke takes exactly one prefix')
     return withKeys(config, (keys) => revokeKey(keys, io, positionals[0]))
+  },
+  async models (config, io, args) {
+    const [sub, ...rest] = args
+    if (sub === 'list') {
+      const { values } = parse(rest, { json: { type: 'boolean' } })
+      return listModels(config, io, (values as { json?: boolean }).json === true)
+    }
+    if (sub === 'download') {
+      const { values, positionals } = parse(rest, { force: { type: 'boolean' } }, true)
+      if (positionals.length > 1) throw new UsageError('models download takes one model name')
+      return downloadModelCommand(config, io, positionals[0], (values as { force?: boolean }).force === true)
+    }
+    throw new UsageError(sub === undefined ? 'models needs a subcommand: list or download' : `unknown models subcommand '${sub}'`)
   },
   async help (_config, io) {
     io.out(USAGE)

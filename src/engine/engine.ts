@@ -120,13 +120,14 @@ export class Engine implements Transcriber {
       language = whisperLanguage(options.language)
       if (!language) throw badRequest(`Unsupported language '${options.language}'.`)
     }
+    // `pcm` is read when the job starts (the addon copies it then): callers must not reuse the buffer before.
     const duration = pcm.length / SAMPLE_RATE
     if (pcm.length === 0) return { segments: [], language: language ?? 'en', duration: 0, model: this.describe(installed) }
 
     const result = await this.queue.run(async () => {
       const lease = await this.acquire(installed)
       try {
-        return await this.decode(lease, pcm, duration, language, options)
+        return await this.decode(installed.name, lease, pcm, duration, language, options)
       } finally {
         lease.release()
       }
@@ -161,9 +162,12 @@ export class Engine implements Transcriber {
     }
   }
 
-  private async decode (lease: Lease, pcm: Float32Array, duration: number, language: string | undefined,
+  private async decode (name: string, lease: Lease, pcm: Float32Array, duration: number, language: string | undefined,
     options: TranscribeOptions): Promise<TranscribeResult> {
     const info = lease.info
+    if (!info.multilingual && language !== undefined && language !== 'en') {
+      throw badRequest(`Model '${name}' is English-only and cannot transcribe language '${options.language ?? ''}'.`)
+    }
     if (language === 'yue' && info.nVocab < 51866) throw badRequest("Language 'yue' needs a large-v3 model.")
     const lang = !info.multilingual ? 'en' : options.detectLanguage === true ? 'auto' : (language ?? 'en')
     let input = pcm

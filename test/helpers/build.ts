@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
 import { createApp } from '../../src/app.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
+import { CACHE_DIR, testModel, type Arch } from './models.ts'
 
 export interface TestApp {
   app: FastifyInstance
@@ -27,15 +28,30 @@ export function tempDir (t: TestContext, prefix = 'earshot-test-'): string {
   return dir
 }
 
-/** The environment a test server runs with: a fresh SQLite file, quiet enough, overridable per test. */
-export function testEnv (dir: string, env: Record<string, string> = {}): Record<string, string> {
-  return { DATABASE_PATH: join(dir, 'earshot.db'), LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', ...env }
+/**
+ * The environment a test server runs with: a fresh SQLite file, the generated models (tiny-dims `small-test`
+ * by default: loads in milliseconds), overridable per test.
+ */
+export function testEnv (dir: string, env: Record<string, string> = {}, model: Arch = 'small-test'): Record<string, string> {
+  const modelPath = testModel(model)
+  return {
+    DATABASE_PATH: join(dir, 'earshot.db'),
+    LOG_LEVEL: 'info',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    MODELS_DIR: join(modelPath, '..'),
+    DEFAULT_MODEL: model,
+    AUTO_DOWNLOAD_MODEL: 'false',
+    ...env
+  }
 }
 
+export { CACHE_DIR }
+
 /** A fresh app on a real port with its own SQLite file; closed after the test. */
-export async function build (t: TestContext, env: Record<string, string> = {}): Promise<TestApp> {
+export async function build (t: TestContext, env: Record<string, string> = {}, model: Arch = 'small-test'): Promise<TestApp> {
   const dir = tempDir(t)
-  const config = loadConfig(testEnv(dir, env))
+  const config = loadConfig(testEnv(dir, env, model))
   const logs: string[] = []
   const logStream = new Writable({
     write (chunk, _enc, done) {

@@ -1,0 +1,91 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import type { Config } from '../config.ts'
+import { fetchAudioUrl } from '../audio/fetch-url.ts'
+import { AppError, badRequest } from '../errors.ts'
+import { transcribePrerecorded, type Warning } from '../transcription/transcribe.ts'
+import { KNOWN_QUERY_KEYS, listenQuery, listenResponse, listenUrlBody, type ListenQuery } from './listen-schema.ts'
+import { authErrors, errorBody } from './schemas.ts'
+
+const AUDIO_TYPES = ['audio/*', 'video/*', 'application/octet-stream', 'deepgram/audio+video']
+
+/** keyterm values and keywords (`word:intensifier`) become whisper's initial prompt. */
+function promptOf (query: ListenQuery): string | undefined {
+  const terms = [...(query.keyterm ?? []), ...(query.keywords ?? []).map((k) => k.replace(/:-?\d+(\.\d+)?$/, ''))]
+    .map((t) => t.trim()).filter((t) => t !== '')
+  return terms.length === 0 ? undefined : terms.join(', ')
+}
+
+function warningsOf (query: Record<string, unknown>): Warning[] {
+  return Object.keys(query).filter((k) => !KNOWN_QUERY_KEYS.has(k)).map((parameter) => ({
+    parameter,
+    type: 'unsupported_parameter',
+    message: `'${parameter}' is not supported by this server and was ignored.`
+  }))
+}
+
+const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, { config }) => {
+  // Audio arrives as raw bytes under several media types; clients that send none (or curl's form default) too.
+  const asBytes = { parseAs: 'buffer' as const, bodyLimit: config.BODY_LIMIT }
+  fastify.addContentTypeParser(['application/octet-stream', 'deepgram/audio+video'], asBytes, (_req, body, done) => { done(null, body) })
+  fastify.addContentTypeParser(/^(audio|video)\//, asBytes, (_req, body, done) => { done(null, body) })
+  fastify.addContentTypeParser('*', asBytes, (req, body, done) => {
+    const type = req.headers['content-type']
+    if (type === undefined || type.startsWith('application/x-www-form-urlencoded')) return done(null, body)
+    done(new AppError(415, 'UNSUPPORTED_MEDIA_TYPE',
+      `Content-Type '${type}' is not supported: send audio as ${AUDIO_TYPES.join(', ')}, or JSON {"url": "…"} as application/json.`))
+  })
+
+  fastify.post('/listen', {
+    schema: {
+      tags: ['listen'],
+      summary: 'Transcribe pre-recorded audio (raw body) or audio at a URL (JSON {"url"})',
+      description: 'Deepgram-compatible. Send the audio bytes with an audio/*, video/* or application/octet-stream ' +
+        'Content-Type, or `{"url": "https://…"}` as application/json. Unknown Deepgram parameters are accepted and ' +
+        'listed in metadata.warnings.',
+      querystring: listenQuery,
+      body: z.union([listenUrlBody, z.instanceof(Buffer).meta({ type: 'string', format: 'binary' })]),
+      response: { 200: listenResponse, ...authErrors, 413: errorBody, 415: errorBody, 503: errorBody }
+    }
+  }, async (request, reply) => {
+    const query = request.query
+    // The client hanging up abandons the job: queued work is dropped before it costs a decode.
+    const gone = new AbortController()
+    reply.raw.on('close', () => { if (!reply.raw.writableFinished) gone.abort(new Error('client disconnected')) })
+
+    let bytes: Uint8Array
+    if (Buffer.isBuffer(request.body)) {
+      bytes = request.body
+    } else {
+      bytes = await fetchAudioUrl(request.body.url, {
+        maxBytes: config.URL_MAX_BYTES,
+        timeoutMs: config.URL_TIMEOUT * 1000,
+        maxRedirects: config.URL_MAX_REDIRECTS,
+        allowPrivate: config.ALLOW_PRIVATE_URLS,
+        signal: gone.signal
+      })
+    }
+    if (bytes.length === 0) throw badRequest('The request contained no audio data (empty body).')
+    const prompt = promptOf(query)
+    return await transcribePrerecorded(fastify.engine, bytes, {
+      model: query.model,
+      language: query.language,
+      detectLanguage: query.detect_language,
+      punctuate: query.punctuate,
+      utterances: query.utterances,
+      uttSplit: query.utt_split,
+      paragraphs: query.paragraphs,
+      multichannel: query.multichannel,
+      ...(prompt !== undefined ? { prompt } : {}),
+      audioCtx: query.audio_ctx,
+      tags: query.tag,
+      encoding: query.encoding,
+      sampleRate: query.sample_rate,
+      channels: query.channels,
+      contentType: request.headers['content-type'],
+      warnings: warningsOf(query)
+    }, { requestId: request.id, maxSeconds: config.MAX_AUDIO_SECONDS, signal: gone.signal })
+  })
+}
+
+export default listenRoutes

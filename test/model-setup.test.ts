@@ -1,0 +1,46 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createReadStream, existsSync, statSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { tempDir, testEnv } from './helpers/build.ts'
+import { testModel } from './helpers/models.ts'
+import { startServerProcess } from './helpers/process.ts'
+
+test('first start fetches a missing default model from MODEL_BASE_URL, then serves', async (t) => {
+  const source = testModel('small-test')
+  const requests: string[] = []
+  const mirror = createServer((req, res) => {
+    requests.push(req.url ?? '')
+    if (req.url !== '/mirror/ggml-small-test.bin') return void res.writeHead(404).end()
+    res.writeHead(200, { 'content-length': statSync(source).size })
+    createReadStream(source).pipe(res)
+  })
+  mirror.listen(0, '127.0.0.1')
+  await once(mirror, 'listening')
+  t.after(() => mirror.close())
+  const { port } = mirror.address() as { port: number }
+
+  const dir = tempDir(t)
+  const models = join(dir, 'models')
+  const server = startServerProcess(testEnv(dir, {
+    MODELS_DIR: models,
+    DEFAULT_MODEL: 'small-test',
+    AUTO_DOWNLOAD_MODEL: 'true',
+    MODEL_BASE_URL: `http://127.0.0.1:${port}/mirror`
+  }))
+  t.after(() => server.child.kill('SIGKILL'))
+  const listening = await server.waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/)
+  assert.deepEqual(requests, ['/mirror/ggml-small-test.bin'])
+  assert.equal(statSync(join(models, 'ggml-small-test.bin')).size, statSync(source).size)
+  assert.match(server.stderr(), /downloaded ggml-small-test\.bin/)
+  await server.waitFor(/default model loaded/)
+  const base = /(http:\/\/127\.0\.0\.1:\d+)/.exec(listening)?.[1] as string
+  const health = await fetch(`${base}/health`)
+  assert.equal(health.status, 200)
+  assert.deepEqual(await health.json(), { status: 'ok', checks: { database: 'ok', model: 'ok' } })
+  server.child.kill('SIGTERM')
+  assert.equal(await server.exited, 0)
+  assert.ok(!existsSync(join(models, '.ggml-small-test.bin.part')))
+})
