@@ -92,7 +92,7 @@ export class DisallowedAddressError extends Error {
   }
 }
 
-type Resolver = (hostname: string, options: LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void
+export type Resolver = (hostname: string, options: LookupAllOptions, callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void
 
 /**
  * A `lookup` for net/http/https that resolves every address of the host and fails if any is disallowed. Because

@@ -134,10 +134,31 @@ class Collector {
   }
 }
 
+/**
+ * Checks a WAV's fmt chunk before the codec sees it: the WAV codec trusts the header, and a corrupt channel count
+ * (say 13057) makes it spend seconds building thousands of tiny channels before we could object to its output.
+ */
+function checkWavHeader (bytes: Uint8Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  for (let off = 12; off + 16 <= bytes.length;) {
+    const size = view.getUint32(off + 4, true)
+    if (view.getUint32(off, false) === 0x666d7420) { // 'fmt '
+      const channels = view.getUint16(off + 10, true)
+      const rate = view.getUint32(off + 12, true)
+      if (channels < 1 || channels > MAX_CHANNELS || rate < MIN_SOURCE_RATE || rate > MAX_SOURCE_RATE) {
+        throw new DecodeFailure('undecodable', `implausible WAV header: ${channels} channels at ${rate} Hz`)
+      }
+      return
+    }
+    off += 8 + size + (size & 1)
+  }
+}
+
 async function decodeContainer (bytes: Uint8Array, maxSeconds: number | undefined): Promise<DecodedAudio> {
   const type = audioType(bytes)
   const open = type === undefined || !CONTAINER_TYPES.has(type) ? undefined : codecs[type]
   if (open === undefined) throw new DecodeFailure('undecodable', `unrecognised audio format${type === undefined ? '' : ` (${type})`}`)
+  if (type === 'wav') checkWavHeader(bytes)
   const collector = new Collector(maxSeconds)
   let dec: StreamDecoder
   try {

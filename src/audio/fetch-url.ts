@@ -11,7 +11,7 @@ import http from 'node:http'
 import https from 'node:https'
 import { isIP } from 'node:net'
 import { AppError, badRequest } from '../errors.ts'
-import { DisallowedAddressError, guardedLookup, isDisallowedAddress } from './address-policy.ts'
+import { DisallowedAddressError, guardedLookup, isDisallowedAddress, type Resolver } from './address-policy.ts'
 
 export interface FetchAudioOptions {
   maxBytes: number
@@ -22,6 +22,8 @@ export interface FetchAudioOptions {
   allowPrivate: boolean
   /** Caller cancellation (e.g. the client went away); rejects with the signal's reason. */
   signal?: AbortSignal
+  /** Name resolution behind the private-address guard (default dns.lookup); lets tests avoid real DNS. */
+  resolve?: Resolver
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
@@ -96,7 +98,7 @@ function requestOnce (url: URL, opts: FetchAudioOptions, signal: AbortSignal): P
       // for another host. identity: the bytes we count are the bytes we decode.
       agent: false,
       headers: { 'user-agent': 'earshot (+audio fetch)', accept: 'audio/*, video/*, */*', 'accept-encoding': 'identity' },
-      ...(opts.allowPrivate ? {} : { lookup: guardedLookup() })
+      ...(opts.allowPrivate ? {} : { lookup: guardedLookup(opts.resolve) })
     })
 
     req.on('error', (err) => finish(describeNetworkError(err, url)))

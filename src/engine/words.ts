@@ -35,8 +35,8 @@ export interface WordsOptions {
   offset?: number
 }
 
-// [_BEG_], [_TT_123], [_SOT_], [_EOT_], [_LANG_en], <|endoftext|>, <|en|>, <|0.00|> ...
-const SPECIAL_RE = /^\s*(\[_[A-Z]+_?[^\]]*\]|<\|[^|]*\|>)\s*$/
+// [_BEG_], [_TT_123], [_SOT_], [_EOT_], [_LANG_en], [_extra_token_50300], <|endoftext|>, <|en|>, <|0.00|> ...
+const SPECIAL_RE = /^\s*(\[_[a-z]+_?[^\]]*\]|<\|[^|]*\|>)\s*$/i
 const PUNCT_ONLY_RE = /^[\p{P}\p{S}]+$/u
 const EDGE_PUNCT_RE = /^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu
 

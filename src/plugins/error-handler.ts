@@ -37,7 +37,8 @@ export default fp(async (fastify) => {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const details = error.validation.map((v) => ({ location: error.validationContext, path: v.instancePath, message: v.message }))
       const first = details[0]
-      const where = first === undefined ? error.validationContext : `${first.location}${first.path.replaceAll('/', '.')}`
+      const path = first?.path.split('/').filter((p) => p !== '').join('.') ?? ''
+      const where = path === '' ? error.validationContext : `${error.validationContext} parameter '${path}'`
       return send(request, reply, 400, {
         err_code: 'Bad Request',
         err_msg: `Invalid ${where}: ${first?.message ?? 'invalid request'}`,

@@ -26,6 +26,8 @@ function warningsOf (query: Record<string, unknown>): Warning[] {
 
 const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, { config }) => {
   // Audio arrives as raw bytes under several media types; clients that send none (or curl's form default) too.
+  // text/plain would otherwise reach the handler as a string: route it to the catch-all below for a clear 415.
+  fastify.removeContentTypeParser('text/plain')
   const asBytes = { parseAs: 'buffer' as const, bodyLimit: config.BODY_LIMIT }
   fastify.addContentTypeParser(['application/octet-stream', 'deepgram/audio+video'], asBytes, (_req, body, done) => { done(null, body) })
   fastify.addContentTypeParser(/^(audio|video)\//, asBytes, (_req, body, done) => { done(null, body) })
@@ -44,7 +46,8 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
         'Content-Type, or `{"url": "https://…"}` as application/json. Unknown Deepgram parameters are accepted and ' +
         'listed in metadata.warnings.',
       querystring: listenQuery,
-      body: z.union([listenUrlBody, z.instanceof(Buffer).meta({ type: 'string', format: 'binary' })]),
+      body: z.union([listenUrlBody, z.instanceof(Buffer).meta({ type: 'string', format: 'binary' })],
+        { error: 'expected audio bytes with an audio/* Content-Type, or JSON {"url": "https://…"}' }),
       response: { 200: listenResponse, ...authErrors, 413: errorBody, 415: errorBody, 503: errorBody }
     }
   }, async (request, reply) => {
