@@ -1,0 +1,99 @@
+// Model file validation: bad files must be refused before the addon sees them (it segfaults on them).
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync, writeSync, readSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { AppError } from '../../src/errors.ts'
+import { Engine } from '../../src/engine/engine.ts'
+import { ModelFileError, validateModelFile } from '../../src/engine/model-file.ts'
+import { generateModel } from '../../scripts/generate-model.mjs'
+import { installTestModel, testAudio, testModel } from '../helpers/models.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'earshot-modelfile-'))
+after(() => rmSync(dir, { recursive: true, force: true }))
+
+/** First `n` bytes of the small test model, as ggml-<name>.bin in `into`. */
+function truncatedCopy (name: string, n: number, into = dir): string {
+  const src = readFileSync(testModel('small-test'))
+  const path = join(into, `ggml-${name}.bin`)
+  writeFileSync(path, src.subarray(0, n))
+  return path
+}
+
+test('generated models validate with their real hyper-parameters', async () => {
+  const tinyEn = await validateModelFile(testModel('tiny.en'))
+  assert.equal(tinyEn.nVocab, 51864)
+  assert.equal(tinyEn.nState, 384)
+  assert.equal(tinyEn.nAudioLayer, 4)
+  assert.equal(tinyEn.weightType, 'f16')
+  assert.equal(tinyEn.multilingual, false)
+  assert.equal(tinyEn.eotId, 50256)
+  const small = await validateModelFile(testModel('small-test'))
+  assert.equal(small.multilingual, true)
+  assert.ok(small.sizeBytes < 12e6)
+})
+
+test('the generator is deterministic for a seed and differs across seeds', () => {
+  const a = generateModel(join(dir, 'a.bin'), { arch: 'small-test' })
+  const b = generateModel(join(dir, 'b.bin'), { arch: 'small-test' })
+  const c = generateModel(join(dir, 'c.bin'), { arch: 'small-test', seed: 2 })
+  assert.ok(readFileSync(a.path).equals(readFileSync(b.path)))
+  assert.ok(!readFileSync(a.path).equals(readFileSync(c.path)))
+  assert.equal(a.text, 'Hello world, this is a synthetic whisper model. It always says the same words, whatever it hears.')
+})
+
+test('missing file, bad magic, truncated file, trailing garbage: clear ModelFileError', async () => {
+  await assert.rejects(validateModelFile(join(dir, 'nope.bin')), (err: unknown) =>
+    err instanceof ModelFileError && /file not found/.test(err.message) && err.path.endsWith('nope.bin'))
+
+  const text = join(dir, 'text.bin')
+  writeFileSync(text, 'this is not a model\n')
+  await assert.rejects(validateModelFile(text), /bad magic/)
+
+  const empty = join(dir, 'empty.bin')
+  writeFileSync(empty, '')
+  await assert.rejects(validateModelFile(empty), /bad magic/)
+
+  const size = readFileSync(testModel('small-test')).length
+  for (const n of [10, 48, 3000, 500_000, size - 1]) {
+    await assert.rejects(validateModelFile(truncatedCopy(`cut${n}`, n)), (err: unknown) =>
+      err instanceof ModelFileError && /truncated/.test(err.reason), `cut at ${n}`)
+  }
+
+  const extra = join(dir, 'extra.bin')
+  writeFileSync(extra, Buffer.concat([readFileSync(testModel('small-test')), Buffer.alloc(40, 1)]))
+  await assert.rejects(validateModelFile(extra), ModelFileError)
+})
+
+test('a wrong tensor shape is caught (whisper would fail the load and crash)', async () => {
+  const path = join(dir, 'shape.bin')
+  writeFileSync(path, readFileSync(testModel('small-test')))
+  // hparams[2] = n_audio_state: the tensors no longer match it
+  const fd = openSync(path, 'r+')
+  const b = Buffer.alloc(4)
+  readSync(fd, b, 0, 4, 12)
+  b.writeInt32LE(b.readInt32LE(0) * 2)
+  writeSync(fd, b, 0, 4, 12)
+  closeSync(fd)
+  await assert.rejects(validateModelFile(path), /shape/)
+})
+
+test('the engine refuses invalid installed models with a 500 AppError and keeps working', async () => {
+  const models = join(dir, 'models')
+  installTestModel(models, 'small-test', 'good')
+  truncatedCopy('cut', 1_000_000, models)
+  writeFileSync(join(models, 'ggml-junk.bin'), 'junk')
+  const engine = new Engine({ modelsDir: models, defaultModel: 'good', concurrency: 1, threads: 1, queueMax: 4, maxLoadedModels: 2, defaultAudioCtx: 'auto' })
+  try {
+    for (const name of ['cut', 'junk']) {
+      await assert.rejects(engine.transcribe(testAudio(1.5), { model: name }), (err: unknown) =>
+        err instanceof AppError && err.statusCode === 500 && err.code === 'MODEL_INVALID' &&
+        err.message.includes(`'${name}'`) && !err.message.includes(dir))
+    }
+    const ok = await engine.transcribe(testAudio(1.5), { model: 'good' })
+    assert.ok(ok.segments.length > 0)
+  } finally {
+    await engine.close()
+  }
+})
