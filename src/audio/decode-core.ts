@@ -154,7 +154,7 @@ function checkWavHeader (bytes: Uint8Array): void {
   }
 }
 
-async function decodeContainer (bytes: Uint8Array, maxSeconds: number | undefined): Promise<DecodedAudio> {
+async function decodeContainer (bytes: Uint8Array, maxSeconds: number | undefined, onProgress: () => void): Promise<DecodedAudio> {
   const type = audioType(bytes)
   const open = type === undefined || !CONTAINER_TYPES.has(type) ? undefined : codecs[type]
   if (open === undefined) throw new DecodeFailure('undecodable', `unrecognised audio format${type === undefined ? '' : ` (${type})`}`)
@@ -169,6 +169,7 @@ async function decodeContainer (bytes: Uint8Array, maxSeconds: number | undefine
   try {
     for (let off = 0; off < bytes.length; off += CHUNK_BYTES) {
       const r = await dec(bytes.subarray(off, off + CHUNK_BYTES))
+      onProgress()
       collector.add(r.channelData, r.sampleRate)
     }
     const tail = await dec()
@@ -188,6 +189,10 @@ function decodeRawPlan (bytes: Uint8Array, plan: Extract<DecodePlan, { kind: 'ra
   return collector.finish()
 }
 
-export async function decodeToPcm (bytes: Uint8Array, plan: DecodePlan, maxSeconds?: number): Promise<DecodedAudio> {
-  return plan.kind === 'raw' ? decodeRawPlan(bytes, plan, maxSeconds) : await decodeContainer(bytes, maxSeconds)
+/**
+ * `onProgress` is called after every codec call: the pool's watchdog uses it to tell a long decode from a codec
+ * stuck in an endless loop on crafted input (which does happen, e.g. with some corrupt MP4s).
+ */
+export async function decodeToPcm (bytes: Uint8Array, plan: DecodePlan, maxSeconds?: number, onProgress: () => void = () => {}): Promise<DecodedAudio> {
+  return plan.kind === 'raw' ? decodeRawPlan(bytes, plan, maxSeconds) : await decodeContainer(bytes, maxSeconds, onProgress)
 }

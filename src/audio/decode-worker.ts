@@ -14,6 +14,7 @@ export interface WorkerRequest {
 
 export type WorkerMessage =
   | { type: 'ready' }
+  | { type: 'progress', id: number }
   | { type: 'result', id: number, audio: DecodedAudio }
   | { type: 'failure', id: number, kind: 'undecodable' | 'too-long' | 'internal', message: string }
 
@@ -22,8 +23,19 @@ if (port === null) throw new Error('decode-worker must run in a worker thread')
 
 const send = (msg: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer)
 
+/** Heartbeats are rate-limited: the watchdog needs a sign of life, not one message per 16 kB chunk. */
+const PROGRESS_INTERVAL_MS = 250
+
 port.on('message', (req: WorkerRequest) => {
-  decodeToPcm(req.bytes, req.plan, req.maxSeconds).then(
+  let last = Date.now()
+  send({ type: 'progress', id: req.id })
+  const progress = (): void => {
+    const now = Date.now()
+    if (now - last < PROGRESS_INTERVAL_MS) return
+    last = now
+    send({ type: 'progress', id: req.id })
+  }
+  decodeToPcm(req.bytes, req.plan, req.maxSeconds, progress).then(
     (audio) => send({ type: 'result', id: req.id, audio }, audio.channels.map((c) => c.buffer as ArrayBuffer)),
     (err: unknown) => {
       if (err instanceof DecodeFailure) send({ type: 'failure', id: req.id, kind: err.kind, message: err.message })

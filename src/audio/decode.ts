@@ -34,7 +34,7 @@ export interface DecodeAudioOptions {
 }
 
 
-let poolOptions: PoolOptions = { size: 1, taskTimeoutMs: 10 * 60 * 1000 }
+let poolOptions: PoolOptions = { size: 1, stallTimeoutMs: 10_000 }
 let pool: DecoderPool | undefined
 
 /** Sizes the worker pool; takes effect for the next pool (call before the first decode, or after close). */

@@ -15,12 +15,20 @@ import type { WorkerMessage, WorkerRequest } from './decode-worker.ts'
 export interface PoolOptions {
   /** Worker threads (default 1). Whisper already saturates the cores; decoding is the small part. */
   size: number
-  /** A job still running after this long is treated as undecodable input and its worker is killed. */
-  taskTimeoutMs: number
+  /**
+   * Watchdog: a job whose worker shows no progress for this long (plus 1 s per MB of input, for codecs such as
+   * MP4 that decode everything in one final call) is treated as undecodable input and its worker is killed.
+   */
+  stallTimeoutMs: number
 }
+
+/** Extra time for a job's first heartbeat when its worker is still starting (tsx + module loading). */
+const BOOT_ALLOWANCE_MS = 30_000
 
 interface Job {
   req: WorkerRequest
+  /** req.bytes is detached once posted, so its size is kept here. */
+  size: number
   transfer: ArrayBuffer[]
   resolve: (audio: DecodedAudio) => void
   reject: (err: unknown) => void
@@ -59,7 +67,7 @@ export class DecoderPool {
     return new Promise<DecodedAudio>((resolve, reject) => {
       const req: WorkerRequest = { id: this.nextId++, bytes: own, plan }
       if (maxSeconds !== undefined) req.maxSeconds = maxSeconds
-      const job: Job = { req, transfer: [own.buffer], resolve, reject, signal, onAbort: () => this.abort(job) }
+      const job: Job = { req, size: own.byteLength, transfer: [own.buffer], resolve, reject, signal, onAbort: () => this.abort(job) }
       signal?.addEventListener('abort', job.onAbort, { once: true })
       this.queue.push(job)
       this.dispatch()
@@ -87,10 +95,7 @@ export class DecoderPool {
       const job = this.queue.shift()!
       slot.job = job
       slot.worker.ref()
-      slot.timer = setTimeout(() => {
-        this.retire(slot!, undecodableAudio(new Error(`decoding took longer than ${this.options.taskTimeoutMs} ms`)))
-      }, this.options.taskTimeoutMs)
-      slot.timer.unref()
+      this.arm(slot, slot.ready ? 0 : BOOT_ALLOWANCE_MS)
       slot.worker.postMessage(job.req, job.transfer)
     }
   }
@@ -115,10 +120,21 @@ export class DecoderPool {
     return slot
   }
 
+  /** (Re)starts the watchdog for the slot's current job. */
+  private arm (slot: Slot, extraMs: number): void {
+    clearTimeout(slot.timer)
+    const limit = this.options.stallTimeoutMs + Math.ceil((slot.job?.size ?? 0) / 1000) + extraMs
+    slot.timer = setTimeout(() => {
+      this.retire(slot, undecodableAudio(new Error(`the decoder made no progress for ${limit} ms`)))
+    }, limit)
+    slot.timer.unref()
+  }
+
   private onMessage (slot: Slot, msg: WorkerMessage): void {
     if (msg.type === 'ready') { slot.ready = true; return }
     const job = slot.job
     if (job === undefined || job.req.id !== msg.id) return
+    if (msg.type === 'progress') { this.arm(slot, 0); return }
     clearTimeout(slot.timer)
     slot.job = undefined
     slot.timer = undefined

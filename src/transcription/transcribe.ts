@@ -71,7 +71,8 @@ export async function transcribePrerecorded (
     return {
       alternatives: [alternative],
       ...(options.detectLanguage === true
-        ? { detected_language: run.language, language_confidence: run.languageProbability ?? 0 }
+        // whisper.cpp's binding reports the detected language but not its probability: no number is invented.
+        ? { detected_language: run.language, ...(run.languageProbability !== undefined ? { language_confidence: run.languageProbability } : {}) }
         : {})
     }
   })

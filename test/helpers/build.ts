@@ -42,6 +42,10 @@ export function testEnv (dir: string, env: Record<string, string> = {}, model: A
     MODELS_DIR: join(modelPath, '..'),
     DEFAULT_MODEL: model,
     AUTO_DOWNLOAD_MODEL: 'false',
+    // Short test clips: an encoder window sized to the audio keeps each decode to tens of milliseconds, and one
+    // thread per decode stays fast when other test processes share the two cores.
+    DEFAULT_AUDIO_CTX: 'auto',
+    WHISPER_THREADS: '1',
     ...env
   }
 }
