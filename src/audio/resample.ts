@@ -44,7 +44,9 @@ interface Kernel {
   table: Float32Array
 }
 
+/** Kernels by ratio. Bounded: raw uploads choose their own sample_rate, and an odd high rate costs megabytes. */
 const kernelCache = new Map<string, Kernel>()
+const KERNEL_CACHE_SIZE = 8
 
 function buildKernel (up: number, down: number): Kernel {
   const key = `${up}/${down}`
@@ -72,6 +74,7 @@ function buildKernel (up: number, down: number): Kernel {
     for (let j = 0; j < taps; j++) table[p * taps + j] = table[p * taps + j]! / sum
   }
   const kernel = { half, phases, table }
+  if (kernelCache.size >= KERNEL_CACHE_SIZE) kernelCache.delete(kernelCache.keys().next().value!)
   kernelCache.set(key, kernel)
   return kernel
 }

@@ -16,6 +16,13 @@ export type RevokeOutcome =
 /** How often last_used_at is written per key: a disk write on every request would cost more than the lookup. */
 const TOUCH_INTERVAL_MS = 60_000
 
+/**
+ * How stale the cache may be: the store's change counter is read at most once per millisecond. A revocation
+ * committed by the CLI is seen by any request that starts 1 ms later, far less than the CLI takes to exit; only a
+ * request racing the commit itself can pass, as it could if it had arrived a moment earlier.
+ */
+const CHANGE_CHECK_INTERVAL_MS = 1
+
 /** Bounds the cache so a flood of distinct valid keys cannot grow memory without limit. */
 const CACHE_MAX = 10_000
 
@@ -25,6 +32,7 @@ export class KeyService {
   /** Known keys by token hash, valid while the store's change counter stays the same. Misses are not cached. */
   private readonly cache = new Map<string, ApiKeyRecord>()
   private cacheCounter = Number.NaN
+  private counterCheckedAt = Number.NEGATIVE_INFINITY
 
   constructor (
     private readonly repo: KeyRepository,
@@ -52,10 +60,14 @@ export class KeyService {
    */
   async authenticate (token: string, now: Date = new Date()): Promise<ApiKeyRecord> {
     const hash = hashToken(token)
-    const counter = await this.repo.changeCounter()
-    if (counter !== this.cacheCounter) {
-      this.cache.clear()
-      this.cacheCounter = counter
+    const checkedAt = performance.now()
+    if (checkedAt - this.counterCheckedAt >= CHANGE_CHECK_INTERVAL_MS) {
+      this.counterCheckedAt = checkedAt
+      const counter = await this.repo.changeCounter()
+      if (counter !== this.cacheCounter) {
+        this.cache.clear()
+        this.cacheCounter = counter
+      }
     }
     let key = this.cache.get(hash)
     if (key === undefined) {

@@ -1,9 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto'
+import crypto from 'node:crypto'
 
 /** 32 random bytes as 64 hex characters: valid in an HTTP header, a URL query and Sec-WebSocket-Protocol alike. */
-export const generateToken = (): string => randomBytes(32).toString('hex')
+export const generateToken = (): string => crypto.randomBytes(32).toString('hex')
 
-export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex')
+// crypto.hash (Node >= 20.12) is the one-shot form: half the cost of createHash on the per-request auth path.
+export const hashToken = (token: string): string =>
+  typeof crypto.hash === 'function' ? crypto.hash('sha256', token, 'hex') : crypto.createHash('sha256').update(token).digest('hex')
 
 export const PREFIX_LENGTH = 8
 
