@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
+import { generateModel } from '../scripts/generate-model.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -48,7 +49,17 @@ async function load (url: string, headers: Record<string, string>) {
   return { rps: result.requests.average, p99: result.latency.p99 }
 }
 
-const env = { DATABASE_PATH: join(dir, 'bench.db'), HOST: '127.0.0.1', LOG_LEVEL: values['log-level'] as string, RATE_LIMIT_MAX: '1000000000' }
+// The route under test never transcribes: the tiny-dims synthetic model only satisfies start-up.
+generateModel(join(dir, 'ggml-small-test.bin'), { arch: 'small-test' })
+const env = {
+  DATABASE_PATH: join(dir, 'bench.db'),
+  MODELS_DIR: dir,
+  DEFAULT_MODEL: 'small-test',
+  AUTO_DOWNLOAD_MODEL: 'false',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: values['log-level'] as string,
+  RATE_LIMIT_MAX: '1000000000'
+}
 const created = spawn(process.execPath, [join(root, 'bin/earshot.mjs'), 'create', '--name', 'bench', '--json'], { env: { ...process.env, ...env } })
 let out = ''
 created.stdout.on('data', (d) => { out += String(d) })

@@ -18,6 +18,11 @@ export type WorkerMessage =
   | { type: 'result', id: number, audio: DecodedAudio }
   | { type: 'failure', id: number, kind: 'undecodable' | 'too-long' | 'internal', message: string }
 
+// The WASM codecs log a line per corrupt frame (mpg123 especially), which would flood the server log on every bad
+// upload; real failures come back as rejections. (Capturing the worker's stdio from the pool instead would keep
+// the process alive: a piped worker stream holds a ref even when the worker is unref'd.)
+for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) console[method] = () => {}
+
 const port = parentPort
 if (port === null) throw new Error('decode-worker must run in a worker thread')
 

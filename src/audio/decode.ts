@@ -8,7 +8,7 @@ import {
   MAX_CHANNELS, MAX_SOURCE_RATE, MIN_SOURCE_RATE, tooLongMessage, TARGET_SAMPLE_RATE, type DecodedAudio, type DecodePlan
 } from './decode-core.ts'
 import { DecoderPool, type PoolOptions } from './pool.ts'
-import { bytesPerSample, hasContainerMagic, RAW_ENCODINGS, rawHintFromContentType, type RawEncoding } from './raw.ts'
+import { bytesPerSample, hasContainerMagic, looksLikeMp3, RAW_ENCODINGS, rawHintFromContentType, type RawEncoding } from './raw.ts'
 
 export { TARGET_SAMPLE_RATE, type DecodedAudio }
 
@@ -32,7 +32,6 @@ export interface DecodeAudioOptions {
   /** Abandons the decode (a queued job is dropped, a running one has its worker killed); rejects with the reason. */
   signal?: AbortSignal
 }
-
 
 let poolOptions: PoolOptions = { size: 1, stallTimeoutMs: 10_000 }
 let pool: DecoderPool | undefined
@@ -73,7 +72,7 @@ function planDecode (bytes: Uint8Array, opts: DecodeAudioOptions): DecodePlan {
   if (encoding !== undefined && !(AUDIO_ENCODINGS as readonly string[]).includes(encoding)) {
     throw badRequest(`Unsupported encoding "${opts.encoding}". Supported values: ${AUDIO_ENCODINGS.join(', ')}.`)
   }
-  if (hasContainerMagic(bytes)) return { kind: 'container' }
+  if (hasContainerMagic(bytes) || looksLikeMp3(bytes)) return { kind: 'container' }
   if (encoding !== undefined) {
     if (!RAW_ENCODINGS.has(encoding)) return { kind: 'container' }
     return rawPlan(encoding as RawEncoding, opts.sampleRate, opts.channels, `encoding=${encoding}`)

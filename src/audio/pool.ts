@@ -50,6 +50,20 @@ const shuttingDown = (): AppError => new AppError(503, 'SERVICE_UNAVAILABLE', 'T
 const BOOT_URL = new URL('./worker-boot.mjs', import.meta.url)
 const ENTRY_URL = new URL(import.meta.url.endsWith('.ts') ? './decode-worker.ts' : './decode-worker.js', import.meta.url)
 
+/**
+ * The parent's flags minus those that make no sense for a worker's file entry: `--input-type` (set when the
+ * process was started with `-e` / stdin) makes Node refuse to load worker-boot.mjs at all.
+ */
+function workerExecArgv (): string[] {
+  const out: string[] = []
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const arg = process.execArgv[i]!
+    if (arg === '--input-type') { i++; continue }
+    if (!arg.startsWith('--input-type=')) out.push(arg)
+  }
+  return out
+}
+
 export class DecoderPool {
   private readonly slots: Slot[] = []
   private readonly queue: Job[] = []
@@ -101,11 +115,7 @@ export class DecoderPool {
   }
 
   private spawn (): Slot {
-    // stdout/stderr are captured and dropped: the WASM codecs print a line per corrupt frame (mpg123 especially),
-    // which would flood the server log on every bad upload. Real failures arrive as rejections or 'error' events.
-    const worker = new Worker(BOOT_URL, { workerData: { entry: ENTRY_URL.href }, name: 'earshot-audio-decode', stdout: true, stderr: true })
-    worker.stdout.resume()
-    worker.stderr.resume()
+    const worker = new Worker(BOOT_URL, { workerData: { entry: ENTRY_URL.href }, name: 'earshot-audio-decode', execArgv: workerExecArgv() })
     const slot: Slot = { worker, job: undefined, timer: undefined, ready: false, gone: false }
     worker.unref()
     worker.on('message', (msg: WorkerMessage) => this.onMessage(slot, msg))

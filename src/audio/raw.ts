@@ -89,6 +89,33 @@ export function hasContainerMagic (bytes: Uint8Array): boolean {
     (bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3)
 }
 
+const MP3_KBPS_V1 = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320]
+const MP3_KBPS_V2 = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160]
+const MP3_RATES: Record<number, number[]> = { 3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000] }
+
+/** Byte length of the MPEG layer III frame whose header starts at `at`, or 0 if there is no valid header there. */
+function mp3FrameLength (bytes: Uint8Array, at: number): number {
+  if (at + 4 > bytes.length || bytes[at] !== 0xff || (bytes[at + 1]! & 0xe0) !== 0xe0) return 0
+  const version = (bytes[at + 1]! >> 3) & 3
+  const layer = (bytes[at + 1]! >> 1) & 3
+  const bitrateIndex = bytes[at + 2]! >> 4
+  const rateIndex = (bytes[at + 2]! >> 2) & 3
+  const rate = MP3_RATES[version]?.[rateIndex]
+  if (layer !== 1 || rate === undefined || bitrateIndex === 0 || bitrateIndex === 15) return 0
+  const kbps = (version === 3 ? MP3_KBPS_V1 : MP3_KBPS_V2)[bitrateIndex]!
+  const padding = (bytes[at + 2]! >> 1) & 1
+  return Math.floor(((version === 3 ? 144000 : 72000) * kbps) / rate) + padding
+}
+
+/**
+ * A bare MP3 (no ID3 tag) sent with a raw `encoding` — Deepgram's own curl example does exactly this. The sync
+ * word alone is too weak (a loud PCM sample matches it), so two consecutive valid frame headers are required.
+ */
+export function looksLikeMp3 (bytes: Uint8Array): boolean {
+  const first = mp3FrameLength(bytes, 0)
+  return first > 0 && mp3FrameLength(bytes, first) > 0
+}
+
 export interface RawHint {
   encoding: RawEncoding
   sampleRate?: number
