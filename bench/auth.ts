@@ -3,7 +3,7 @@
 // so drift on the machine hits both alike. Prints each round, then medians, the ratio and p99.
 // Usage: npm run bench:auth -- [--seconds 10] [--rounds 3] [--connections 50] [--log-level warn]
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -40,13 +40,21 @@ async function start (script: string, env: Record<string, string>, readyUrl: (po
     if (i > 200 || child.exitCode !== null) throw new Error(`${script} did not start`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
-  return { port, stop: () => child.kill('SIGTERM') }
+  return { port, pid: child.pid as number, stop: () => child.kill('SIGTERM') }
 }
 
-async function load (url: string, headers: Record<string, string>) {
+/** CPU seconds (user + system) a process has used, from /proc: the server's own cost, whatever the load generator's. */
+function cpuSeconds (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+async function load (url: string, headers: Record<string, string>, pid: number) {
+  const cpuBefore = cpuSeconds(pid)
   const result = await autocannon({ url, headers, connections: Number(values.connections), duration: Number(values.seconds) })
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`)
-  return { rps: result.requests.average, p99: result.latency.p99 }
+  const cpuUsPerRequest = ((cpuSeconds(pid) - cpuBefore) * 1e6) / result.requests.total
+  return { rps: result.requests.average, p99: result.latency.p99, cpuUs: cpuUsPerRequest }
 }
 
 // The route under test never transcribes: the tiny-dims synthetic model only satisfies start-up.
@@ -69,13 +77,15 @@ const token = (JSON.parse(out) as { token: string }).token
 const hello = await start('bench/hello-server.ts', {}, (p) => `http://127.0.0.1:${p}/hello`)
 const earshot = await start('src/server.ts', env, (p) => `http://127.0.0.1:${p}/health`)
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
-const rows: Array<{ round: number, hello: { rps: number, p99: number }, auth: { rps: number, p99: number } }> = []
+type Sample = { rps: number, p99: number, cpuUs: number }
+const rows: Array<{ round: number, hello: Sample, auth: Sample }> = []
 try {
   for (let round = 1; round <= Number(values.rounds); round++) {
-    const h = await load(`http://127.0.0.1:${hello.port}/hello`, {})
-    const a = await load(`http://127.0.0.1:${earshot.port}/v1/auth/key`, { authorization: `Token ${token}` })
+    const h = await load(`http://127.0.0.1:${hello.port}/hello`, {}, hello.pid)
+    const a = await load(`http://127.0.0.1:${earshot.port}/v1/auth/key`, { authorization: `Token ${token}` }, earshot.pid)
     rows.push({ round, hello: h, auth: a })
-    console.log(`round ${round}: hello-world ${h.rps.toFixed(0)} rps (p99 ${h.p99} ms) | GET /v1/auth/key ${a.rps.toFixed(0)} rps (p99 ${a.p99} ms) | ratio ${(a.rps / h.rps).toFixed(3)}`)
+    console.log(`round ${round}: hello-world ${h.rps.toFixed(0)} rps (p99 ${h.p99} ms, ${h.cpuUs.toFixed(1)} µs CPU/req) | ` +
+      `GET /v1/auth/key ${a.rps.toFixed(0)} rps (p99 ${a.p99} ms, ${a.cpuUs.toFixed(1)} µs CPU/req) | ratio ${(a.rps / h.rps).toFixed(3)}`)
   }
 } finally {
   hello.stop()
@@ -85,8 +95,11 @@ try {
 const helloRps = median(rows.map((r) => r.hello.rps))
 const authRps = median(rows.map((r) => r.auth.rps))
 console.log(`\n${values.connections} connections, ${values.seconds} s x ${values.rounds} rounds, earshot LOG_LEVEL=${values['log-level']}`)
-console.log('| server | median rps | median p99 (ms) |')
-console.log('|---|---|---|')
-console.log(`| bare Fastify hello-world | ${helloRps.toFixed(0)} | ${median(rows.map((r) => r.hello.p99))} |`)
-console.log(`| earshot GET /v1/auth/key (Token auth, SQLite lookup, rate limit) | ${authRps.toFixed(0)} | ${median(rows.map((r) => r.auth.p99))} |`)
-console.log(`ratio authenticated / bare: ${(authRps / helloRps).toFixed(3)} (target >= 0.85)`)
+const helloCpu = median(rows.map((r) => r.hello.cpuUs))
+const authCpu = median(rows.map((r) => r.auth.cpuUs))
+console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)
+console.log('| server | median rps | median p99 (ms) | server CPU per request (µs) |')
+console.log('|---|---|---|---|')
+console.log(`| bare Fastify hello-world | ${helloRps.toFixed(0)} | ${median(rows.map((r) => r.hello.p99))} | ${helloCpu.toFixed(1)} |`)
+console.log(`| earshot GET /v1/auth/key (Token auth, key lookup, rate limit) | ${authRps.toFixed(0)} | ${median(rows.map((r) => r.auth.p99))} | ${authCpu.toFixed(1)} |`)
+console.log(`ratio authenticated / bare: ${(authRps / helloRps).toFixed(3)} rps (target >= 0.85); CPU per request ${(authCpu / helloCpu).toFixed(2)}x`)
