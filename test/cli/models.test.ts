@@ -1,0 +1,50 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createReadStream, statSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { once } from 'node:events'
+import { join } from 'node:path'
+import { tempDir } from '../helpers/build.ts'
+import { runEarshot } from '../helpers/cli.ts'
+import { testModel } from '../helpers/models.ts'
+
+test('models download fetches from MODEL_BASE_URL into MODELS_DIR; models list shows it', async (t) => {
+  const source = testModel('small-test')
+  const mirror = createServer((req, res) => {
+    if (req.url !== '/ggml-small-test.bin') return void res.writeHead(404).end()
+    res.writeHead(200, { 'content-length': statSync(source).size })
+    createReadStream(source).pipe(res)
+  })
+  mirror.listen(0, '127.0.0.1')
+  await once(mirror, 'listening')
+  t.after(() => mirror.close())
+  const dir = tempDir(t)
+  const env = {
+    DATABASE_PATH: join(dir, 'db.sqlite'),
+    MODELS_DIR: join(dir, 'models'),
+    DEFAULT_MODEL: 'small-test',
+    MODEL_BASE_URL: `http://127.0.0.1:${(mirror.address() as { port: number }).port}`
+  }
+
+  const empty = await runEarshot(['models', 'list'], env)
+  assert.equal(empty.code, 0)
+  assert.match(empty.stdout, /No models in .*earshot models download small-test/)
+
+  const got = await runEarshot(['models', 'download', 'small-test'], env)
+  assert.equal(got.code, 0, got.stderr)
+  assert.match(got.stdout, /^Saved .*ggml-small-test\.bin/m)
+  assert.equal(statSync(join(dir, 'models', 'ggml-small-test.bin')).size, statSync(source).size)
+
+  const again = await runEarshot(['models', 'download', 'small-test'], env)
+  assert.equal(again.code, 0)
+  assert.match(again.stdout, /already there/)
+
+  const listed = JSON.parse((await runEarshot(['models', 'list', '--json'], env)).stdout) as Array<{ name: string, default: boolean }>
+  assert.deepEqual(listed.map((m) => [m.name, m.default]), [['small-test', true]])
+
+  const missing = await runEarshot(['models', 'download', 'nope'], env)
+  assert.equal(missing.code, 1)
+  assert.match(missing.stderr, /not found .*404/)
+  assert.equal((await runEarshot(['models', 'download'], env)).code, 2)
+  assert.equal((await runEarshot(['models', 'frob'], env)).code, 2)
+})
