@@ -1,26 +1,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createReadStream, existsSync, statSync } from 'node:fs'
-import { createServer } from 'node:http'
-import { once } from 'node:events'
+import { existsSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir, testEnv } from './helpers/build.ts'
 import { testModel } from './helpers/models.ts'
 import { startServerProcess } from './helpers/process.ts'
+import { serveModelFile } from './helpers/mirror.ts'
 
 test('first start fetches a missing default model from MODEL_BASE_URL, then serves', async (t) => {
   const source = testModel('small-test')
-  const requests: string[] = []
-  const mirror = createServer((req, res) => {
-    requests.push(req.url ?? '')
-    if (req.url !== '/mirror/ggml-small-test.bin') return void res.writeHead(404).end()
-    res.writeHead(200, { 'content-length': statSync(source).size })
-    createReadStream(source).pipe(res)
-  })
-  mirror.listen(0, '127.0.0.1')
-  await once(mirror, 'listening')
-  t.after(() => mirror.close())
-  const { port } = mirror.address() as { port: number }
+  const { url, requests } = await serveModelFile(t, source, '/mirror/ggml-small-test.bin')
 
   const dir = tempDir(t)
   const models = join(dir, 'models')
@@ -28,7 +17,7 @@ test('first start fetches a missing default model from MODEL_BASE_URL, then serv
     MODELS_DIR: models,
     DEFAULT_MODEL: 'small-test',
     AUTO_DOWNLOAD_MODEL: 'true',
-    MODEL_BASE_URL: `http://127.0.0.1:${port}/mirror`
+    MODEL_BASE_URL: `${url}/mirror`
   }))
   t.after(() => server.child.kill('SIGKILL'))
   const listening = await server.waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/)

@@ -1,29 +1,21 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createReadStream, statSync } from 'node:fs'
-import { createServer } from 'node:http'
-import { once } from 'node:events'
+import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/build.ts'
 import { runEarshot } from '../helpers/cli.ts'
 import { testModel } from '../helpers/models.ts'
+import { serveModelFile } from '../helpers/mirror.ts'
 
 test('models download fetches from MODEL_BASE_URL into MODELS_DIR; models list shows it', async (t) => {
   const source = testModel('small-test')
-  const mirror = createServer((req, res) => {
-    if (req.url !== '/ggml-small-test.bin') return void res.writeHead(404).end()
-    res.writeHead(200, { 'content-length': statSync(source).size })
-    createReadStream(source).pipe(res)
-  })
-  mirror.listen(0, '127.0.0.1')
-  await once(mirror, 'listening')
-  t.after(() => mirror.close())
+  const mirror = await serveModelFile(t, source, '/ggml-small-test.bin')
   const dir = tempDir(t)
   const env = {
     DATABASE_PATH: join(dir, 'db.sqlite'),
     MODELS_DIR: join(dir, 'models'),
     DEFAULT_MODEL: 'small-test',
-    MODEL_BASE_URL: `http://127.0.0.1:${(mirror.address() as { port: number }).port}`
+    MODEL_BASE_URL: mirror.url
   }
 
   const empty = await runEarshot(['models', 'list'], env)
