@@ -368,7 +368,8 @@ if (sections.has('d')) {
         [`after ${rssRequests} more requests`, mb(after.rssKb), mb(after.hwmKb)]
       ]),
       `\nGrowth after warm-up: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} % over ${rssRequests} requests ` +
-      `(${sec(wallMs)}, p50 ${ms(median(results.map((r) => r.ms)))}). VmRSS in MB by request count: ${samples.join(', ')}.\n`)
+      `(${sec(wallMs)}; latency p50 ${ms(median(results.map((r) => r.ms)))}, p95 ${ms(percentile(results.map((r) => r.ms), 95))}, ` +
+      `max ${ms(Math.max(...results.map((r) => r.ms)))}). VmRSS in MB by request count: ${samples.join(', ')}.\n`)
     summary.push(['d', `VmRSS after warm-up -> after ${rssRequests} requests`, `${mb(afterWarm.rssKb)} -> ${mb(after.rssKb)}`, '—',
       `${growth >= 0 ? '+' : ''}${growth.toFixed(1)} %`, '≤ +5 %', growth <= 5 ? 'yes' : 'no'])
   })
