@@ -11,9 +11,11 @@ import readiness from './plugins/readiness.ts'
 import swagger from './plugins/swagger.ts'
 import auth from './plugins/auth.ts'
 import engine from './plugins/engine.ts'
+import websocket from './plugins/websocket.ts'
 import healthRoutes from './routes/health.ts'
 import authRoutes from './routes/auth.ts'
 import listenRoutes from './routes/listen.ts'
+import listenStreamRoutes from './routes/listen-stream.ts'
 import modelsRoutes from './routes/models.ts'
 
 export interface AppOptions {
@@ -46,12 +48,17 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
   await fastify.register(database, { path: config.DATABASE_PATH })
   await fastify.register(auth, { config })
   await fastify.register(engine, { config })
+  await fastify.register(websocket)
 
   await fastify.register(healthRoutes)
   await fastify.register(async (v1) => {
     v1.addHook('onRequest', v1.authenticate)
     await v1.register(authRoutes, { config })
     await v1.register(listenRoutes, { config })
+    await v1.register(listenStreamRoutes, {
+      config,
+      limits: { maxSeconds: config.STREAM_MAX_SECONDS, maxBufferSeconds: config.STREAM_MAX_BUFFER_SECONDS, idleTimeoutSeconds: config.STREAM_IDLE_TIMEOUT }
+    })
     await v1.register(modelsRoutes, { defaultModel: config.DEFAULT_MODEL })
   }, { prefix: '/v1' })
 }

@@ -61,7 +61,12 @@ export const configSchema = z.object({
   URL_MAX_BYTES: int(1024).default(100 * 1024 * 1024),
   URL_TIMEOUT: duration.default(60),
   URL_MAX_REDIRECTS: int(0, 20).default(5),
-  ALLOW_PRIVATE_URLS: bool.default(false)
+  ALLOW_PRIVATE_URLS: bool.default(false),
+
+  /** Live streaming: audio seconds per session, undecoded seconds held before reading pauses, idle timeout. */
+  STREAM_MAX_SECONDS: int(1).default(3600),
+  STREAM_MAX_BUFFER_SECONDS: int(1, 3600).default(60),
+  STREAM_IDLE_TIMEOUT: duration.default(10)
 })
 
 export type Config = z.infer<typeof configSchema>

@@ -1,0 +1,150 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import type { RawData, WebSocket } from 'ws'
+import { z } from 'zod'
+import type { Config } from '../config.ts'
+import { whisperLanguage } from '../engine/languages.ts'
+import type { ModelDescription } from '../engine/types.ts'
+import { badRequest } from '../errors.ts'
+import { upgradeHeaders } from '../plugins/websocket.ts'
+import { DEFAULT_STREAM_LIMITS, MAX_FRAME_BYTES, type StreamLimits } from '../streaming/constants.ts'
+import { liveQuery, liveSettings, type LiveSettings } from '../streaming/query.ts'
+import { LiveSession, type LiveSink } from '../streaming/session.ts'
+import { loadVoiceDetector } from '../streaming/vad.ts'
+import { authErrors, errorBody } from './schemas.ts'
+
+const DESCRIPTION = `Deepgram-compatible live transcription: open a WebSocket here and any Deepgram live client works unchanged.
+
+Authenticate with \`Authorization: Token <key>\` (or \`Bearer\`, \`X-API-Token\`), \`?token=<key>\`, or from a browser
+\`Sec-WebSocket-Protocol: token, <key>\` (the server answers \`token\`). A refused or invalid request gets a plain
+HTTP error (with a \`dg-error\` header) and never a socket.
+
+Client -> server: binary audio frames; text frames \`{"type":"KeepAlive"}\`, \`{"type":"Finalize"}\` (flush: the
+resulting Results carry \`from_finalize: true\`) and \`{"type":"CloseStream"}\` (flush, then Metadata, then close 1000).
+
+Server -> client (JSON text frames): \`Results\` (interim with interim_results=true, then final with is_final,
+and speech_final at an endpoint), \`SpeechStarted\` (vad_events=true), \`UtteranceEnd\` (utterance_end_ms), and
+\`Metadata\` last. Times are audio seconds from the start of the stream.
+
+Closes: 1000 after CloseStream; 1008 \`DATA-0000\` for an unknown text frame or undecodable audio; 1011
+\`NET-0001\` after 10 s with neither audio nor a text frame; 1008 \`LIMIT-0001\` when the session reaches its
+maximum audio length (finals and Metadata are sent first); 1008 \`LIMIT-0002\` when far more audio is waiting to be
+transcribed than allowed (reading pauses first at the limit, so only a client that ignores TCP backpressure gets
+there); 1001 when the server shuts down (after its buffered finals and Metadata).
+
+Without an \`Upgrade: websocket\` header the route answers with this endpoint's limits instead.`
+
+const liveInfo = z.object({
+  protocol: z.literal('websocket'),
+  message: z.string(),
+  limits: z.object({
+    max_seconds: z.number().describe('Audio seconds per session'),
+    max_buffer_seconds: z.number().describe('Audio seconds waiting to be transcribed before reading pauses'),
+    idle_timeout_seconds: z.number().describe('Seconds without audio or a text frame before the socket closes'),
+    max_frame_bytes: z.number().describe('Largest WebSocket message accepted')
+  })
+}).meta({ id: 'LiveListenInfo' })
+
+interface Prepared { settings: LiveSettings, model: ModelDescription }
+
+/** `dg-error` carries the error message on a refused upgrade, as Deepgram does (the body has it too). */
+function headerSafe (text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, ' ').slice(0, 512)
+}
+
+function bytesOf (data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data)
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data
+}
+
+function sinkFor (socket: WebSocket): LiveSink {
+  return {
+    send: (message) => { if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message)) },
+    close: (code, reason) => { if (socket.readyState === socket.OPEN) socket.close(code, reason) },
+    pause: () => { socket.pause() },
+    resume: () => { socket.resume() }
+  }
+}
+
+/**
+ * GET /v1/listen over WebSocket. This file only adapts a socket to a LiveSession (src/streaming/): the session
+ * knows the protocol, this knows Fastify and ws. Registered inside /v1, so authentication runs before the upgrade.
+ */
+const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Partial<StreamLimits> }> = async (fastify, options) => {
+  const limits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.limits }
+  await loadVoiceDetector() // a broken VAD build should stop the server at start, not fail each session
+  const prepared = new WeakMap<object, Prepared>()
+
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string') {
+      try {
+        const message = (JSON.parse(payload) as { err_msg?: unknown }).err_msg
+        if (typeof message === 'string') reply.header('dg-error', headerSafe(message))
+      } catch {}
+    }
+    return payload
+  })
+
+  fastify.route({
+    method: 'GET',
+    url: '/listen',
+    schema: {
+      tags: ['listen'],
+      summary: 'Live transcription over WebSocket (Deepgram live protocol)',
+      description: DESCRIPTION,
+      querystring: liveQuery,
+      response: {
+        // OpenAPI cannot describe a protocol switch; the route's zod transform insists on a schema, hence the empty one.
+        101: z.object({}).describe('Switching Protocols: the connection becomes the WebSocket session described above'),
+        200: liveInfo.describe('Answer to a plain GET without Upgrade: the live endpoint and its limits'),
+        ...authErrors,
+        503: errorBody.describe('Server shutting down')
+      }
+    },
+    // Everything that can refuse the client happens here, before the handler upgrades the connection.
+    preHandler: async (request) => {
+      const settings = liveSettings(request.query)
+      const model = await fastify.engine.describeModel(settings.model)
+      if (settings.language !== undefined) {
+        const code = whisperLanguage(settings.language)
+        if (code === undefined) throw badRequest(`Unsupported language '${settings.language}'.`)
+        // whisper's English-only models are the `.en` ones; the engine would refuse at the first decode otherwise.
+        if (code !== 'en' && model.name.endsWith('.en')) {
+          throw badRequest(`Model '${model.name}' is English-only and cannot transcribe language '${settings.language}'.`)
+        }
+      }
+      prepared.set(request, { settings, model })
+      upgradeHeaders.set(request.raw, { 'dg-request-id': request.id })
+    },
+    handler: async () => ({
+      protocol: 'websocket' as const,
+      message: 'Open a WebSocket on this URL to stream audio (Deepgram live protocol); see /docs.',
+      limits: {
+        max_seconds: limits.maxSeconds,
+        max_buffer_seconds: limits.maxBufferSeconds,
+        idle_timeout_seconds: limits.idleTimeoutSeconds,
+        max_frame_bytes: MAX_FRAME_BYTES
+      }
+    }),
+    wsHandler: (socket, request) => {
+      const { settings, model } = prepared.get(request) as Prepared
+      const session = new LiveSession(fastify.engine, {
+        ...settings,
+        requestId: request.id,
+        model,
+        limits,
+        logger: request.log
+      }, sinkFor(socket))
+      const unregister = fastify.onWebSocketShutdown(() => session.shutdown())
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) session.receiveAudio(bytesOf(data))
+        else session.receiveText(Buffer.from(bytesOf(data)).toString('utf8'))
+      })
+      socket.on('close', () => {
+        unregister()
+        session.clientGone()
+      })
+    }
+  })
+}
+
+export default listenStreamRoutes

@@ -1,0 +1,84 @@
+/**
+ * Every number the live-streaming code runs on, in one place.
+ *
+ * StreamLimits are the operator-facing settings (meant to become STREAM_* config keys); the rest are tuning values
+ * of the endpointer and scheduler, fixed because each one trades accuracy against latency in a way a deployment
+ * has no better information about than we do.
+ */
+
+export interface StreamLimits {
+  /**
+   * Seconds of audio one session may carry. Past it the session stops taking audio, sends the finals and Metadata
+   * and closes 1008 `LIMIT-0001` (a reconnecting client simply continues in a new session).
+   */
+  maxSeconds: number
+  /**
+   * Seconds of audio a session may hold undecoded (the open utterance plus finals waiting for the engine). At the
+   * cap the open utterance is finalized and the socket stops being read until the backlog halves (TCP
+   * backpressure: a client sending faster than the engine decodes is slowed down, never cut off). Twice the cap
+   * (a burst that was already in flight) closes 1008 `LIMIT-0002`.
+   */
+  maxBufferSeconds: number
+  /** Seconds with neither audio nor a text frame before the session closes 1011 `NET-0001` (Deepgram: 10). */
+  idleTimeoutSeconds: number
+}
+
+export const DEFAULT_STREAM_LIMITS: Readonly<StreamLimits> = {
+  maxSeconds: 3600,
+  maxBufferSeconds: 60,
+  idleTimeoutSeconds: 10
+}
+
+/** Largest WebSocket message accepted (ws closes 1009 above it): ~33 s of 16 kHz linear16 per frame is plenty. */
+export const MAX_FRAME_BYTES = 1024 * 1024
+
+/** Everything downstream of the audio intake works on 16 kHz mono, whisper's input. */
+export const SAMPLE_RATE = 16000
+
+/** WebRTC VAD frame: 20 ms (it accepts 10, 20 or 30 ms); short enough to find a pause's start within a frame. */
+export const VAD_FRAME_SAMPLES = 320
+/** libfvad aggressiveness 0-3; 3 flags the fewest noise frames as speech, which is what endpointing needs. */
+export const VAD_MODE = 3
+/** Frames quieter than this (dBFS) are silence whatever the VAD says: digital silence and a quiet room. */
+export const VAD_ENERGY_FLOOR_DB = -55
+/** libfvad calls its first frames speech while its noise model settles: they are ignored (audio is kept). */
+export const VAD_WARMUP_FRAMES = 5
+/** Speech starts when this many of the last ONSET_WINDOW frames are speech (filters clicks and breaths). */
+export const ONSET_FRAMES = 4
+export const ONSET_WINDOW = 5
+
+/** Audio kept before the detected onset: the VAD confirms speech ~80 ms late and soft onsets start earlier. */
+export const PREROLL_SECONDS = 0.3
+/**
+ * The shortest pause that ends an utterance, whatever `endpointing` asks (Deepgram's default is 10 ms): stop
+ * closures and the VAD's own dips last up to ~150 ms inside words, and cutting there would hand whisper halves
+ * of words.
+ */
+export const MIN_ENDPOINT_MS = 200
+/** With endpointing=false a pause this long still closes the utterance (is_final without speech_final). */
+export const UNENDPOINTED_PAUSE_MS = 1000
+/** Past this length an utterance ends at its next pause of any length (whisper's window is 30 s). */
+export const SOFT_MAX_UTTERANCE_SECONDS = 15
+/** And here it is cut outright: the decode still fits whisper's 30 s window with room for the pre-roll. */
+export const HARD_MAX_UTTERANCE_SECONDS = 28
+
+/** Interim results re-decode the open utterance once per this much new audio (when nothing else is decoding). */
+export const INTERIM_INTERVAL_SECONDS = 1
+/** No interim for an utterance shorter than this: a few syllables decode to noise. */
+export const MIN_INTERIM_SECONDS = 0.8
+
+/** A final refused with SERVER_BUSY is retried (finals are never dropped), backing off up to this delay. */
+export const FINAL_RETRY_MAX_DELAY_MS = 1000
+/** On server shutdown, sessions get this long to deliver their finals and Metadata before the socket closes. */
+export const SHUTDOWN_FLUSH_MS = 5000
+
+/** Deepgram's close codes and reasons. */
+export const CLOSE = {
+  normal: { code: 1000, reason: '' },
+  goingAway: { code: 1001, reason: 'server shutting down' },
+  badData: { code: 1008, reason: 'DATA-0000' },
+  sessionTooLong: { code: 1008, reason: 'LIMIT-0001' },
+  bufferFull: { code: 1008, reason: 'LIMIT-0002' },
+  idle: { code: 1011, reason: 'NET-0001' },
+  internal: { code: 1011, reason: 'NET-0000' }
+} as const

@@ -1,0 +1,87 @@
+/**
+ * The query parameters of Deepgram's live /v1/listen that earshot acts on, validated before the WebSocket
+ * upgrade (a bad one is an HTTP 400, not a socket that closes at once). Unknown parameters are ignored.
+ */
+import { z } from 'zod'
+import { RAW_ENCODINGS } from '../audio/raw.ts'
+
+const flag = z.enum(['true', 'false']).transform((v) => v === 'true')
+/** A parameter given once or repeated (`keyterm=a&keyterm=b`). */
+const repeated = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]))
+
+/** Headerless formats, plus the container formats Deepgram names (their stream header says the rest). */
+export const LIVE_ENCODINGS = ['linear16', 'linear32', 'mulaw', 'alaw', 'opus', 'ogg-opus', 'flac'] as const
+
+export const liveQuery = z.looseObject({
+  model: z.string().min(1).optional().describe('Installed model name, e.g. `base.en` (see GET /v1/models). Default: DEFAULT_MODEL'),
+  language: z.string().min(1).optional().describe('BCP-47 language tag, e.g. `en`, `de`, `en-US`'),
+  encoding: z.enum(LIVE_ENCODINGS).optional()
+    .describe('Headerless audio: linear16, linear32 (float), mulaw or alaw, with sample_rate. Omit it for containerised audio ' +
+      '(WebM/Opus from a browser MediaRecorder, Ogg/Opus, WAV, FLAC, MP3), which is recognised from its first bytes'),
+  sample_rate: z.coerce.number().int().min(1000).max(384000).optional().describe('Sample rate of headerless audio in Hz (required with encoding)'),
+  channels: z.coerce.number().int().min(1).max(32).optional().describe('Interleaved channels of headerless audio (default 1); mixed to mono'),
+  interim_results: flag.optional().describe('Also send non-final Results while an utterance is being spoken (about one per second)'),
+  endpointing: z.union([z.literal('false'), z.literal('true'), z.coerce.number().int().min(0).max(60000)]).optional()
+    .describe('Pause in ms that ends an utterance with speech_final=true (default 10; values under 200 act as 200), or false'),
+  utterance_end_ms: z.coerce.number().int().min(1).max(60000).optional()
+    .describe('Send UtteranceEnd once this many ms pass without speech after words were transcribed'),
+  vad_events: flag.optional().describe('Send SpeechStarted when speech begins'),
+  punctuate: flag.optional().describe('Punctuated transcript (default true: whisper punctuates on its own)'),
+  smart_format: flag.optional().describe('Accepted; whisper output is already formatted'),
+  keyterm: repeated.optional().describe('Terms to favour (passed to whisper as its initial prompt)'),
+  keywords: repeated.optional().describe('`word` or `word:intensifier`; the words join the initial prompt'),
+  tag: repeated.optional().describe('Labels echoed back in the Metadata message'),
+  audio_ctx: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(1500)]).optional()
+    .describe('earshot extension: whisper encoder context in frames per decode (default auto = sized to each utterance; 0 = full 30 s window, slow)')
+}).superRefine((query, ctx) => {
+  if (query.encoding !== undefined && RAW_ENCODINGS.has(query.encoding) && query.sample_rate === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['sample_rate'], message: `sample_rate is required with encoding=${query.encoding}` })
+  }
+})
+
+export type LiveQuery = z.infer<typeof liveQuery>
+
+/** Deepgram's default endpointing (ms). */
+export const DEFAULT_ENDPOINTING_MS = 10
+
+export interface LiveSettings {
+  model: string | undefined
+  language: string | undefined
+  prompt: string | undefined
+  audioCtx: number | 'auto'
+  format: { encoding?: string, sampleRate?: number, channels?: number }
+  interimResults: boolean
+  endpointingMs: number | false
+  utteranceEndMs: number | undefined
+  vadEvents: boolean
+  punctuate: boolean
+  tags: string[] | undefined
+}
+
+/** keyterm values and keywords (`word:intensifier`) become whisper's initial prompt, as in the REST route. */
+function promptOf (query: LiveQuery): string | undefined {
+  const terms = [...(query.keyterm ?? []), ...(query.keywords ?? []).map((k) => k.replace(/:-?\d+(\.\d+)?$/, ''))]
+    .map((t) => t.trim()).filter((t) => t !== '')
+  return terms.length === 0 ? undefined : terms.join(', ')
+}
+
+export function liveSettings (query: LiveQuery): LiveSettings {
+  const endpointing = query.endpointing
+  return {
+    model: query.model,
+    language: query.language,
+    prompt: promptOf(query),
+    audioCtx: query.audio_ctx ?? 'auto',
+    format: {
+      ...(query.encoding !== undefined ? { encoding: query.encoding } : {}),
+      ...(query.sample_rate !== undefined ? { sampleRate: query.sample_rate } : {}),
+      ...(query.channels !== undefined ? { channels: query.channels } : {})
+    },
+    interimResults: query.interim_results ?? false,
+    endpointingMs: endpointing === 'false' ? false : endpointing === 'true' || endpointing === undefined ? DEFAULT_ENDPOINTING_MS : endpointing,
+    utteranceEndMs: query.utterance_end_ms,
+    vadEvents: query.vad_events ?? false,
+    punctuate: query.punctuate ?? true,
+    tags: query.tag
+  }
+}
