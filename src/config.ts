@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { parseEnv } from 'node:util'
 import { z } from 'zod'
+import { DEFAULT_MODEL_BASE_URL } from './engine/download.ts'
 
 /**
  * Every setting, parsed once from the environment. Nothing else in the project reads process.env:
@@ -46,7 +47,7 @@ export const configSchema = z.object({
 
   MODELS_DIR: z.string().min(1).default('models'),
   DEFAULT_MODEL: z.string().min(1).default('base.en'),
-  MODEL_BASE_URL: z.url().default('https://huggingface.co/ggerganov/whisper.cpp/resolve/main'),
+  MODEL_BASE_URL: z.url().default(DEFAULT_MODEL_BASE_URL),
   /** Fetch DEFAULT_MODEL into MODELS_DIR on start when it is missing. */
   AUTO_DOWNLOAD_MODEL: bool.default(true),
   MAX_LOADED_MODELS: int(1, 16).default(2),

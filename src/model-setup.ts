@@ -1,13 +1,11 @@
 import { resolve } from 'node:path'
 import type { Config } from './config.ts'
-import { DownloadError, downloadModel } from './engine/download.ts'
+import { DownloadError, downloadModel, modelDownloadUrl } from './engine/download.ts'
 import { ModelRegistry, modelFileName } from './engine/registry.ts'
 
 export class ModelMissingError extends Error {
   override name = 'ModelMissingError'
 }
-
-const modelUrl = (config: Config): string => `${config.MODEL_BASE_URL.replace(/\/+$/, '')}/${modelFileName(config.DEFAULT_MODEL)}`
 
 /** What a user must do when the default model is absent and cannot be fetched: which file, where. */
 function missingMessage (config: Config, why: string, installed: string[]): string {
@@ -16,7 +14,7 @@ function missingMessage (config: Config, why: string, installed: string[]): stri
     `The default model '${config.DEFAULT_MODEL}' is not installed: earshot needs the file ${target}`,
     why,
     'To fix it, either:',
-    `  - download ${modelUrl(config)} on a machine with network access and copy it to ${target}`,
+    `  - download ${modelDownloadUrl(config.DEFAULT_MODEL, config.MODEL_BASE_URL)} on a machine with network access and copy it to ${target}`,
     `  - or run: npx earshot models download ${config.DEFAULT_MODEL}   (when this machine can reach ${new URL(config.MODEL_BASE_URL).host})`,
     `  - or set DEFAULT_MODEL to an installed model (installed in ${resolve(config.MODELS_DIR)}: ${installed.join(', ') || 'none'})`
   ].join('\n')

@@ -55,8 +55,8 @@ export class KeyService {
 
   /**
    * Resolves a presented token to its key or throws the Deepgram-shaped refusal. Keys are cached, but the
-   * store's change counter is read on every call, so a revocation by the CLI in another process holds from the
-   * very next request; writes through this service clear the cache themselves.
+   * store's change counter is read at most CHANGE_CHECK_INTERVAL_MS apart, so a revocation by the CLI in another
+   * process holds from the next request; writes through this service clear the cache themselves.
    */
   async authenticate (token: string, now: Date = new Date()): Promise<ApiKeyRecord> {
     const hash = hashToken(token)

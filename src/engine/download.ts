@@ -15,6 +15,10 @@ import { MODEL_NAME_RE, modelFileName } from './registry.ts'
 
 export const DEFAULT_MODEL_BASE_URL = 'https://huggingface.co/ggerganov/whisper.cpp/resolve/main'
 
+/** Where `ggml-<name>.bin` lives under a base URL (trailing slashes on the base are ignored). */
+export const modelDownloadUrl = (name: string, baseUrl: string = DEFAULT_MODEL_BASE_URL): string =>
+  `${baseUrl.replace(/\/+$/, '')}/${modelFileName(name)}`
+
 export interface KnownModel { sizeBytes: number, sha1: string }
 
 /** whisper.cpp's standard ggml models (SHA-1 from whisper.cpp models/README.md). */
@@ -109,7 +113,7 @@ export async function downloadModel (name: string, opts: DownloadOptions): Promi
     }
   }
   await mkdir(opts.modelsDir, { recursive: true })
-  const url = `${(opts.baseUrl ?? DEFAULT_MODEL_BASE_URL).replace(/\/+$/, '')}/${file}`
+  const url = modelDownloadUrl(name, opts.baseUrl)
 
   const ctrl = new AbortController()
   const onAbort = (): void => ctrl.abort(opts.signal?.reason)

@@ -1,8 +1,5 @@
 import { z } from 'zod'
-
-const flag = z.enum(['true', 'false']).transform((v) => v === 'true')
-/** A query parameter that may be given once or repeated (`keyterm=a&keyterm=b`). */
-const repeated = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]))
+import { flag, repeated } from '../transcription/params.ts'
 
 /** The Deepgram /v1/listen parameters earshot acts on. Anything else is accepted and reported in warnings. */
 export const listenQuery = z.looseObject({

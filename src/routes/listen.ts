@@ -2,19 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { fetchAudioUrl } from '../audio/fetch-url.ts'
-import { AppError, badRequest } from '../errors.ts'
+import { AppError } from '../errors.ts'
+import { promptFromTerms } from '../transcription/params.ts'
 import { transcribePrerecorded, type Warning } from '../transcription/transcribe.ts'
-import { KNOWN_QUERY_KEYS, listenQuery, listenResponse, listenUrlBody, type ListenQuery } from './listen-schema.ts'
+import { KNOWN_QUERY_KEYS, listenQuery, listenResponse, listenUrlBody } from './listen-schema.ts'
 import { authErrors, errorBody } from './schemas.ts'
 
 const AUDIO_TYPES = ['audio/*', 'video/*', 'application/octet-stream', 'deepgram/audio+video']
-
-/** keyterm values and keywords (`word:intensifier`) become whisper's initial prompt. */
-function promptOf (query: ListenQuery): string | undefined {
-  const terms = [...(query.keyterm ?? []), ...(query.keywords ?? []).map((k) => k.replace(/:-?\d+(\.\d+)?$/, ''))]
-    .map((t) => t.trim()).filter((t) => t !== '')
-  return terms.length === 0 ? undefined : terms.join(', ')
-}
 
 function warningsOf (query: Record<string, unknown>): Warning[] {
   return Object.keys(query).filter((k) => !KNOWN_QUERY_KEYS.has(k)).map((parameter) => ({
@@ -68,8 +62,6 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
         signal: gone.signal
       })
     }
-    if (bytes.length === 0) throw badRequest('The request contained no audio data (empty body).')
-    const prompt = promptOf(query)
     return await transcribePrerecorded(fastify.engine, bytes, {
       model: query.model,
       language: query.language,
@@ -79,7 +71,7 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
       uttSplit: query.utt_split,
       paragraphs: query.paragraphs,
       multichannel: query.multichannel,
-      ...(prompt !== undefined ? { prompt } : {}),
+      prompt: promptFromTerms(query),
       audioCtx: query.audio_ctx,
       tags: query.tag,
       encoding: query.encoding,

@@ -4,10 +4,7 @@
  */
 import { z } from 'zod'
 import { RAW_ENCODINGS } from '../audio/raw.ts'
-
-const flag = z.enum(['true', 'false']).transform((v) => v === 'true')
-/** A parameter given once or repeated (`keyterm=a&keyterm=b`). */
-const repeated = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : [v]))
+import { flag, promptFromTerms, repeated } from '../transcription/params.ts'
 
 /** Headerless formats, plus the container formats Deepgram names (their stream header says the rest). */
 export const LIVE_ENCODINGS = ['linear16', 'linear32', 'mulaw', 'alaw', 'opus', 'ogg-opus', 'flac'] as const
@@ -58,19 +55,12 @@ export interface LiveSettings {
   tags: string[] | undefined
 }
 
-/** keyterm values and keywords (`word:intensifier`) become whisper's initial prompt, as in the REST route. */
-function promptOf (query: LiveQuery): string | undefined {
-  const terms = [...(query.keyterm ?? []), ...(query.keywords ?? []).map((k) => k.replace(/:-?\d+(\.\d+)?$/, ''))]
-    .map((t) => t.trim()).filter((t) => t !== '')
-  return terms.length === 0 ? undefined : terms.join(', ')
-}
-
 export function liveSettings (query: LiveQuery): LiveSettings {
   const endpointing = query.endpointing
   return {
     model: query.model,
     language: query.language,
-    prompt: promptOf(query),
+    prompt: promptFromTerms(query),
     audioCtx: query.audio_ctx ?? 'auto',
     format: {
       ...(query.encoding !== undefined ? { encoding: query.encoding } : {}),

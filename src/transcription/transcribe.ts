@@ -40,21 +40,21 @@ export async function transcribePrerecorded (
   context: { requestId: string, maxSeconds: number, signal?: AbortSignal }
 ) {
   const decoded = await decodeAudio(bytes, {
-    ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
-    ...(options.sampleRate !== undefined ? { sampleRate: options.sampleRate } : {}),
-    ...(options.channels !== undefined ? { channels: options.channels } : {}),
-    ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
+    encoding: options.encoding,
+    sampleRate: options.sampleRate,
+    channels: options.channels,
+    contentType: options.contentType,
     maxSeconds: context.maxSeconds,
-    ...(context.signal !== undefined ? { signal: context.signal } : {})
+    signal: context.signal
   })
   const inputs = options.multichannel === true ? decoded.channels : [mixToMono(decoded.channels)]
   const runs = await Promise.all(inputs.map((pcm) => engine.transcribe(pcm, {
-    ...(options.model !== undefined ? { model: options.model } : {}),
-    ...(options.language !== undefined ? { language: options.language } : {}),
-    ...(options.detectLanguage === true ? { detectLanguage: true } : {}),
-    ...(options.prompt !== undefined ? { prompt: options.prompt } : {}),
-    ...(options.audioCtx !== undefined ? { audioCtx: options.audioCtx } : {}),
-    ...(context.signal !== undefined ? { signal: context.signal } : {})
+    model: options.model,
+    language: options.language,
+    detectLanguage: options.detectLanguage,
+    prompt: options.prompt,
+    audioCtx: options.audioCtx,
+    signal: context.signal
   })))
   const punctuate = options.punctuate !== false
   const model = (runs[0] as { model: ModelDescription }).model
