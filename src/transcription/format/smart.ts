@@ -1,0 +1,208 @@
+/**
+ * smart_format's entities on top of the converted numbers: years, digit-by-digit sequences and phone numbers,
+ * times, money, percentages, dates, e-mail addresses and URLs (Deepgram docs: Smart Formatting). Each rule looks at
+ * the words whisper wrote and at the numbers `convertNumbers` made; each joined entity is one token spanning its
+ * words' times. Things whisper already wrote in written form ("$25", "8:37 p.m.") are left as they are or only
+ * normalised ("8:37 PM").
+ */
+import { breaksAfter, capitalize, key, merge, type Tok } from './tokens.ts'
+import { valueOf } from './numbers.ts'
+import { CURRENCIES, MERIDIEM, MINOR_UNITS, MONTHS, NOT_HOST, PERCENT_WORDS, TLDS } from './vocabulary.ts'
+
+const joined = (a: Tok): boolean => !breaksAfter(a)
+
+/** "twenty twenty two" -> 2022, "nineteen seventy six" -> 1976: two spoken numbers read as a year. */
+function years (toks: Tok[]): Tok[] {
+  const out: Tok[] = []
+  for (let i = 0; i < toks.length; i++) {
+    const a = toks[i] as Tok
+    const b = toks[i + 1]
+    const hi = a.num
+    const lo = b?.num
+    const dateBefore = MONTHS.has(key(out[out.length - 1])) || MONTHS.has(key(out[out.length - 2])) ||
+      ['in', 'since', 'year', 'of'].includes(key(out[out.length - 1]))
+    if (b !== undefined && hi !== undefined && lo !== undefined && joined(a) && hi.words === 1 && !hi.ordinal &&
+      !lo.ordinal && Number.isInteger(lo.value) && lo.value >= 10 && lo.value <= 99 &&
+      ((hi.value === 19 || hi.value === 20) || (dateBefore && hi.value >= 11 && hi.value <= 20))) {
+      const value = hi.value * 100 + lo.value
+      out.push(merge([a, b], String(value), { num: { ...lo, value, words: 2 }, src: [...(a.src ?? [a]), ...(b.src ?? [b])] }))
+      i++
+    } else out.push(a)
+  }
+  return out
+}
+
+/** Digits said one by one join into one number ("one two three" -> 123); ten of them read as a phone number. */
+function digitSequences (toks: Tok[]): Tok[] {
+  const out: Tok[] = []
+  for (let i = 0; i < toks.length; i++) {
+    const run: Tok[] = []
+    let j = i
+    while (j < toks.length) {
+      const t = toks[j] as Tok
+      const isDigit = t.num?.digit === true && !t.num.ordinal
+      const isOh = (key(t) === 'oh' || key(t) === 'o') && run.length > 0 && toks[j + 1]?.num?.digit === true
+      if (!isDigit && !isOh) break
+      run.push(t)
+      j++
+      if (breaksAfter(t)) break
+    }
+    if (run.length < 2) { out.push(toks[i] as Tok); continue }
+    const digits = run.map((t) => t.num === undefined ? '0' : String(t.num.value)).join('')
+    out.push(merge(run, phone(digits), {
+      num: { value: Number(digits), digit: false, ordinal: false, words: run.length },
+      src: run.flatMap((t) => t.src ?? [t])
+    }))
+    i = j - 1
+  }
+  return out
+}
+
+function phone (d: string): string {
+  if (d.length === 10) return `${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}`
+  if (d.length === 11 && d.startsWith('1')) return `1-${d.slice(1, 4)}-${d.slice(4, 7)}-${d.slice(7)}`
+  if (d.length === 7) return `${d.slice(0, 3)}-${d.slice(3)}`
+  return d
+}
+
+/** "8 37 pm" -> "8:37 PM", "eight pm" -> "8 PM", whisper's "8.37 p.m." -> "8:37 PM". */
+function times (toks: Tok[]): Tok[] {
+  const out: Tok[] = []
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i] as Tok
+    const written = /^(\d{1,2})[.:](\d{2})$/.exec(t.core)
+    const h = written !== null ? Number(written[1]) : valueOf(t)
+    let j = i + 1
+    let minutes: string | undefined = written?.[2]
+    let parts = [t]
+    if (written === null && h !== undefined && joined(t)) {
+      const n1 = toks[j]
+      const n2 = toks[j + 1]
+      if ((key(n1) === 'oh' || key(n1) === 'o') && n2?.num !== undefined && n2.num.value < 10 && joined(n1 as Tok)) {
+        minutes = `0${n2.num.value}`; parts = [t, n1 as Tok, n2]; j += 2
+      } else {
+        const m = valueOf(n1)
+        if (m !== undefined && Number.isInteger(m) && m >= 10 && m <= 59 && n1?.num !== undefined) {
+          minutes = String(m); parts = [t, n1]; j += 1
+        }
+      }
+    }
+    const mer = toks[j]
+    const meridiem = MERIDIEM[key(mer)]
+    const lastPart = parts[parts.length - 1] as Tok
+    if (h === undefined || !Number.isInteger(h) || h < 1 || h > 12 || t.num?.ordinal === true || mer === undefined ||
+      meridiem === undefined || !joined(lastPart)) {
+      out.push(t)
+      continue
+    }
+    out.push(merge(parts, minutes === undefined ? String(h) : `${h}:${minutes}`, { post: '', num: undefined }))
+    // "p.m." keeps its final dot only where it also ends the sentence
+    const abbrevDot = key(mer).includes('.') && mer.post.startsWith('.')
+    const nextStartsSentence = toks[j + 1] === undefined || /^\p{Lu}/u.test(toks[j + 1]?.core ?? '')
+    const post = abbrevDot && !nextStartsSentence ? mer.post.slice(1) : mer.post
+    out.push({ ...mer, core: meridiem, post })
+    i = j
+  }
+  return out
+}
+
+function money (v: number, symbol: string, cents?: number): string {
+  const whole = Number.isInteger(v) && v >= 1000 ? v.toLocaleString('en-US') : String(v)
+  return symbol + whole + (cents !== undefined ? '.' + String(cents).padStart(2, '0') : '')
+}
+
+/** "twenty five dollars (and fifty cents)" -> "$25(.50)", "ten percent" -> "10%". */
+function moneyAndPercent (toks: Tok[]): Tok[] {
+  const out: Tok[] = []
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i] as Tok
+    const v = valueOf(t)
+    const unit = toks[i + 1]
+    const currency = CURRENCIES[key(unit)]
+    if (v === undefined || unit === undefined || !joined(t) || t.pre !== '') { out.push(t); continue }
+    if (currency !== undefined) {
+      let parts = [t, unit]
+      let cents: number | undefined
+      const c = valueOf(toks[i + 3])
+      if (key(toks[i + 2]) === 'and' && c !== undefined && Number.isInteger(c) && c < 100 && MINOR_UNITS.has(key(toks[i + 4])) &&
+        joined(unit) && joined(toks[i + 2] as Tok) && joined(toks[i + 3] as Tok) && Number.isInteger(v)) {
+        cents = c
+        parts = toks.slice(i, i + 5)
+      }
+      out.push(merge(parts, money(v, '', cents), { pre: currency.symbol, num: undefined }))
+      i += parts.length - 1
+    } else if (PERCENT_WORDS.has(key(unit))) {
+      out.push(merge([t, unit], t.core, { post: '%' + unit.post, num: undefined }))
+      i++
+    } else out.push(t)
+  }
+  return out
+}
+
+/** "november second" -> "November 2", whisper's "November 2nd" -> "November 2". */
+function dates (toks: Tok[]): Tok[] {
+  return toks.map((t, i) => {
+    const month = toks[i - 1]
+    if (month === undefined || !MONTHS.has(key(month)) || !joined(month)) return t
+    const day = t.num?.value ?? (/^(\d{1,2})(st|nd|rd|th)$/i.exec(t.core) !== null ? parseInt(t.core, 10) : undefined)
+    if (day === undefined || !Number.isInteger(day) || day < 1 || day > 31) return t
+    return { ...t, core: String(day) }
+  }).map((t, i, all) => MONTHS.has(key(t)) && /^\d/.test(all[i + 1]?.core ?? '') ? capitalize(t) : t)
+}
+
+const SEPARATORS: Record<string, string> = { dot: '.', underscore: '_', dash: '-', hyphen: '-' }
+
+/** "john dot smith at gmail dot com" -> "john.smith@gmail.com"; "www dot example dot com" -> "www.example.com". */
+function addresses (toks: Tok[]): Tok[] {
+  const out: Tok[] = []
+  for (let i = 0; i < toks.length; i++) {
+    const host = readHost(toks, i)
+    if (host !== null) {
+      // an e-mail: the host follows "at", and the local part (joined by dot/underscore/dash) precedes it
+      const at = out[out.length - 1]
+      if (key(at) === 'at' && out.length >= 2 && joined(at as Tok)) {
+        let k = out.length - 2
+        let local = key(out[k])
+        while (k >= 2 && SEPARATORS[key(out[k - 1])] !== undefined && joined(out[k - 1] as Tok) && joined(out[k - 2] as Tok)) {
+          local = key(out[k - 2]) + (SEPARATORS[key(out[k - 1])] as string) + local
+          k -= 2
+        }
+        const localToks = out.splice(k)
+        if (/^[\p{L}\p{N}._-]+$/u.test(local) && !NOT_HOST.has(local)) {
+          out.push(merge([...localToks, ...host.toks], `${local}@${host.text}`, { verbatim: true }))
+          i = host.next - 1
+          continue
+        }
+        out.push(...localToks)
+      }
+      if (host.url) {
+        out.push(merge(host.toks, host.text, { verbatim: true }))
+        i = host.next - 1
+        continue
+      }
+    }
+    out.push(toks[i] as Tok)
+  }
+  return out
+}
+
+/** label (dot label)* dot tld, read from `i`. A URL is one that starts with www or has two labels or more. */
+function readHost (toks: Tok[], i: number): { text: string, toks: Tok[], next: number, url: boolean } | null {
+  const labels: string[] = []
+  let j = i
+  while (j < toks.length) {
+    const label = key(toks[j])
+    if (!/^[\p{L}\p{N}-]+$/u.test(label) || (labels.length === 0 && NOT_HOST.has(label))) break
+    labels.push(label)
+    if (key(toks[j + 1]) !== 'dot' || !joined(toks[j] as Tok) || !joined(toks[j + 1] as Tok)) { j++; break }
+    j += 2
+  }
+  const tld = labels[labels.length - 1]
+  if (labels.length < 2 || tld === undefined || !TLDS.has(tld)) return null
+  return { text: labels.join('.'), toks: toks.slice(i, j), next: j, url: labels[0] === 'www' || labels.length >= 2 }
+}
+
+export function smartFormat (toks: Tok[]): Tok[] {
+  return addresses(dates(moneyAndPercent(digitSequences(times(years(toks))))))
+}
+
