@@ -10,7 +10,7 @@ import { wordsToNumbers } from 'words-to-numbers'
 import { breaksAfter, key, merge, type Tok } from './tokens.ts'
 import {
   CARDINAL_WORDS, CURRENCIES, DIGIT_WORDS, MEASUREMENT_UNITS, MERIDIEM, MINOR_UNITS, MONTHS, ORDINAL_WORDS,
-  PERCENT_WORDS, PRONOUN_ONE_AFTER, PRONOUN_ONE_BEFORE, SCALE_WORDS, SMALL_ORDINALS
+  DETERMINERS, PERCENT_WORDS, PRONOUN_ONE_AFTER, PRONOUN_ONE_BEFORE, SCALE_WORDS, SMALL_ORDINALS
 } from './vocabulary.ts'
 
 /**
@@ -72,7 +72,8 @@ function findSpans (toks: Tok[]): Span[] {
       const prevLast = prevParts?.[prevParts.length - 1]
       if (parts !== null) run.push(parts)
       else if (key(t) === 'a' && run.length === 0 && nextIsNumber && SCALE_WORDS.has(numberParts(next)?.[0] ?? '')) run.push(['a'])
-      else if (key(t) === 'point' && nextIsNumber && !run.flat().includes('point')) run.push(['point'])
+      else if (key(t) === 'point' && nextIsNumber && !run.flat().includes('point') &&
+        (run.length > 0 || !DETERMINERS.has(key(toks[j - 1])))) run.push(['point'])
       else if (key(t) === 'and' && nextIsNumber && prevLast !== undefined && SCALE_WORDS.has(prevLast)) run.push(['and'])
       else break
       if (breaksAfter(t) || isOrdinal(run[run.length - 1] as string[])) { j++; break }
@@ -152,6 +153,12 @@ function hourOfTime (toks: Tok[], s: Span, next: Span | undefined): boolean {
   const oh = key(toks[s.to])
   return next.from === s.to || (next.from === s.to + 1 && (oh === 'oh' || oh === 'o'))
 }
+
+const SMALL: Record<string, number> = Object.fromEntries(
+  'zero one two three four five six seven eight nine ten eleven twelve'.split(' ').map((w, i) => [w, i]))
+
+/** The value of a number 0-12 still written as a word ("eight" that smart_format kept as a word). */
+export const smallWordValue = (t: Tok | undefined): number | undefined => SMALL[key(t)]
 
 /** The numeric value a token shows: a converted spoken number, or digits whisper wrote ("25", "1,000", "3.5"). */
 export function valueOf (t: Tok | undefined): number | undefined {

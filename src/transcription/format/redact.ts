@@ -5,8 +5,9 @@
  *
  * Values, as Deepgram documents them: `pci` (credit card number, expiration date, CVV), `ssn`, `numbers` or `true`
  * (any sequence of three or more numerals, labelled by the entity it looks like, NUMERICAL_PII otherwise),
- * `aggressive_numbers` (every numeral), and single entity types (`credit_card`, `credit_card_expiration`, `cvv`,
- * `ssn`, `phone_number`, `email_address`, `healthcare_number`). `pii` and `phi` redact the entities of their groups
+ * plus the dates and ages of Deepgram's numbers group, `aggressive_numbers` (every numeral), and single entity types
+ * (`credit_card`, `credit_card_expiration`, `cvv`, `ssn`, `phone_number`, `email_address`, `healthcare_number`,
+ * `date`, `age`, `numerical_pii`). `pii` and `phi` redact the entities of their groups
  * that have a recognisable form (SSNs, phone numbers, e-mail addresses, and for phi medical record numbers); names,
  * places and conditions need Deepgram's entity model and are not found here.
  *
@@ -16,9 +17,10 @@
  */
 import { convertNumbers } from './numbers.ts'
 import { key, merge, type Tok } from './tokens.ts'
+import { MONTHS } from './vocabulary.ts'
 
 type Entity = 'credit_card' | 'credit_card_expiration' | 'cvv' | 'ssn' | 'phone_number' | 'email_address' |
-  'healthcare_number' | 'numerical_pii'
+  'healthcare_number' | 'numerical_pii' | 'date' | 'age'
 
 interface Plan { entities: Set<Entity>, minDigits: number | null }
 
@@ -28,7 +30,9 @@ const GROUPS: Record<string, Entity[]> = {
   phi: ['ssn', 'phone_number', 'email_address', 'healthcare_number']
 }
 const ENTITIES = new Set<string>(['credit_card', 'credit_card_expiration', 'cvv', 'ssn', 'phone_number', 'email_address',
-  'healthcare_number', 'numerical_pii'])
+  'healthcare_number', 'numerical_pii', 'date', 'age'])
+/** Entities of Deepgram's numbers group redacted even when shorter than three numerals ("November 2", "42 years old"). */
+const NUMBERS_GROUP = new Set<Entity>(['date', 'age'])
 
 export function redactionPlan (values: string[]): Plan {
   const entities = new Set<Entity>()
@@ -56,9 +60,11 @@ function luhn (d: string): boolean {
 }
 
 /** What a run of numerals looks like, from its digits, its written form and the words just before it. */
-function classify (digits: string, written: string, before: string): Entity {
+function classify (digits: string, written: string, before: string, after: string): Entity {
   const near = (re: RegExp): boolean => re.test(before)
   const n = digits.length
+  if (n <= 3 && (/^(years?|yrs?) (old|of age)\b/.test(after) || /\b(age|aged)$/.test(before))) return 'age'
+  if (/^\d{1,2}\/\d{1,2}\/(\d{2}|\d{4})$/.test(written) && !near(/\bexpir/)) return 'date'
   if (near(/\b(cvv|cvc|cv|cv2|security code|card code)\b/) && n >= 3 && n <= 4) return 'cvv'
   if (near(/\b(expir\w*|exp|valid (thru|through))\b/) && n >= 3 && n <= 6) return 'credit_card_expiration'
   if (/^\d{3}-\d{2}-\d{4}$/.test(written) || (n === 9 && near(/\b(social security|ssn|social)\b/))) return 'ssn'
@@ -95,6 +101,12 @@ export function redact (input: Tok[], values: string[]): Tok[] {
       out.push(hide([t], placeholder('email_address')))
       continue
     }
+    const date = readDate(toks, i)
+    if (date > i && (plan.minDigits !== null || plan.entities.has('date'))) {
+      out.push(hide(toks.slice(i, date), placeholder('date')))
+      i = date - 1
+      continue
+    }
     if (!numeric(t)) {
       // numerals inside a word ("AB1234", "1Z57A2B") count as well; placeholders already made do not
       const alnum = plan.minDigits !== null && !PLACEHOLDER_RE.test(t.core) &&
@@ -108,14 +120,26 @@ export function redact (input: Tok[], values: string[]): Tok[] {
     const digits = run.map((r) => r.core.replace(/\D/g, '')).join('')
     const written = run.map((r) => r.core).join(' ')
     const before = out.slice(-8).map(key).join(' ')
-    const entity = classify(digits, written, before)
-    const byNumbers = plan.minDigits !== null && digits.length >= plan.minDigits
+    const after = toks.slice(j + 1, j + 4).map(key).join(' ')
+    const entity = classify(digits, written, before, after)
+    const byNumbers = plan.minDigits !== null && (digits.length >= plan.minDigits || NUMBERS_GROUP.has(entity))
     if (byNumbers || plan.entities.has(entity)) out.push(hide(run, placeholder(entity)))
     else out.push(...run)
     i = j
   }
   // spoken numbers converted only to be found go back to the words that were said
   return out.flatMap((t) => t.src !== undefined && !original.has(t) && t.verbatim !== true ? t.src : [t])
+}
+
+const DAY_RE = /^([12]?\d|3[01])(st|nd|rd|th)?$/i
+
+/** A month with its day, and the year if said ("November 2, 2022"): the end of it, or `i` when there is none. */
+function readDate (toks: Tok[], i: number): number {
+  const month = toks[i] as Tok
+  const day = toks[i + 1]
+  if (!MONTHS.has(key(month)) || /[.;:!?]/.test(month.post) || day === undefined || !DAY_RE.test(day.core)) return i
+  const year = toks[i + 2]
+  return year !== undefined && /^\d{4}$/.test(year.core) && !/[.;:!?]/.test(day.post) ? i + 3 : i + 2
 }
 
 function hide (run: Tok[], text: string): Tok {

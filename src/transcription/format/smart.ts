@@ -6,7 +6,7 @@
  * normalised ("8:37 PM").
  */
 import { breaksAfter, capitalize, key, merge, type Tok } from './tokens.ts'
-import { valueOf } from './numbers.ts'
+import { smallWordValue, valueOf } from './numbers.ts'
 import { CURRENCIES, MERIDIEM, MINOR_UNITS, MONTHS, NOT_HOST, PERCENT_WORDS, TLDS } from './vocabulary.ts'
 
 const joined = (a: Tok): boolean => !breaksAfter(a)
@@ -65,45 +65,63 @@ function phone (d: string): string {
   return d
 }
 
-/** "8 37 pm" -> "8:37 PM", "eight pm" -> "8 PM", whisper's "8.37 p.m." -> "8:37 PM". */
+/** Words before a time said without am/pm: "at eight thirty" is 8:30, "eight thirty people" is not a time. */
+const TIME_BEFORE = new Set(['at', 'by', 'around', 'until', 'till', 'from', 'before', 'after', 'since', 'about'])
+
+/**
+ * "8 37 pm" -> "8:37 PM", "eight pm" -> "8 PM", "at eight thirty" -> "at 8:30", whisper's "8.37 p.m." -> "8:37 PM".
+ */
 function times (toks: Tok[]): Tok[] {
   const out: Tok[] = []
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i] as Tok
-    const written = /^(\d{1,2})[.:](\d{2})$/.exec(t.core)
-    const h = written !== null ? Number(written[1]) : valueOf(t)
-    let j = i + 1
-    let minutes: string | undefined = written?.[2]
-    let parts = [t]
-    if (written === null && h !== undefined && joined(t)) {
-      const n1 = toks[j]
-      const n2 = toks[j + 1]
-      if ((key(n1) === 'oh' || key(n1) === 'o') && n2?.num !== undefined && n2.num.value < 10 && joined(n1 as Tok)) {
-        minutes = `0${n2.num.value}`; parts = [t, n1 as Tok, n2]; j += 2
-      } else {
-        const m = valueOf(n1)
-        if (m !== undefined && Number.isInteger(m) && m >= 10 && m <= 59 && n1?.num !== undefined) {
-          minutes = String(m); parts = [t, n1]; j += 1
-        }
-      }
-    }
-    const mer = toks[j]
+    const time = readTime(toks, i, TIME_BEFORE.has(key(out[out.length - 1])))
+    if (time === null) { out.push(t); continue }
+    const { parts, text, next } = time
+    const mer = toks[next]
     const meridiem = MERIDIEM[key(mer)]
-    const lastPart = parts[parts.length - 1] as Tok
-    if (h === undefined || !Number.isInteger(h) || h < 1 || h > 12 || t.num?.ordinal === true || mer === undefined ||
-      meridiem === undefined || !joined(lastPart)) {
-      out.push(t)
+    if (mer === undefined || meridiem === undefined) {
+      out.push(merge(parts, text, { num: undefined }))
+      i = next - 1
       continue
     }
-    out.push(merge(parts, minutes === undefined ? String(h) : `${h}:${minutes}`, { post: '', num: undefined }))
+    out.push(merge(parts, text, { post: '', num: undefined }))
     // "p.m." keeps its final dot only where it also ends the sentence
     const abbrevDot = key(mer).includes('.') && mer.post.startsWith('.')
-    const nextStartsSentence = toks[j + 1] === undefined || /^\p{Lu}/u.test(toks[j + 1]?.core ?? '')
+    const nextStartsSentence = toks[next + 1] === undefined || /^\p{Lu}/u.test(toks[next + 1]?.core ?? '')
     const post = abbrevDot && !nextStartsSentence ? mer.post.slice(1) : mer.post
     out.push({ ...mer, core: meridiem, post })
-    i = j
+    i = next
   }
   return out
+}
+
+/** A time starting at `i`: an hour 1-12, minutes if said, and then am/pm unless `bare` times are allowed here. */
+function readTime (toks: Tok[], i: number, bare: boolean): { parts: Tok[], text: string, next: number } | null {
+  const t = toks[i] as Tok
+  const written = /^(\d{1,2})[.:](\d{2})$/.exec(t.core)
+  const h = written !== null ? Number(written[1]) : valueOf(t) ?? smallWordValue(t)
+  if (h === undefined || !Number.isInteger(h) || h < 1 || h > 12 || t.num?.ordinal === true) return null
+  let parts = [t]
+  let minutes = written?.[2]
+  if (written === null && joined(t)) {
+    const n1 = toks[i + 1]
+    const n2 = toks[i + 2]
+    if ((key(n1) === 'oh' || key(n1) === 'o') && n2 !== undefined && joined(n1 as Tok)) {
+      const m = n2.num?.value ?? smallWordValue(n2)
+      if (m !== undefined && m >= 1 && m <= 9) { minutes = `0${m}`; parts = [t, n1 as Tok, n2] }
+    } else {
+      const m = n1?.num?.value
+      if (m !== undefined && Number.isInteger(m) && m >= 10 && m <= 59 && n1?.num?.ordinal === false) {
+        minutes = String(m); parts = [t, n1 as Tok]
+      }
+    }
+  }
+  const next = i + parts.length
+  const last = parts[parts.length - 1] as Tok
+  const hasMeridiem = MERIDIEM[key(toks[next])] !== undefined && joined(last)
+  if (!hasMeridiem && !(bare && minutes !== undefined)) return null
+  return { parts, text: minutes === undefined ? String(h) : `${h}:${minutes}`, next }
 }
 
 function money (v: number, symbol: string, cents?: number): string {

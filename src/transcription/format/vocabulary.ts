@@ -18,6 +18,8 @@ export const MONTHS = words(`january february march april may june july august s
 
 /** Words before a lone "one" that make it a pronoun ("no one", "the one"), not a number. */
 export const PRONOUN_ONE_BEFORE = words('no any some every each the this that which another little only someone')
+/** "the point five" is a point being made, not 0.5. */
+export const DETERMINERS = words('the a an my your his her its our their this that whose which')
 export const PRONOUN_ONE_AFTER = words('of another')
 
 export const CURRENCIES: Record<string, { symbol: string, minor?: string[] }> = {

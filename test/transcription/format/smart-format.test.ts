@@ -49,11 +49,22 @@ test('smart_format: money, percent, times, dates', () => {
     ['at 8.37 p.m. on Monday', 'at 8:37 PM on Monday'],
     ['at 8:37 p.m. Then we left.', 'at 8:37 PM. Then we left.'],
     ['I am here', 'I am here'],
+    ['see you at eight thirty', 'see you at 8:30'],
+    ['meet around ten fifteen tomorrow', 'meet around 10:15 tomorrow'],
+    ['by seven oh five', 'by 7:05'],
+    ['at 8:37 pm', 'at 8:37 PM'],
+    ['what is the point five times', 'what is the point five times'],
+    ['three point one four', '3.14'],
     ['on november second', 'on November 2'],
     ['on November 2nd, 2022', 'on November 2, 2022'],
     ['on march twenty first', 'on March 21']
   ]
   for (const [input, expected] of cases) assert.equal(transcript(input, smart), expected, input)
+})
+
+test('smart_format: two numbers side by side are a time only after at, by, around… or before am/pm', () => {
+  assert.ok(!transcript('eight thirty people came', smart).includes(':'))
+  assert.ok(!transcript('chapter ten fifteen', smart).includes(':'))
 })
 
 test('smart_format: phone numbers, e-mail addresses, URLs', () => {
