@@ -48,12 +48,26 @@ function scalesInOrder (parts: string[]): boolean {
   return true
 }
 
+const parsed = new Map<string, number | null>()
+
 function parseOne (parts: string[]): number | null {
   const last = parts[parts.length - 1]
   if (last === 'and' || last === 'point' || last === 'a' || !scalesInOrder(parts)) return null
-  const v = wordsToNumbers(parts.join(' '))
-  return typeof v === 'number' && Number.isFinite(v) ? v : null
+  const phrase = parts.join(' ')
+  let value = parsed.get(phrase)
+  if (value === undefined) {
+    const v = wordsToNumbers(phrase)
+    value = typeof v === 'number' && Number.isFinite(v) ? v : null
+    // number phrases are few and short (runs stop at punctuation), but keep the memo bounded all the same
+    if (parsed.size > 10_000) parsed.clear()
+    parsed.set(phrase, value)
+  }
+  return value
 }
+
+/** Longest run of words read as one number ("two hundred thirty four thousand five hundred and sixty seven" is 11);
+ * longer unpunctuated runs (digits read one by one) are cut, which keeps the prefix search linear. */
+const MAX_RUN = 16
 
 /** All spoken numbers in `toks`, left to right. */
 function findSpans (toks: Tok[]): Span[] {
@@ -63,7 +77,7 @@ function findSpans (toks: Tok[]): Span[] {
     // a run of tokens that may belong to one number: number words, "a"/"point" before one, "and" after a scale
     const run: string[][] = []
     let j = i
-    while (j < toks.length) {
+    while (j < toks.length && run.length < MAX_RUN) {
       const t = toks[j] as Tok
       const parts = numberParts(t)
       const next = toks[j + 1]
@@ -121,10 +135,8 @@ export function convertNumbers (toks: Tok[], mode: NumberMode): Tok[] {
     if (mode === 'units') { if (unitAfter) keep.add(s); return }
     const prev = spans[n - 1]
     const next = spans[n + 1]
-    const lastTok = toks[s.to - 1] as Tok
-    const inDigitRun = isDigitWord(s) && (
-      (next !== undefined && next.from === s.to && isDigitWord(next) && !breaksAfter(lastTok)) ||
-      (prev !== undefined && prev.to === s.from && isDigitWord(prev) && !breaksAfter(toks[s.from - 1] as Tok)))
+    const inDigitRun = isDigitWord(s) && ((next !== undefined && isDigitWord(next) && adjacent(toks, s.to, next.from)) ||
+      (prev !== undefined && isDigitWord(prev) && adjacent(toks, prev.to, s.from)))
     const context = unitAfter || afterMonth || CURRENCIES[after] !== undefined || MINOR_UNITS.has(after) ||
       PERCENT_WORDS.has(after) || MERIDIEM[after] !== undefined || hourOfTime(toks, s, next)
     if (!single || s.value >= 10 || s.ordinal || inDigitRun || context) keep.add(s)
@@ -147,11 +159,20 @@ export function convertNumbers (toks: Tok[], mode: NumberMode): Tok[] {
   return out
 }
 
+const isOh = (t: Tok | undefined): boolean => key(t) === 'oh' || key(t) === 'o'
+
+/** Two digits said in one breath: side by side, or with "oh" (zero) between ("five oh one"). */
+function adjacent (toks: Tok[], end: number, start: number): boolean {
+  const last = toks[end - 1] as Tok
+  if (breaksAfter(last)) return false
+  if (start === end) return true
+  return start === end + 1 && isOh(toks[end]) && !breaksAfter(toks[end] as Tok)
+}
+
 /** The hour of a spoken time: "eight thirty seven pm", "eight oh five pm". */
 function hourOfTime (toks: Tok[], s: Span, next: Span | undefined): boolean {
   if (next === undefined || MERIDIEM[key(toks[next.to])] === undefined) return false
-  const oh = key(toks[s.to])
-  return next.from === s.to || (next.from === s.to + 1 && (oh === 'oh' || oh === 'o'))
+  return next.from === s.to || (next.from === s.to + 1 && isOh(toks[s.to]))
 }
 
 const SMALL: Record<string, number> = Object.fromEntries(

@@ -15,7 +15,13 @@ function isProfane (text: string): boolean {
 }
 
 export function maskProfanity (toks: Tok[]): Tok[] {
-  return toks.map((t) => t.verbatim !== true && isProfane(t.core)
+  const seen = new Map<string, boolean>() // transcripts repeat their words; the matcher is the costly part
+  const profane = (text: string): boolean => {
+    let hit = seen.get(text)
+    if (hit === undefined) { hit = isProfane(text); seen.set(text, hit) }
+    return hit
+  }
+  return toks.map((t) => t.verbatim !== true && profane(t.core)
     ? { ...t, core: '*'.repeat([...t.core].length), verbatim: true }
     : t)
 }

@@ -21,6 +21,16 @@ function years (toks: Tok[]): Tok[] {
     const lo = b?.num
     const dateBefore = MONTHS.has(key(out[out.length - 1])) || MONTHS.has(key(out[out.length - 2])) ||
       ['in', 'since', 'year', 'of'].includes(key(out[out.length - 1]))
+    // "twenty oh five", "nineteen oh one"
+    const ohDigit = (key(b) === 'oh' || key(b) === 'o') && b !== undefined && joined(b) ? toks[i + 2] : undefined
+    const d = ohDigit?.num?.value ?? smallWordValue(ohDigit)
+    if (ohDigit !== undefined && hi !== undefined && hi.words === 1 && !hi.ordinal && (hi.value === 19 || hi.value === 20) &&
+      joined(a) && d !== undefined && d >= 1 && d <= 9) {
+      const value = hi.value * 100 + d
+      out.push(merge([a, b as Tok, ohDigit], String(value), { num: { ...hi, value, words: 3 }, src: [a, b as Tok, ohDigit] }))
+      i += 2
+      continue
+    }
     if (b !== undefined && hi !== undefined && lo !== undefined && joined(a) && hi.words === 1 && !hi.ordinal &&
       !lo.ordinal && Number.isInteger(lo.value) && lo.value >= 10 && lo.value <= 99 &&
       ((hi.value === 19 || hi.value === 20) || (dateBefore && hi.value >= 11 && hi.value <= 20))) {
@@ -54,6 +64,22 @@ function digitSequences (toks: Tok[]): Tok[] {
       src: run.flatMap((t) => t.src ?? [t])
     }))
     i = j - 1
+  }
+  return out
+}
+
+/** Groups of three, three and four digits said with pauses ("five five five, two one two, ...") are one phone number. */
+function phoneGroups (toks: Tok[]): Tok[] {
+  const out: Tok[] = []
+  for (let i = 0; i < toks.length; i++) {
+    const group = toks.slice(i, i + 3)
+    const [a, b, c] = group
+    if (a !== undefined && b !== undefined && c !== undefined && a.num !== undefined && b.num !== undefined &&
+      c.num !== undefined && /^\d{3}$/.test(a.core) && /^\d{3}$/.test(b.core) && /^\d{4}$/.test(c.core) &&
+      /^[,-]?$/.test(a.post) && /^[,-]?$/.test(b.post) && b.pre === '' && c.pre === '') {
+      out.push(merge(group, `${a.core}-${b.core}-${c.core}`, { src: group.flatMap((t) => t.src ?? [t]) }))
+      i += 2
+    } else out.push(toks[i] as Tok)
   }
   return out
 }
@@ -168,6 +194,9 @@ function dates (toks: Tok[]): Tok[] {
   }).map((t, i, all) => MONTHS.has(key(t)) && /^\d/.test(all[i + 1]?.core ?? '') ? capitalize(t) : t)
 }
 
+/** "write to me at example dot com" is an address after "me at", not me@example.com. */
+const PRONOUNS = new Set(['me', 'us', 'him', 'her', 'them', 'you', 'it'])
+
 const SEPARATORS: Record<string, string> = { dot: '.', underscore: '_', dash: '-', hyphen: '-' }
 
 /** "john dot smith at gmail dot com" -> "john.smith@gmail.com"; "www dot example dot com" -> "www.example.com". */
@@ -186,26 +215,24 @@ function addresses (toks: Tok[]): Tok[] {
           k -= 2
         }
         const localToks = out.splice(k)
-        if (/^[\p{L}\p{N}._-]+$/u.test(local) && !NOT_HOST.has(local)) {
+        if (/^[\p{L}\p{N}._-]+$/u.test(local) && !NOT_HOST.has(local) && !PRONOUNS.has(local)) {
           out.push(merge([...localToks, ...host.toks], `${local}@${host.text}`, { verbatim: true }))
           i = host.next - 1
           continue
         }
         out.push(...localToks)
       }
-      if (host.url) {
-        out.push(merge(host.toks, host.text, { verbatim: true }))
-        i = host.next - 1
-        continue
-      }
+      out.push(merge(host.toks, host.text, { verbatim: true }))
+      i = host.next - 1
+      continue
     }
     out.push(toks[i] as Tok)
   }
   return out
 }
 
-/** label (dot label)* dot tld, read from `i`. A URL is one that starts with www or has two labels or more. */
-function readHost (toks: Tok[], i: number): { text: string, toks: Tok[], next: number, url: boolean } | null {
+/** label (dot label)+ ending in a known top-level domain, read from `i`. */
+function readHost (toks: Tok[], i: number): { text: string, toks: Tok[], next: number } | null {
   const labels: string[] = []
   let j = i
   while (j < toks.length) {
@@ -217,10 +244,10 @@ function readHost (toks: Tok[], i: number): { text: string, toks: Tok[], next: n
   }
   const tld = labels[labels.length - 1]
   if (labels.length < 2 || tld === undefined || !TLDS.has(tld)) return null
-  return { text: labels.join('.'), toks: toks.slice(i, j), next: j, url: labels[0] === 'www' || labels.length >= 2 }
+  return { text: labels.join('.'), toks: toks.slice(i, j), next: j }
 }
 
 export function smartFormat (toks: Tok[]): Tok[] {
-  return addresses(dates(moneyAndPercent(digitSequences(times(years(toks))))))
+  return addresses(dates(moneyAndPercent(phoneGroups(digitSequences(times(years(toks)))))))
 }
 

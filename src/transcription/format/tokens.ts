@@ -77,10 +77,12 @@ export function capitalize (t: Tok): Tok {
 
 /** Deepgram's transcript: punctuated words joined by spaces; a dictated line break takes the place of the space. */
 export function joinPunctuated (words: Word[]): string {
-  let out = ''
+  const parts: string[] = []
+  let afterBreak = true
   for (const w of words) {
-    if (out !== '' && !out.endsWith('\n')) out += ' '
-    out += w.punctuated_word
+    if (!afterBreak) parts.push(' ')
+    parts.push(w.punctuated_word)
+    afterBreak = w.punctuated_word.endsWith('\n')
   }
-  return out
+  return parts.join('')
 }

@@ -29,6 +29,8 @@ test('smart_format: numbers', () => {
     ['no one came, the one I like', 'no one came, the one I like'],
     ['one, two, three', 'one, two, three'], // counted with pauses: separate words
     ['In nineteen seventy six we moved.', 'In 1976 we moved.'],
+    ['back in twenty oh five', 'back in 2005'],
+    ['since twenty ten', 'since 2010'],
     ['It was 25 already.', 'It was 25 already.'],
     ['', '']
   ]
@@ -71,6 +73,11 @@ test('smart_format: phone numbers, e-mail addresses, URLs', () => {
   const cases: Array<[string, string]> = [
     ['Call five five five two one two four three nine four.', 'Call 555-212-4394.'],
     ['dial two one two four three nine four now', 'dial 212-4394 now'],
+    ['extension five oh one', 'extension 501'],
+    ['Call five five five, two one two, four three nine four.', 'Call 555-212-4394.'],
+    ['Scores: one two three, four five six.', 'Scores: 123, 456.'],
+    ['talk to me at example dot com', 'talk to me at example.com'],
+    ['my site is example dot co dot uk.', 'my site is example.co.uk.'],
     ['Email john dot smith at gmail dot com today.', 'Email john.smith@gmail.com today.'],
     ['write to me at jane at example dot org', 'write to me at jane@example.org'],
     ['Visit www dot example dot com.', 'Visit www.example.com.'],
