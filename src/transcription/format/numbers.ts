@@ -7,7 +7,7 @@
  * is one). Each number becomes one token spanning its words' times.
  */
 import { wordsToNumbers } from 'words-to-numbers'
-import { breaksAfter, key, merge, type Tok } from './tokens.ts'
+import { breaksAfter, endsSentence, key, merge, type Tok } from './tokens.ts'
 import {
   CARDINAL_WORDS, CURRENCIES, DIGIT_WORDS, MEASUREMENT_UNITS, MERIDIEM, MINOR_UNITS, MONTHS, ORDINAL_WORDS,
   DETERMINERS, PERCENT_WORDS, PRONOUN_ONE_AFTER, PRONOUN_ONE_BEFORE, SCALE_WORDS, SMALL_ORDINALS
@@ -87,7 +87,7 @@ function findSpans (toks: Tok[]): Span[] {
       if (parts !== null) run.push(parts)
       else if (key(t) === 'a' && run.length === 0 && nextIsNumber && SCALE_WORDS.has(numberParts(next)?.[0] ?? '')) run.push(['a'])
       else if (key(t) === 'point' && nextIsNumber && !run.flat().includes('point') &&
-        (run.length > 0 || !DETERMINERS.has(key(toks[j - 1])))) run.push(['point'])
+        (run.length > 0 || (j > 0 && !endsSentence(toks[j - 1]) && !DETERMINERS.has(key(toks[j - 1]))))) run.push(['point'])
       else if (key(t) === 'and' && nextIsNumber && prevLast !== undefined && SCALE_WORDS.has(prevLast)) run.push(['and'])
       else break
       if (breaksAfter(t) || isOrdinal(run[run.length - 1] as string[])) { j++; break }

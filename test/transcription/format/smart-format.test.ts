@@ -56,6 +56,8 @@ test('smart_format: money, percent, times, dates', () => {
     ['by seven oh five', 'by 7:05'],
     ['at 8:37 pm', 'at 8:37 PM'],
     ['what is the point five times', 'what is the point five times'],
+    ['One point. Point one is time.', 'One point. Point one is time.'],
+    ['the score was point five', 'the score was 0.5'],
     ['three point one four', '3.14'],
     ['on november second', 'on November 2'],
     ['on November 2nd, 2022', 'on November 2, 2022'],
