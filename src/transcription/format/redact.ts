@@ -16,6 +16,7 @@
  * live stream they count within one result.
  */
 import { convertNumbers } from './numbers.ts'
+import { addresses } from './smart.ts'
 import { key, merge, type Tok } from './tokens.ts'
 import { MONTHS } from './vocabulary.ts'
 
@@ -85,7 +86,9 @@ export function redact (input: Tok[], values: string[]): Tok[] {
   const plan = redactionPlan(values)
   if (plan.entities.size === 0 && plan.minDigits === null) return input
   const original = new Set(input)
-  const toks = convertNumbers(input, 'numerals')
+  // find numbers and addresses however they were said; what is not redacted goes back as it was
+  const numbers = convertNumbers(input, 'numerals')
+  const toks = plan.entities.has('email_address') ? addresses(numbers) : numbers
   const counters = new Map<string, number>()
   const placeholder = (e: Entity): string => {
     const label = e.toUpperCase()
@@ -127,8 +130,9 @@ export function redact (input: Tok[], values: string[]): Tok[] {
     else out.push(...run)
     i = j
   }
-  // spoken numbers converted only to be found go back to the words that were said
-  return out.flatMap((t) => t.src !== undefined && !original.has(t) && t.verbatim !== true ? t.src : [t])
+  // spoken numbers and addresses joined only to be found go back to the words that were said
+  const restore = (t: Tok): Tok[] => t.src !== undefined && !original.has(t) ? t.src.flatMap(restore) : [t]
+  return out.flatMap(restore)
 }
 
 const DAY_RE = /^([12]?\d|3[01])(st|nd|rd|th)?$/i

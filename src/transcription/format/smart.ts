@@ -200,7 +200,7 @@ const PRONOUNS = new Set(['me', 'us', 'him', 'her', 'them', 'you', 'it'])
 const SEPARATORS: Record<string, string> = { dot: '.', underscore: '_', dash: '-', hyphen: '-' }
 
 /** "john dot smith at gmail dot com" -> "john.smith@gmail.com"; "www dot example dot com" -> "www.example.com". */
-function addresses (toks: Tok[]): Tok[] {
+export function addresses (toks: Tok[]): Tok[] {
   const out: Tok[] = []
   for (let i = 0; i < toks.length; i++) {
     const host = readHost(toks, i)
@@ -216,13 +216,13 @@ function addresses (toks: Tok[]): Tok[] {
         }
         const localToks = out.splice(k)
         if (/^[\p{L}\p{N}._-]+$/u.test(local) && !NOT_HOST.has(local) && !PRONOUNS.has(local)) {
-          out.push(merge([...localToks, ...host.toks], `${local}@${host.text}`, { verbatim: true }))
+          out.push(merge([...localToks, ...host.toks], `${local}@${host.text}`, { verbatim: true, src: [...localToks, ...host.toks] }))
           i = host.next - 1
           continue
         }
         out.push(...localToks)
       }
-      out.push(merge(host.toks, host.text, { verbatim: true }))
+      out.push(merge(host.toks, host.text, { verbatim: true, src: host.toks }))
       i = host.next - 1
       continue
     }

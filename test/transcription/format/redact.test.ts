@@ -27,6 +27,8 @@ test('redact: Deepgram\'s documented placeholders, entity type and count', () =>
     ['order AB12 shipped', ['numbers'], 'order AB12 shipped'],
     ['call me at 555-212-4394 or 555 212 4394', ['numbers'], 'call me at [PHONE_NUMBER_1] or [PHONE_NUMBER_2]'],
     ['call me at 555-212-4394, or mail bob@example.com', ['pii'], 'call me at [PHONE_NUMBER_1], or mail [EMAIL_ADDRESS_1]'],
+    // a spoken address is found without smart_format; a URL found on the way is left as said
+    ['mail john dot smith at gmail dot com or see www dot example dot com', ['pii'], 'mail [EMAIL_ADDRESS_1] or see www dot example dot com'],
     ['medical record number 1234567', ['phi'], 'medical record number [HEALTHCARE_NUMBER_1]'],
     // nothing sensitive: the words stay as whisper wrote them, spoken numbers too
     ['I have two kids and twenty five cats.', ['pci', 'ssn'], 'I have two kids and twenty five cats.'],
