@@ -40,7 +40,8 @@ export function formatTranscript (words: Word[], options: TextOptions): { words:
   let toks = words.filter((w) => w.punctuated_word.trim() !== '').map(toTok)
   if (!options.fillerWords) toks = stripFillers(toks)
   if (options.dictation && punctuate) toks = applyDictation(toks)
-  if (options.smartFormat) toks = smartFormat(convertNumbers(toks, 'smart'))
+  // numerals with smart_format: every number in digits, then smart_format's entities over them
+  if (options.smartFormat) toks = smartFormat(convertNumbers(toks, options.numerals ? 'numerals' : 'smart'))
   else if (options.numerals) toks = convertNumbers(toks, 'numerals')
   else if (options.measurements) toks = convertNumbers(toks, 'units')
   if (options.measurements) toks = abbreviateUnits(toks)

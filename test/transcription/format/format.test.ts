@@ -46,6 +46,11 @@ test('numerals: every spoken number, digit by digit where said so (Deepgram docs
   for (const [input, expected] of cases) assert.equal(transcript(input, { numerals: true }), expected, input)
 })
 
+test('numerals with smart_format: small numbers become digits too, entities still format', () => {
+  assert.equal(transcript('I have two kids and paid twenty five dollars.', { numerals: true, smartFormat: true }), 'I have 2 kids and paid $25.')
+  assert.equal(transcript('I have two kids.', { smartFormat: true }), 'I have two kids.')
+})
+
 test('measurements: units after a number become Deepgram\'s abbreviations', () => {
   const cases: Array<[string, Partial<TextOptions>, string]> = [
     ['I just ate thirty three grams of pasta and drank fifty five milliliters of water.', { measurements: true },
