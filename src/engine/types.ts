@@ -17,6 +17,12 @@ export interface TranscribeOptions {
   priority?: 'high' | 'normal' | 'low'
   /** Aborted before its turn: the job is dropped from the queue and the promise rejects. */
   signal?: AbortSignal
+  /** Sampling temperature (0 = greedy). Optional until the engine-v2 branch lands; today's engine decodes greedily. */
+  temperature?: number
+  /** whisper's task: 'translate' turns speech in any language into English text (multilingual models only). */
+  task?: 'transcribe' | 'translate'
+  /** Called with each segment as whisper completes it, during the decode (engines that support it). */
+  onSegment?: (segment: TranscribedSegment) => void
 }
 
 export interface TranscribedToken {
@@ -25,6 +31,10 @@ export interface TranscribedToken {
   start: number
   end: number
   probability: number
+  /** whisper's token id (optional until the engine-v2 branch lands). */
+  id?: number
+  /** log of the token's probability as whisper computed it (optional until engine-v2). */
+  logprob?: number
 }
 
 export interface TranscribedSegment {
@@ -32,6 +42,8 @@ export interface TranscribedSegment {
   start: number
   end: number
   tokens: TranscribedToken[]
+  /** whisper's probability that the segment holds no speech (optional until engine-v2). */
+  noSpeechProb?: number
 }
 
 export interface TranscribeResult {
