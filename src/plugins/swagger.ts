@@ -16,6 +16,7 @@ export default fp(async (fastify) => {
       info: { title: 'earshot', description: DESCRIPTION, version: '0.1.0' },
       tags: [
         { name: 'listen', description: 'Speech to text' },
+        { name: 'openai', description: "OpenAI's audio API: /v1/audio/transcriptions and /v1/audio/translations" },
         { name: 'auth', description: 'API keys' },
         { name: 'models', description: 'Installed models' },
         { name: 'health', description: 'Liveness and readiness' }

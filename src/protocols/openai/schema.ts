@@ -9,12 +9,23 @@ export const RESPONSE_FORMATS = ['json', 'text', 'srt', 'verbose_json', 'vtt'] a
 export type ResponseFormat = typeof RESPONSE_FORMATS[number]
 
 /** Form booleans: OpenAI's SDKs send `true` / `false`. */
-const formFlag = z.string().trim().toLowerCase().pipe(z.enum(['true', 'false', '1', '0']))
-  .transform((v) => v === 'true' || v === '1')
+const formFlag = z.enum(['true', 'false']).transform((v) => v === 'true')
 
-/** A form field that may be sent once or repeated (`timestamp_granularities[]=word&timestamp_granularities[]=segment`). */
-const repeatedEnum = <T extends readonly [string, ...string[]]>(values: T) =>
-  z.union([z.enum(values), z.array(z.enum(values))]).transform((v): Array<T[number]> => (Array.isArray(v) ? v : [v]))
+/**
+ * Fields that may be repeated (`timestamp_granularities[]=word&timestamp_granularities[]=segment`). The multipart
+ * parser gives a single part as a plain value: the route wraps those in an array (asFormArrays) before validation,
+ * so the schema, and /docs, can say "array".
+ */
+export const ARRAY_FIELDS = ['timestamp_granularities[]', 'timestamp_granularities', 'include[]', 'include'] as const
+
+export function asFormArrays (body: Record<string, unknown>): void {
+  for (const key of ARRAY_FIELDS) {
+    const value = body[key]
+    if (value !== undefined && !Array.isArray(value)) body[key] = [value]
+  }
+}
+
+const repeatedEnum = <T extends readonly [string, ...string[]]>(values: T) => z.array(z.enum(values))
 
 const file = z.instanceof(Buffer, { error: 'expected an uploaded audio file (a form part with a filename)' })
   .meta({ type: 'string', format: 'binary', description: 'The audio file: flac, mp3, mp4/m4a, ogg, wav or webm (anything /v1/listen decodes)' })
