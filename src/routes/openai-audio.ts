@@ -44,6 +44,7 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
   })
   // runs after the multipart plugin's own preValidation hook has read the whole form
   fastify.addHook('preValidation', async (request) => {
+    if (request.is404) return
     if (!request.isMultipart()) throw notMultipart(request.headers['content-type'])
     bodyRead.add(request)
     if (typeof request.body === 'object' && request.body !== null) asFormArrays(request.body as Record<string, unknown>)
