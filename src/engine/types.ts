@@ -21,11 +21,7 @@ export interface TranscribeOptions {
   priority?: 'high' | 'normal' | 'low'
   /** Aborted before its turn: the job is dropped from the queue and the promise rejects. */
   signal?: AbortSignal
-  /** Sampling temperature (0 = greedy). Optional until the engine-v2 branch lands; today's engine decodes greedily. */
-  temperature?: number
-  /** whisper's task: 'translate' turns speech in any language into English text (multilingual models only). */
-  task?: 'transcribe' | 'translate'
-  /** Called with each segment as whisper completes it, during the decode (engines that support it). */
+  /** Called with each segment as whisper completes it, during the decode (engines that support it: engine-v2). */
   onSegment?: (segment: TranscribedSegment) => void
 }
 

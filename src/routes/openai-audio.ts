@@ -6,7 +6,7 @@ import type { Config } from '../config.ts'
 import openAiErrorHandler from '../plugins/openai-error-handler.ts'
 import { AppError } from '../errors.ts'
 import { toOpenAiError } from '../protocols/openai/errors.ts'
-import { prepareTranscription, prepareTranslation, runOpenAiJob, type OpenAiJob } from '../protocols/openai/job.ts'
+import { prepareTranscription, prepareTranslation, runOpenAiJob, type JobContext, type OpenAiJob } from '../protocols/openai/job.ts'
 import { formatReply, StreamEvents } from '../protocols/openai/respond.ts'
 import { asFormArrays, openAiError, transcriptionForm, transcriptionJson, transcriptionVerbose, translationForm } from '../protocols/openai/schema.ts'
 import { SseWriter } from '../protocols/openai/sse.ts'
@@ -50,7 +50,7 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
     if (typeof request.body === 'object' && request.body !== null) asFormArrays(request.body as Record<string, unknown>)
   })
 
-  const context = (request: FastifyRequest) => ({ engine: fastify.engine, maxSeconds: config.MAX_AUDIO_SECONDS, requestId: request.id })
+  const context = { engine: fastify.engine, maxSeconds: config.MAX_AUDIO_SECONDS }
 
   fastify.post('/transcriptions', {
     schema: {
@@ -63,8 +63,8 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
       response: { 200: z.union([transcriptionJson, transcriptionVerbose, textReply]), ...errors }
     }
   }, async (request, reply) => {
-    const job = await prepareTranscription(request.body, context(request))
-    return await respond(job, request, reply)
+    const job = await prepareTranscription(request.body, context)
+    return await respond(job, context, request, reply)
   })
 
   fastify.post('/translations', {
@@ -78,19 +78,19 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
       response: { 200: z.union([transcriptionJson.omit({ logprobs: true }), transcriptionVerbose, textReply]), ...errors }
     }
   }, async (request, reply) => {
-    const job = await prepareTranslation(request.body, context(request))
-    return await respond(job, request, reply)
+    const job = await prepareTranslation(request.body, context)
+    return await respond(job, context, request, reply)
   })
 }
 
 /** Runs a prepared job and sends its reply: one body, or (stream=true) Server-Sent Events as segments complete. */
-async function respond (job: OpenAiJob, request: FastifyRequest, reply: FastifyReply) {
+async function respond (job: OpenAiJob, context: JobContext, request: FastifyRequest, reply: FastifyReply) {
   // The client hanging up cancels the job: queued work is dropped, a running decode is stopped where the engine can.
   const gone = new AbortController()
   reply.raw.on('close', () => { if (!reply.raw.writableFinished) gone.abort(new Error('client disconnected')) })
 
   if (!job.stream) {
-    const result = await runOpenAiJob(job, { signal: gone.signal })
+    const result = await runOpenAiJob(job, { ...context, signal: gone.signal })
     const { contentType, body } = formatReply(job.format, result, job.reply)
     return await reply.type(contentType).send(body)
   }
@@ -114,7 +114,7 @@ async function respond (job: OpenAiJob, request: FastifyRequest, reply: FastifyR
     if (event !== undefined) send(event)
   }
   try {
-    const result = await runOpenAiJob(job, { signal: gone.signal, onSegment: emit })
+    const result = await runOpenAiJob(job, { ...context, signal: gone.signal, onSegment: emit })
     // engines without per-segment callbacks: the deltas follow the decode
     for (const segment of result.segments.slice(sent)) emit(segment)
     send(events.done(result))

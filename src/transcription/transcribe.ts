@@ -43,6 +43,11 @@ export interface RunContext {
   priority?: TranscribeOptions['priority']
   /** Seconds added to every time (live: where this utterance starts in the stream). */
   offset?: number
+  /**
+   * Each segment as whisper completes it, during the decode (OpenAI's stream), times shifted like the result's.
+   * Only for a single (mixed) channel, and only with engines that report segments as they go.
+   */
+  onSegment?: (segment: TranscribedSegment) => void
 }
 
 const shift = (segments: TranscribedSegment[], offset: number): TranscribedSegment[] => offset === 0
@@ -69,6 +74,10 @@ export async function transcribe (engine: Transcriber, input: AudioInput, plan: 
   }
   const inputs = plan.structure.multichannel || channels.length <= 1 ? channels : [mixToMono(channels)]
   const offset = context.offset ?? 0
+  const onSegment = context.onSegment
+  const perSegment = onSegment !== undefined && inputs.length === 1
+    ? { onSegment: (segment: TranscribedSegment) => { onSegment(shift([segment], offset)[0] ?? segment) } }
+    : {}
   const runs = await Promise.all(inputs.map((pcm) => engine.transcribe(pcm, {
     model: plan.model,
     ...(plan.language !== undefined ? { language: plan.language } : {}),
@@ -78,7 +87,8 @@ export async function transcribe (engine: Transcriber, input: AudioInput, plan: 
     ...(plan.temperature !== undefined ? { temperature: plan.temperature } : {}),
     ...(plan.audioCtx !== undefined ? { audioCtx: plan.audioCtx } : {}),
     ...(context.priority !== undefined ? { priority: context.priority } : {}),
-    ...(context.signal !== undefined ? { signal: context.signal } : {})
+    ...(context.signal !== undefined ? { signal: context.signal } : {}),
+    ...perSegment
   })))
   return {
     model: runs[0]?.model ?? plan.model,
