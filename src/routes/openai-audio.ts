@@ -8,7 +8,7 @@ import { AppError } from '../errors.ts'
 import { toOpenAiError } from '../protocols/openai/errors.ts'
 import { prepareTranscription, prepareTranslation, runOpenAiJob, type JobContext, type OpenAiJob } from '../protocols/openai/job.ts'
 import { formatReply, StreamEvents } from '../protocols/openai/respond.ts'
-import { asFormArrays, openAiError, transcriptionForm, transcriptionJson, transcriptionVerbose, translationForm } from '../protocols/openai/schema.ts'
+import { normalizeForm, openAiError, transcriptionForm, transcriptionJson, transcriptionVerbose, translationForm } from '../protocols/openai/schema.ts'
 import { SseWriter } from '../protocols/openai/sse.ts'
 
 /** The largest text field (a long prompt fits many times over); the file's own cap is BODY_LIMIT. */
@@ -47,7 +47,7 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
     if (request.is404) return
     if (!request.isMultipart()) throw notMultipart(request.headers['content-type'])
     bodyRead.add(request)
-    if (typeof request.body === 'object' && request.body !== null) asFormArrays(request.body as Record<string, unknown>)
+    if (typeof request.body === 'object' && request.body !== null) normalizeForm(request.body as Record<string, unknown>)
   })
 
   const context = { engine: fastify.engine, maxSeconds: config.MAX_AUDIO_SECONDS }

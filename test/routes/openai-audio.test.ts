@@ -109,6 +109,10 @@ test('plain fetch with FormData: every response format, repeated fields, Bearer 
   assertVerbose(await verbose.json(), { task: 'transcribe', segments: true, words: true })
   const byName = await post({ response_format: 'verbose_json', language: 'English', chunking_strategy: 'auto' })
   assert.equal((await byName.json() as { language: string }).language, 'english')
+  // bracket-less array fields and empty fields (HTML forms send them) are understood
+  const plain = await post({ include: 'logprobs', language: '', prompt: '', timestamp_granularities: 'word', response_format: 'json' })
+  assert.equal(plain.status, 200)
+  assertTranscription(await plain.json(), { logprobs: true })
   const translated = await post({ response_format: 'verbose_json' }, '/v1/audio/translations')
   assertVerbose(await translated.json(), { task: 'translate', segments: true, words: false })
 })

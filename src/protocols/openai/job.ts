@@ -63,8 +63,8 @@ export async function prepareTranscription (form: TranscriptionForm, context: Jo
     reply: {
       task: 'transcribe',
       temperature: form.temperature ?? 0,
-      granularities: form['timestamp_granularities[]'] ?? form.timestamp_granularities ?? [],
-      logprobs: (form['include[]'] ?? form.include ?? []).includes('logprobs')
+      granularities: form['timestamp_granularities[]'] ?? [],
+      logprobs: (form['include[]'] ?? []).includes('logprobs')
     }
   }
 }

@@ -9,19 +9,25 @@ export const RESPONSE_FORMATS = ['json', 'text', 'srt', 'verbose_json', 'vtt'] a
 export type ResponseFormat = typeof RESPONSE_FORMATS[number]
 
 /** Form booleans: OpenAI's SDKs send `true` / `false`. */
-const formFlag = z.enum(['true', 'false']).transform((v) => v === 'true')
+const formFlag = z.enum(['false', 'true']).transform((v) => v === 'true').meta({ example: 'false' })
 
 /**
- * Fields that may be repeated (`timestamp_granularities[]=word&timestamp_granularities[]=segment`). The multipart
- * parser gives a single part as a plain value: the route wraps those in an array (asFormArrays) before validation,
- * so the schema, and /docs, can say "array".
+ * The form as the multipart parser gives it -> what the schema validates, in place: a field sent once arrives as a
+ * plain value and becomes a one-element array where the field may repeat; the bracket-less spellings some clients
+ * use (`include=logprobs`) join the `[]` ones; empty text fields (HTML forms and Swagger UI send them) mean unset.
  */
-export const ARRAY_FIELDS = ['timestamp_granularities[]', 'timestamp_granularities', 'include[]', 'include'] as const
+export const ARRAY_FIELDS = ['timestamp_granularities[]', 'include[]'] as const
 
-export function asFormArrays (body: Record<string, unknown>): void {
+export function normalizeForm (body: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(body)) {
+    if (value === '' || (Array.isArray(value) && value.every((v) => v === ''))) delete body[key]
+  }
   for (const key of ARRAY_FIELDS) {
-    const value = body[key]
-    if (value !== undefined && !Array.isArray(value)) body[key] = [value]
+    const plain = key.slice(0, -2)
+    const values = [body[key], body[plain]].flat().filter((v) => v !== undefined && v !== '')
+    delete body[plain]
+    if (values.length > 0) body[key] = values
+    else delete body[key]
   }
 }
 
@@ -35,30 +41,32 @@ const model = z.string().trim().min(1).optional()
   .meta({ example: 'whisper-1' })
 
 const prompt = z.string().optional().describe("Text to guide the model's style or continue a previous segment (whisper's initial prompt)")
+  .meta({ example: '' })
 
 const temperature = z.coerce.number().min(0).max(1).optional()
-  .describe('Sampling temperature between 0 and 1 (0 = greedy decoding)')
+  .describe('Sampling temperature between 0 and 1 (0 = greedy decoding)').meta({ example: 0 })
 
 const granularities = repeatedEnum(['word', 'segment'] as const).optional()
-  .describe('verbose_json only: `segment` (the default) and/or `word` timestamps')
+  .describe('verbose_json only: `segment` (the default) and/or `word` timestamps').meta({ example: ['segment'] })
 
 const include = repeatedEnum(['logprobs'] as const).optional()
-  .describe('`logprobs`: the log probability of each token (json and stream replies)')
+  .describe('`logprobs`: the log probability of each token (json and stream replies)').meta({ example: [] })
 
 export const transcriptionForm = z.looseObject({
   file,
   model,
-  language: z.string().trim().min(1).optional().describe('ISO-639-1 code of the spoken language (e.g. `en`). Default: detected (multilingual models)'),
+  language: z.string().trim().min(1).optional().describe('ISO-639-1 code of the spoken language (e.g. `en`). Default: detected (multilingual models)')
+    .meta({ example: 'en' }),
   prompt,
   temperature,
   response_format: z.enum([...RESPONSE_FORMATS, 'diarized_json']).optional()
-    .describe('`json` (default), `text`, `srt`, `verbose_json` or `vtt`. `diarized_json` is refused (no speaker diarization)'),
+    .describe('`json` (default), `text`, `srt`, `verbose_json` or `vtt`. `diarized_json` is refused (no speaker diarization)')
+    .meta({ example: 'json' }),
   'timestamp_granularities[]': granularities,
-  timestamp_granularities: granularities.describe('Same as `timestamp_granularities[]`'),
   stream: formFlag.optional().describe('`true`: Server-Sent Events, `transcript.text.delta` as segments complete, then `transcript.text.done`'),
   'include[]': include,
-  include: include.describe('Same as `include[]`'),
   chunking_strategy: z.string().optional().describe('Accepted for compatibility (`auto` or a server_vad object); whisper chunks the audio itself')
+    .meta({ example: 'auto' })
 }).meta({ id: 'OpenAiTranscriptionRequest' })
 
 export type TranscriptionForm = z.infer<typeof transcriptionForm>
@@ -69,6 +77,7 @@ export const translationForm = z.looseObject({
   prompt: prompt.describe('Text to guide the style, in English'),
   temperature,
   response_format: z.enum(RESPONSE_FORMATS).optional().describe('`json` (default), `text`, `srt`, `verbose_json` or `vtt`')
+    .meta({ example: 'json' })
 }).meta({ id: 'OpenAiTranslationRequest' })
 
 export type TranslationForm = z.infer<typeof translationForm>
