@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { AuthenticationError, BadRequestError, toFile } from 'openai'
+import OpenAI, { AuthenticationError, BadRequestError, PermissionDeniedError, toFile } from 'openai'
 import { parseSync } from 'subtitle'
 import { build } from '../helpers/build.ts'
 import { testAudio, TEST_PHRASE } from '../helpers/models.ts'
@@ -185,6 +185,10 @@ test('keys: a bad or missing key is OpenAI\'s 401; the Deepgram routes keep thei
   const none = await app.fetch('/v1/audio/translations', { method: 'POST', body: formWith(jfk) })
   assert.equal(none.status, 401)
   assertOpenAiError(await none.json(), { code: 'invalid_api_key' })
+  const expired = await openAiClient(app, await app.createKey({ expiresAt: new Date(Date.now() - 1000) })).audio.transcriptions
+    .create({ file: await upload(), model: 'whisper-1' }).then(() => assert.fail('expected a 403'), (e: unknown) => e)
+  assert.ok(expired instanceof PermissionDeniedError)
+  assertOpenAiError({ error: expired.error }, { code: 'key_expired' })
   const deepgram = await app.fetch('/v1/listen', { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: jfk })
   assert.equal(deepgram.status, 401)
   assert.deepEqual(Object.keys(await deepgram.json() as object).sort(), ['err_code', 'err_msg', 'request_id'])
@@ -221,4 +225,19 @@ test('limits: 429 with Retry-After and 503 with Retry-After, in OpenAI\'s shape'
   assert.ok(Number(refused.headers.get('retry-after')) >= 1)
   assertOpenAiError(await refused.json(), { type: 'server_error', code: 'server_busy' })
   assert.equal((await first).status, 200)
+})
+
+test('OPENAI_BASE_URL-style use: an unmodified SDK client configured only by the environment, as in the README', async (t) => {
+  const app = await build(t)
+  const saved = { base: process.env.OPENAI_BASE_URL, key: process.env.OPENAI_API_KEY }
+  t.after(() => {
+    for (const [name, value] of [['OPENAI_BASE_URL', saved.base], ['OPENAI_API_KEY', saved.key]] as const) {
+      if (value === undefined) delete process.env[name]
+      else process.env[name] = value
+    }
+  })
+  process.env.OPENAI_BASE_URL = `${app.url}/v1`
+  process.env.OPENAI_API_KEY = await app.createKey()
+  const { text } = await new OpenAI({ maxRetries: 0 }).audio.transcriptions.create({ file: await upload(), model: 'whisper-1' })
+  assert.equal(text, TEST_PHRASE)
 })
