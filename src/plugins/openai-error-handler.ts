@@ -15,6 +15,7 @@ export interface OpenAiErrorHandlerOptions {
  * (set on request) and OpenAI's `x-request-id`.
  */
 export default fp<OpenAiErrorHandlerOptions>(async (fastify, { uploadIncomplete }) => {
+  // the /v1 auth hook runs before this one: refusals get the header from the error handler below
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     done()
@@ -25,13 +26,13 @@ export default fp<OpenAiErrorHandlerOptions>(async (fastify, { uploadIncomplete 
     const result = toOpenAiError(error, { validation, malformed: uploadIncomplete(request) })
     if (result.unexpected) request.log.error({ err: error }, 'request failed')
     else if (result.status >= 500) request.log.warn({ code: result.body.error.code }, result.body.error.message)
-    return reply.code(result.status).headers(result.headers).type('application/json; charset=utf-8').send(result.body)
+    return reply.code(result.status).headers({ ...result.headers, 'x-request-id': request.id }).type('application/json; charset=utf-8').send(result.body)
   })
 
   fastify.setNotFoundHandler((request, reply) => {
     const result = toOpenAiError(Object.assign(new Error('not found'), { statusCode: 404 }))
     result.body.error.message = `Unknown request URL: ${request.method} ${request.url.split('?')[0]}.`
     result.body.error.code = 'unknown_url'
-    return reply.code(404).type('application/json; charset=utf-8').send(result.body)
+    return reply.code(404).header('x-request-id', request.id).type('application/json; charset=utf-8').send(result.body)
   })
 }, { name: 'openai-error-handler', encapsulate: false })

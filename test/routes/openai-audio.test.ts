@@ -12,7 +12,8 @@ const upload = async (bytes: Buffer = jfk, name = 'jfk.wav') => await toFile(byt
 
 test('the openai SDK: json with usage, verbose_json with every segment field, words on request', async (t) => {
   const app = await build(t)
-  const openai = openAiClient(app, await app.createKey())
+  const key = await app.createKey()
+  const openai = openAiClient(app, key)
 
   const { data: json, response } = await openai.audio.transcriptions.create({ file: await upload(), model: 'small-test' }).withResponse()
   assertTranscription(json)
@@ -42,6 +43,7 @@ test('the openai SDK: json with usage, verbose_json with every segment field, wo
 
   const withLogprobs = await openai.audio.transcriptions.create({ file: await upload(), model: 'small-test', include: ['logprobs'] })
   assertTranscription(withLogprobs, { logprobs: true })
+  assert.ok(!app.logs.some((line) => line.includes(key)), 'the key never reaches a log')
   assert.equal((withLogprobs as { logprobs?: Array<{ token: string }> }).logprobs?.map((l) => l.token).join('').trim(), TEST_PHRASE)
 })
 
@@ -184,6 +186,7 @@ test('keys: a bad or missing key is OpenAI\'s 401; the Deepgram routes keep thei
   assertOpenAiError({ error: err.error }, { type: 'invalid_request_error', code: 'invalid_api_key', param: null })
   const none = await app.fetch('/v1/audio/translations', { method: 'POST', body: formWith(jfk) })
   assert.equal(none.status, 401)
+  assert.ok(none.headers.get('x-request-id') !== null && none.headers.get('x-request-id') === none.headers.get('dg-request-id'))
   assertOpenAiError(await none.json(), { code: 'invalid_api_key' })
   const expired = await openAiClient(app, await app.createKey({ expiresAt: new Date(Date.now() - 1000) })).audio.transcriptions
     .create({ file: await upload(), model: 'whisper-1' }).then(() => assert.fail('expected a 403'), (e: unknown) => e)
