@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
 import openAiErrorHandler from '../plugins/openai-error-handler.ts'
-import { AppError } from '../errors.ts'
+import { unsupportedMediaType } from '../errors.ts'
 import { toOpenAiError } from '../protocols/openai/errors.ts'
 import { prepareTranscription, prepareTranslation, runOpenAiJob, type JobContext, type OpenAiJob } from '../protocols/openai/job.ts'
 import { formatReply, StreamEvents } from '../protocols/openai/respond.ts'
@@ -24,7 +24,7 @@ const errors = {
   503: openAiError.describe('Transcription queue full or shutting down (Retry-After header)')
 }
 
-const notMultipart = (type: string | undefined): AppError => new AppError(415, 'UNSUPPORTED_MEDIA_TYPE',
+const notMultipart = (type: string | undefined) => unsupportedMediaType(
   `Content-Type '${type ?? 'none'}' is not supported here: send multipart/form-data with the audio in the 'file' field.`)
 
 const textReply = z.string().describe('response_format text, srt or vtt (text/plain); with stream=true, text/event-stream events')
@@ -89,10 +89,23 @@ async function respond (job: OpenAiJob, context: JobContext, request: FastifyReq
   const gone = new AbortController()
   reply.raw.on('close', () => { if (!reply.raw.writableFinished) gone.abort(new Error('client disconnected')) })
 
+  // nobody is left to answer: a note in the log, not an error
+  const abandoned = (err: unknown): boolean => {
+    if (!gone.signal.aborted) return false
+    request.log.info({ reason: (err as Error).message }, 'client went away; job cancelled')
+    if (!reply.sent) reply.hijack() // the socket is gone: Fastify is to send nothing
+    return true
+  }
+
   if (!job.stream) {
-    const result = await runOpenAiJob(job, { ...context, signal: gone.signal })
-    const { contentType, body } = formatReply(job.format, result, job.reply)
-    return await reply.type(contentType).send(body)
+    try {
+      const result = await runOpenAiJob(job, { ...context, signal: gone.signal })
+      const { contentType, body } = formatReply(job.format, result, job.reply)
+      return await reply.type(contentType).send(body)
+    } catch (err) {
+      if (abandoned(err)) return reply
+      throw err
+    }
   }
 
   // The stream opens with the first event: until then a refusal (busy queue, bad audio) is still a plain error reply.
@@ -120,12 +133,14 @@ async function respond (job: OpenAiJob, context: JobContext, request: FastifyReq
     send(events.done(result))
     sse.end()
   } catch (err) {
-    if (!opened) throw err
-    if (!gone.signal.aborted) {
-      const failure = toOpenAiError(err)
-      if (failure.unexpected) request.log.error({ err }, 'stream failed')
-      sse.send(failure.body)
+    if (abandoned(err)) {
+      sse.end()
+      return reply
     }
+    if (!opened) throw err
+    const failure = toOpenAiError(err)
+    if (failure.unexpected) request.log.error({ err }, 'stream failed')
+    sse.send(failure.body)
     sse.end()
   }
   return reply

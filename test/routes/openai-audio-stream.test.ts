@@ -122,6 +122,8 @@ test('a client that goes away cancels its job: a queued decode never runs, the s
   assert.equal((await blocker).status, 200)
   // had the abandoned job stayed queued, it would be decoding now that the first one is done
   assert.deepEqual([app.app.engine.stats().running, app.app.engine.stats().waiting], [0, 0])
+  assert.ok(app.logs.some((l) => l.includes('client went away')), 'the cancellation is noted')
+  assert.ok(!app.logs.some((l) => (JSON.parse(l) as { level: number }).level >= 50), 'a client leaving is not a server error')
   const after = await post(jfk, true)
   assert.equal(after.status, 200)
   assert.match(await after.text(), /transcript\.text\.done/)
