@@ -17,6 +17,7 @@ import authRoutes from './routes/auth.ts'
 import listenRoutes from './routes/listen.ts'
 import listenStreamRoutes from './routes/listen-stream.ts'
 import modelsRoutes from './routes/models.ts'
+import openAiAudioRoutes from './routes/openai-audio.ts'
 
 export interface AppOptions {
   config: Config
@@ -60,6 +61,8 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
       limits: { maxSeconds: config.STREAM_MAX_SECONDS, maxBufferSeconds: config.STREAM_MAX_BUFFER_SECONDS, idleTimeoutSeconds: config.STREAM_IDLE_TIMEOUT }
     })
     await v1.register(modelsRoutes, { defaultModel: config.DEFAULT_MODEL })
+    // its own context: OpenAI's error shape for everything under /v1/audio, the auth hook's refusals included
+    await v1.register(openAiAudioRoutes, { config, prefix: '/audio' })
   }, { prefix: '/v1' })
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { parseEnv } from 'node:util'
 import { z } from 'zod'
+import { parseAliases } from './engine/aliases.ts'
 import { DEFAULT_MODEL_BASE_URL } from './engine/download.ts'
 
 /**
@@ -47,6 +48,18 @@ export const configSchema = z.object({
 
   MODELS_DIR: z.string().min(1).default('models'),
   DEFAULT_MODEL: z.string().min(1).default('base.en'),
+  /**
+   * Extra model aliases, `name=model` or `prefix*=model[|fallback…]`, comma separated; `default` = DEFAULT_MODEL.
+   * They apply before the built-in ones (Deepgram's nova-3…, OpenAI's whisper-1…; src/engine/aliases.ts).
+   */
+  MODEL_ALIASES: z.string().default('').transform((text, ctx) => {
+    try {
+      return parseAliases(text)
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message })
+      return z.NEVER
+    }
+  }),
   MODEL_BASE_URL: z.url().default(DEFAULT_MODEL_BASE_URL),
   /** Fetch DEFAULT_MODEL into MODELS_DIR on start when it is missing. */
   AUTO_DOWNLOAD_MODEL: bool.default(true),

@@ -51,3 +51,6 @@ export const serverBusy = (retryAfterSeconds: number): AppError =>
 
 export const undecodableAudio = (cause?: unknown): AppError =>
   new AppError(400, 'Bad Request', 'failed to process audio: corrupt or unsupported data', { cause })
+
+export const unsupportedMediaType = (message: string): AppError =>
+  new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', message)

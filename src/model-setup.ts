@@ -27,7 +27,7 @@ function missingMessage (config: Config, why: string, installed: string[]): stri
 export async function ensureDefaultModel (config: Config, progress: NodeJS.WritableStream | false = process.stderr): Promise<'present' | 'downloaded'> {
   const registry = new ModelRegistry(config.MODELS_DIR)
   const installed = await registry.list()
-  const found = await registry.resolve(config.DEFAULT_MODEL).then(() => true, () => false)
+  const found = await registry.resolveInstalled(config.DEFAULT_MODEL).then(() => true, () => false)
   if (found) return 'present'
   if (!config.AUTO_DOWNLOAD_MODEL) {
     throw new ModelMissingError(missingMessage(config, 'Automatic download is off (AUTO_DOWNLOAD_MODEL=false).', installed.map((m) => m.name)))

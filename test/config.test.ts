@@ -33,3 +33,12 @@ test('.env.example lists every setting and nothing else', () => {
     .split('\n').map((l) => /^#?\s*([A-Z][A-Z0-9_]+)=/.exec(l)?.[1]).filter((k) => k !== undefined)
   assert.deepEqual([...new Set(listed)].sort(), Object.keys(configSchema.shape).sort())
 })
+
+test('MODEL_ALIASES: rules parsed once, a malformed one named in the start-up error', () => {
+  assert.deepEqual(loadConfig({}).MODEL_ALIASES, [])
+  assert.deepEqual(loadConfig({ MODEL_ALIASES: 'nova-3=small.en, My-App-*=large-v3|default' }).MODEL_ALIASES, [
+    { pattern: 'nova-3', targets: ['small.en'] },
+    { pattern: 'my-app-*', targets: ['large-v3', 'default'] }
+  ])
+  assert.throws(() => loadConfig({ MODEL_ALIASES: 'nova-3=base,oops' }), /MODEL_ALIASES: .*'oops'/)
+})

@@ -12,12 +12,13 @@
  * whisper_lang_auto_detect computes, and we do not invent one.
  */
 import { AppError, badRequest } from '../errors.ts'
+import type { AliasRule } from './aliases.ts'
 import { runTranscription, type NativeSegment } from './binding.ts'
 import { whisperLanguage } from './languages.ts'
 import { ModelFileError, type ModelFileInfo } from './model-file.ts'
 import { ModelPool, type Lease } from './pool.ts'
 import { JobQueue, type QueueStats } from './queue.ts'
-import { ModelRegistry, type InstalledModel } from './registry.ts'
+import { ModelRegistry, type InstalledModel, type ModelRequest } from './registry.ts'
 import type { Logger, ModelDescription, TranscribeOptions, TranscribeResult, TranscribedSegment, Transcriber } from './types.ts'
 
 export const SAMPLE_RATE = 16000
@@ -41,6 +42,8 @@ export interface EngineOptions {
   maxLoadedModels: number
   /** DEFAULT_AUDIO_CTX: 0 = full window, N frames, or 'auto'. Used when a call passes no audioCtx. */
   defaultAudioCtx: number | 'auto'
+  /** MODEL_ALIASES rules (the built-in ones apply after them). */
+  aliases?: AliasRule[]
   logger?: Logger
   /** Let whisper.cpp write its own log lines to stderr (default: silenced). Process-wide, first engine decides. */
   whisperLog?: boolean
@@ -72,7 +75,7 @@ export class Engine implements Transcriber {
 
   constructor (opts: EngineOptions) {
     this.opts = opts
-    this.registry = new ModelRegistry(opts.modelsDir)
+    this.registry = new ModelRegistry(opts.modelsDir, { aliases: opts.aliases, defaultModel: opts.defaultModel })
     this.pool = new ModelPool({ maxLoaded: opts.maxLoadedModels, quiet: opts.whisperLog !== true, logger: opts.logger })
     this.queue = new JobQueue({ concurrency: opts.concurrency, maxWaiting: opts.queueMax })
   }
@@ -81,9 +84,15 @@ export class Engine implements Transcriber {
     return (await this.registry.list()).map((m) => this.describe(m))
   }
 
-  /** Resolves a requested model name (default model when omitted); AppError 400 when not installed. */
-  async describeModel (name?: string): Promise<ModelDescription> {
-    return this.describe(await this.registry.resolve(name ?? this.opts.defaultModel))
+  /**
+   * Resolves a requested model name or alias (DEFAULT_MODEL when omitted); `request` picks an alias target's
+   * `.en` or multilingual file. AppError 400 naming the installed models and aliases when nothing matches.
+   */
+  async describeModel (name?: string, request: ModelRequest = {}): Promise<ModelDescription> {
+    const installed = name === undefined || name === ''
+      ? await this.registry.resolveInstalled(this.opts.defaultModel)
+      : await this.registry.resolve(name, request)
+    return this.describe(installed)
   }
 
   stats (): QueueStats & { loadedModels: string[] } {
@@ -98,7 +107,7 @@ export class Engine implements Transcriber {
     if (!this.readyPromise) {
       const p = (async () => {
         const installed = await this.registry.list()
-        const m = await this.registry.resolve(this.opts.defaultModel).catch(() => {
+        const m = await this.registry.resolveInstalled(this.opts.defaultModel).catch(() => {
           throw new Error(`default model '${this.opts.defaultModel}' is not installed in ${this.opts.modelsDir} ` +
             `(installed: ${installed.map((x) => x.name).join(', ') || 'none'}); download it first`)
         })
@@ -112,9 +121,13 @@ export class Engine implements Transcriber {
     return this.readyPromise
   }
 
-  async transcribe (pcm: Float32Array, options: TranscribeOptions & { model?: string } = {}): Promise<TranscribeResult & { model: ModelDescription }> {
+  async transcribe (pcm: Float32Array, options: TranscribeOptions & { model?: string | ModelDescription } = {}): Promise<TranscribeResult & { model: ModelDescription }> {
     if (this.closing) throw shuttingDown()
-    const installed = await this.registry.resolve(options.model ?? this.opts.defaultModel)
+    const requested = options.model
+    // A plan's resolved model is looked up by its installed name (a cached listing: no I/O on the hot path).
+    const installed = typeof requested === 'object'
+      ? await this.registry.resolveInstalled(requested.name)
+      : requested === undefined ? await this.registry.resolveInstalled(this.opts.defaultModel) : await this.registry.resolve(requested)
     let language: string | undefined
     if (options.language !== undefined && options.language !== '') {
       language = whisperLanguage(options.language)
@@ -147,7 +160,10 @@ export class Engine implements Transcriber {
   }
 
   private describe (m: InstalledModel): ModelDescription {
-    return { name: m.name, path: m.path, sizeBytes: m.sizeBytes, loaded: this.pool.isLoaded(m), uuid: m.uuid }
+    return {
+      name: m.name, path: m.path, sizeBytes: m.sizeBytes, loaded: this.pool.isLoaded(m), uuid: m.uuid,
+      multilingual: m.multilingual, vocabSize: m.vocabSize
+    }
   }
 
   private async acquire (m: InstalledModel): Promise<Lease> {
@@ -164,11 +180,9 @@ export class Engine implements Transcriber {
 
   private async decode (name: string, lease: Lease, pcm: Float32Array, duration: number, language: string | undefined,
     options: TranscribeOptions): Promise<TranscribeResult> {
+    // Language and model compatibility (English-only files, 'yue') is settled by the request plan
+    // (src/transcription/plan.ts) before any audio is decoded; an English-only model simply decodes English.
     const info = lease.info
-    if (!info.multilingual && language !== undefined && language !== 'en') {
-      throw badRequest(`Model '${name}' is English-only and cannot transcribe language '${options.language ?? ''}'.`)
-    }
-    if (language === 'yue' && info.nVocab < 51866) throw badRequest("Language 'yue' needs a large-v3 model.")
     const lang = !info.multilingual ? 'en' : options.detectLanguage === true ? 'auto' : (language ?? 'en')
     let input = pcm
     if (pcm.length < MIN_SAMPLES) {
@@ -187,6 +201,8 @@ export class Engine implements Transcriber {
         print_special: false,
         token_timestamps: true,
         language: lang,
+        translate: options.translate === true,
+        ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
         audio_ctx: audioCtx,
         ...(options.prompt ? { initial_prompt: options.prompt } : {})
       })

@@ -108,6 +108,31 @@ class Reader {
   }
 }
 
+/**
+ * The one English-only rule: whisper's English-only models (`*.en`) have a 51864-token vocabulary, multilingual
+ * ones 51865 (51866 for large-v3, whose vocabulary adds 'yue'). Read from the file, never from its name.
+ */
+export function isMultilingual (nVocab: number): boolean {
+  return nVocab >= 51865
+}
+
+/** The vocabulary size from a model file's first 8 bytes (magic + n_vocab); undefined when it is not a ggml file. */
+export async function readVocabSize (path: string): Promise<number | undefined> {
+  let fh: FileHandle | undefined
+  try {
+    fh = await open(path, 'r')
+    const head = Buffer.alloc(8)
+    const { bytesRead } = await fh.read(head, 0, 8, 0)
+    if (bytesRead < 8 || head.readUInt32LE(0) !== MAGIC) return undefined
+    const nVocab = head.readInt32LE(4)
+    return nVocab > 0 ? nVocab : undefined
+  } catch {
+    return undefined
+  } finally {
+    await fh?.close()
+  }
+}
+
 export async function validateModelFile (path: string): Promise<ModelFileInfo> {
   const fail = (msg: string): never => { throw new ModelFileError(path, msg) }
   let fh: FileHandle
@@ -183,7 +208,7 @@ export async function validateModelFile (path: string): Promise<ModelFileInfo> {
       const missing = [...expected.keys()].filter((k) => !seen.has(k))
       fail(`truncated or incomplete: ${missing.length} tensors missing (first: '${missing[0]}')`)
     }
-    const multilingual = nVocab >= 51865
+    const multilingual = isMultilingual(nVocab)
     return {
       path,
       sizeBytes: st.size,

@@ -1,15 +1,19 @@
 /**
  * The models directory: every `ggml-<name>.bin` in it is an installed model called `<name>`.
  *
- * Names in requests (`?model=`) are matched case-insensitively after stripping an optional `ggml-` prefix and
- * `.bin` suffix, and an optional `whisper-` prefix (Deepgram names its hosted Whisper models `whisper-tiny`,
- * `whisper-base`, ...): `tiny.en`, `ggml-tiny.en.bin` and `whisper-tiny.en` all select ggml-tiny.en.bin. There is
- * no fuzzy fallback (`tiny` does not select tiny.en): an unknown name is a 400 listing what is installed.
+ * Names in requests (`?model=`) resolve in this order, case-insensitively:
+ * 1. an installed name, after stripping an optional `ggml-` prefix and `.bin` suffix (`ggml-tiny.en.bin`);
+ * 2. an alias (src/engine/aliases.ts: MODEL_ALIASES, then the built-in rules for Deepgram's and OpenAI's names);
+ * 3. an installed name after an optional `whisper-` prefix (`whisper-tiny.en` selects tiny.en).
+ * There is no fuzzy fallback (`tiny` does not select tiny.en): an unknown name is a 400 listing the installed
+ * models and the aliases.
  */
 import { createHash } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { badRequest } from '../errors.ts'
+import { DEFAULT_ALIAS_RULES, describeRules, matchAlias, targetCandidates, type AliasRule } from './aliases.ts'
+import { isMultilingual, readVocabSize } from './model-file.ts'
 
 export interface InstalledModel {
   name: string
@@ -18,6 +22,27 @@ export interface InstalledModel {
   mtimeMs: number
   /** Stable per file version: name + size + mtime. */
   uuid: string
+  /** From the file header (n_vocab); a file without a readable header counts as multilingual (it will not load). */
+  multilingual: boolean
+  /** n_vocab from the header; 0 when unreadable. */
+  vocabSize: number
+}
+
+/** What a request says about its language, for choosing between an alias target's `.en` and multilingual files. */
+export interface ModelRequest {
+  /** The request's language tag; unset means English (Deepgram's default). */
+  language?: string | undefined
+  /** Language detection asked (OpenAI without `language`, Deepgram `detect_language`): not an English request. */
+  detectLanguage?: boolean | undefined
+}
+
+export interface RegistryOptions {
+  /** How long resolve() may reuse the last listing (see the constructor). */
+  cacheMs?: number
+  /** MODEL_ALIASES rules; the built-in ones apply after them. */
+  aliases?: AliasRule[]
+  /** What the alias target `default` means. */
+  defaultModel?: string
 }
 
 const FILE_RE = /^ggml-(.+)\.bin$/
@@ -47,15 +72,30 @@ export function candidateNames (query: string): string[] {
   return out
 }
 
+const isEnglish = (request: ModelRequest): boolean => {
+  if (request.detectLanguage === true) return false
+  const tag = request.language?.trim().toLowerCase()
+  return tag === undefined || tag === '' || tag === 'en' || tag.startsWith('en-') || tag.startsWith('en_')
+}
+
 export class ModelRegistry {
   private cache: { at: number, models: InstalledModel[] } | undefined
+  /** n_vocab per file version (path|size|mtime): each file's header is read once. */
+  private readonly vocab = new Map<string, number>()
+  private readonly cacheMs: number
+  private readonly aliases: AliasRule[]
+  private readonly defaultModel: string | undefined
 
   /**
-   * @param cacheMs how long resolve() may reuse the last listing. Besides saving a readdir per request, a warm
-   * cache means a request reaches the queue without waiting on I/O, so admission order = arrival order.
-   * A name missing from the cache always triggers a fresh listing (a model downloaded a moment ago is found).
+   * cacheMs: besides saving a readdir per request, a warm cache means a request reaches the queue without
+   * waiting on I/O, so admission order = arrival order. A name missing from the cache always triggers a fresh
+   * listing (a model downloaded a moment ago is found).
    */
-  constructor (readonly dir: string, private readonly cacheMs = 2000) {}
+  constructor (readonly dir: string, options: RegistryOptions = {}) {
+    this.cacheMs = options.cacheMs ?? 2000
+    this.aliases = options.aliases ?? []
+    this.defaultModel = options.defaultModel
+  }
 
   pathFor (name: string): string {
     return join(this.dir, modelFileName(name))
@@ -79,7 +119,16 @@ export class ModelRegistry {
       try {
         const st = await stat(path)
         if (!st.isFile()) continue
-        models.push({ name, path, sizeBytes: st.size, mtimeMs: st.mtimeMs, uuid: modelUuid(name, st.size, st.mtimeMs) })
+        const key = `${path}|${st.size}|${Math.round(st.mtimeMs)}`
+        let vocabSize = this.vocab.get(key)
+        if (vocabSize === undefined) {
+          vocabSize = await readVocabSize(path) ?? 0
+          this.vocab.set(key, vocabSize)
+        }
+        models.push({
+          name, path, sizeBytes: st.size, mtimeMs: st.mtimeMs, uuid: modelUuid(name, st.size, st.mtimeMs),
+          multilingual: vocabSize === 0 || isMultilingual(vocabSize), vocabSize
+        })
       } catch {} // removed between readdir and stat
     }
     models.sort((a, b) => a.name.localeCompare(b.name))
@@ -87,23 +136,53 @@ export class ModelRegistry {
     return models
   }
 
-  /** The installed model a request names; AppError 400 naming the installed ones otherwise. */
-  async resolve (query: string): Promise<InstalledModel> {
-    const find = (models: InstalledModel[]): InstalledModel | undefined => {
-      for (const c of candidateNames(query)) {
-        const hit = models.find((m) => m.name.toLowerCase() === c)
-        if (hit) return hit
-      }
-      return undefined
+  /** The installed model a request names (see the file comment); AppError 400 naming installed models and aliases. */
+  async resolve (query: string, request: ModelRequest = {}): Promise<InstalledModel> {
+    return await this.lookup(query, request, true)
+  }
+
+  /** An installed model by its own name (`ggml-`/`.bin`/`whisper-` spellings too), never an alias: DEFAULT_MODEL. */
+  async resolveInstalled (name: string): Promise<InstalledModel> {
+    return await this.lookup(name, {}, false)
+  }
+
+  private async lookup (query: string, request: ModelRequest, aliases: boolean): Promise<InstalledModel> {
+    if (this.cache !== undefined && performance.now() - this.cache.at < this.cacheMs) {
+      const cached = this.find(this.cache.models, query, request, aliases)
+      if (cached.model) return cached.model
     }
-    const cached = this.cache !== undefined && performance.now() - this.cache.at < this.cacheMs ? find(this.cache.models) : undefined
-    if (cached) return cached
     const installed = await this.list()
-    const hit = find(installed)
-    if (hit) return hit
+    const { model, alias } = this.find(installed, query, request, aliases)
+    if (model) return model
     const names = installed.map((m) => m.name)
-    throw badRequest(names.length > 0
-      ? `Unknown model '${query}'. Installed models: ${names.join(', ')}.`
-      : `Unknown model '${query}'. No models are installed.`)
+    const have = names.length > 0 ? `Installed models: ${names.join(', ')}.` : 'No models are installed.'
+    if (alias !== undefined) {
+      throw badRequest(`Model '${query}' is an alias of ${alias.targets.map((t) => `'${t}'`).join(' or ')}, ` +
+        `which is not installed. ${have}`)
+    }
+    const known = aliases ? ` Aliases (MODEL_ALIASES): ${describeRules([...this.aliases, ...DEFAULT_ALIAS_RULES])}.` : ''
+    throw badRequest(`Unknown model '${query}'. ${have}${known}`)
+  }
+
+  private find (models: InstalledModel[], query: string, request: ModelRequest, aliases: boolean): { model?: InstalledModel, alias?: AliasRule } {
+    const byName = (name: string): InstalledModel | undefined => models.find((m) => m.name.toLowerCase() === name)
+    const [literal, ...rest] = candidateNames(query) as [string, ...string[]]
+    const exact = byName(literal)
+    if (exact) return { model: exact }
+    const alias = aliases ? matchAlias(this.aliases, literal) ?? matchAlias(DEFAULT_ALIAS_RULES, literal) : undefined
+    if (alias !== undefined) {
+      for (const target of alias.targets) {
+        for (const name of targetCandidates(target, this.defaultModel ?? literal, isEnglish(request))) {
+          const model = byName(name)
+          if (model) return { model }
+        }
+      }
+      return { alias }
+    }
+    for (const name of rest) {
+      const model = byName(name)
+      if (model) return { model }
+    }
+    return {}
   }
 }

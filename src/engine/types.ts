@@ -7,6 +7,10 @@ export interface TranscribeOptions {
   detectLanguage?: boolean
   /** Initial prompt (keyterms / keywords). */
   prompt?: string
+  /** Whisper's translate task: the transcript comes out in English. */
+  translate?: boolean
+  /** Sampling temperature (0 = greedy, whisper's default). */
+  temperature?: number
   /**
    * Encoder context in frames (50 per second of audio). 0 = the full 30 s window; 'auto' = derived from the audio
    * length (~50/s plus a margin, full window from ~28 s up); undefined = the engine default (DEFAULT_AUDIO_CTX).
@@ -17,6 +21,8 @@ export interface TranscribeOptions {
   priority?: 'high' | 'normal' | 'low'
   /** Aborted before its turn: the job is dropped from the queue and the promise rejects. */
   signal?: AbortSignal
+  /** Called with each segment as whisper completes it, during the decode (engines that support it: engine-v2). */
+  onSegment?: (segment: TranscribedSegment) => void
 }
 
 export interface TranscribedToken {
@@ -25,6 +31,10 @@ export interface TranscribedToken {
   start: number
   end: number
   probability: number
+  /** whisper's token id (optional until the engine-v2 branch lands). */
+  id?: number
+  /** log of the token's probability as whisper computed it (optional until engine-v2). */
+  logprob?: number
 }
 
 export interface TranscribedSegment {
@@ -32,6 +42,8 @@ export interface TranscribedSegment {
   start: number
   end: number
   tokens: TranscribedToken[]
+  /** whisper's probability that the segment holds no speech (optional until engine-v2). */
+  noSpeechProb?: number
 }
 
 export interface TranscribeResult {
@@ -53,6 +65,10 @@ export interface ModelDescription {
   loaded: boolean
   /** Stable uuid derived from the file (name + size + mtime), reported as Deepgram's model uuid. */
   uuid: string
+  /** Read from the file header (n_vocab): false for English-only (`.en`) models. */
+  multilingual: boolean
+  /** n_vocab from the header (51866 for large-v3, the only vocabulary with 'yue'); 0 when unreadable. */
+  vocabSize: number
 }
 
 /** Pino-compatible subset the engine logs through. */
@@ -70,7 +86,12 @@ export interface Transcriber {
    * Transcribe 16 kHz mono Float32 PCM with the named model (default model when omitted). Waits its turn in the
    * bounded queue; throws AppError SERVER_BUSY (503) when the queue is full, 400 for an unknown model.
    */
-  transcribe(pcm: Float32Array, options?: TranscribeOptions & { model?: string }): Promise<TranscribeResult & { model: ModelDescription }>
+  transcribe(pcm: Float32Array, options?: TranscribeOptions & { model?: string | ModelDescription }): Promise<TranscribeResult & { model: ModelDescription }>
+  /**
+   * The installed model a request names: an installed name or an alias (MODEL_ALIASES), DEFAULT_MODEL when
+   * omitted; AppError 400 listing installed models and aliases otherwise. Reads no audio, loads no model.
+   */
+  describeModel(name?: string, request?: { language?: string | undefined, detectLanguage?: boolean | undefined }): Promise<ModelDescription>
   /** Load the default model; resolves when it is resident (the health check waits on this). */
   ready(): Promise<void>
   isReady(): boolean

@@ -16,6 +16,7 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
     queueMax: config.QUEUE_MAX,
     maxLoadedModels: config.MAX_LOADED_MODELS,
     defaultAudioCtx: config.DEFAULT_AUDIO_CTX,
+    aliases: config.MODEL_ALIASES,
     logger: fastify.log
   })
   let failure: string | null = null

@@ -3,7 +3,8 @@ import { flag, repeated } from '../transcription/params.ts'
 
 /** The Deepgram /v1/listen parameters earshot acts on. Anything else is accepted and reported in warnings. */
 export const listenQuery = z.looseObject({
-  model: z.string().min(1).optional().describe('Installed model name, e.g. `base.en` (see GET /v1/models). Default: DEFAULT_MODEL'),
+  model: z.string().min(1).optional().describe('An installed model (`base.en`, see GET /v1/models) or an alias: Deepgram `nova-3`, `nova-2-*`, `whisper-small`…, OpenAI `whisper-1` (README "Model aliases", MODEL_ALIASES). Default: DEFAULT_MODEL'),
+  version: z.string().min(1).optional().describe("Deepgram's model version (e.g. `latest`): accepted; each installed model has one version"),
   language: z.string().min(1).optional().describe('BCP-47 language tag, e.g. `en`, `de`, `en-US`'),
   detect_language: flag.optional().describe('Detect the spoken language (adds detected_language and language_confidence)'),
   punctuate: flag.optional().describe('Punctuated transcript (default true: whisper punctuates on its own)'),

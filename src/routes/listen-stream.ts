@@ -2,14 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import type { RawData, WebSocket } from 'ws'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
-import { whisperLanguage } from '../engine/languages.ts'
-import type { ModelDescription } from '../engine/types.ts'
-import { badRequest } from '../errors.ts'
 import { upgradeHeaders } from '../plugins/websocket.ts'
+import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
 import { DEFAULT_STREAM_LIMITS, MAX_FRAME_BYTES, type StreamLimits } from '../streaming/constants.ts'
 import { liveQuery, liveSettings, type LiveSettings } from '../streaming/query.ts'
 import { LiveSession, type LiveSink } from '../streaming/session.ts'
 import { loadVoiceDetector } from '../streaming/vad.ts'
+import { planTranscription, type TranscriptionPlan } from '../transcription/plan.ts'
 import { authErrors, errorBody } from './schemas.ts'
 
 const DESCRIPTION = `Deepgram-compatible live transcription: open a WebSocket here and any Deepgram live client works unchanged.
@@ -44,7 +43,7 @@ const liveInfo = z.object({
   })
 }).meta({ id: 'LiveListenInfo' })
 
-interface Prepared { settings: LiveSettings, model: ModelDescription }
+interface Prepared { settings: LiveSettings, plan: TranscriptionPlan }
 
 /** `dg-error` carries the error message on a refused upgrade, as Deepgram does (the body has it too). */
 function headerSafe (text: string): string {
@@ -103,16 +102,9 @@ const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Parti
     // Everything that can refuse the client happens here, before the handler upgrades the connection.
     preHandler: async (request) => {
       const settings = liveSettings(request.query)
-      const model = await fastify.engine.describeModel(settings.model)
-      if (settings.language !== undefined) {
-        const code = whisperLanguage(settings.language)
-        if (code === undefined) throw badRequest(`Unsupported language '${settings.language}'.`)
-        // whisper's English-only models are the `.en` ones; the engine would refuse at the first decode otherwise.
-        if (code !== 'en' && model.name.endsWith('.en')) {
-          throw badRequest(`Model '${model.name}' is English-only and cannot transcribe language '${settings.language}'.`)
-        }
-      }
-      prepared.set(request, { settings, model })
+      // Live decodes size the encoder window to each utterance unless the client chose (see README).
+      const plan = await planTranscription(fastify.engine, deepgramPlanRequest(request.query, { audioCtx: 'auto' }))
+      prepared.set(request, { settings, plan })
       upgradeHeaders.set(request.raw, { 'dg-request-id': request.id })
     },
     handler: async () => ({
@@ -126,11 +118,11 @@ const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Parti
       }
     }),
     wsHandler: (socket, request) => {
-      const { settings, model } = prepared.get(request) as Prepared
+      const { settings, plan } = prepared.get(request) as Prepared
       const session = new LiveSession(fastify.engine, {
         ...settings,
         requestId: request.id,
-        model,
+        plan,
         limits,
         logger: request.log
       }, sinkFor(socket))

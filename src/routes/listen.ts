@@ -3,8 +3,11 @@ import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { fetchAudioUrl } from '../audio/fetch-url.ts'
 import { AppError } from '../errors.ts'
-import { promptFromTerms } from '../transcription/params.ts'
-import { transcribePrerecorded, type Warning } from '../transcription/transcribe.ts'
+import { sha256Hex } from '../audio/hash.ts'
+import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
+import { listenResponse as shapeListenResponse, type Warning } from '../protocols/deepgram/response.ts'
+import { planTranscription } from '../transcription/plan.ts'
+import { transcribe } from '../transcription/transcribe.ts'
 import { KNOWN_QUERY_KEYS, listenQuery, listenResponse, listenUrlBody } from './listen-schema.ts'
 import { authErrors, errorBody } from './schemas.ts'
 
@@ -46,6 +49,8 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
     }
   }, async (request, reply) => {
     const query = request.query
+    // Everything that can refuse the request is settled first: no download, no decode for a request that cannot run.
+    const plan = await planTranscription(fastify.engine, deepgramPlanRequest(query, {}))
     // The client hanging up abandons the job: queued work is dropped before it costs a decode.
     const gone = new AbortController()
     reply.raw.on('close', () => { if (!reply.raw.writableFinished) gone.abort(new Error('client disconnected')) })
@@ -62,24 +67,14 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
         signal: gone.signal
       })
     }
-    return await transcribePrerecorded(fastify.engine, bytes, {
-      model: query.model,
-      language: query.language,
-      detectLanguage: query.detect_language,
-      punctuate: query.punctuate,
-      utterances: query.utterances,
-      uttSplit: query.utt_split,
-      paragraphs: query.paragraphs,
-      multichannel: query.multichannel,
-      prompt: promptFromTerms(query),
-      audioCtx: query.audio_ctx,
-      tags: query.tag,
+    const result = await transcribe(fastify.engine, {
+      bytes,
       encoding: query.encoding,
       sampleRate: query.sample_rate,
       channels: query.channels,
-      contentType: request.headers['content-type'],
-      warnings: warningsOf(query)
-    }, { requestId: request.id, maxSeconds: config.MAX_AUDIO_SECONDS, signal: gone.signal })
+      contentType: request.headers['content-type']
+    }, plan, { maxSeconds: config.MAX_AUDIO_SECONDS, signal: gone.signal })
+    return shapeListenResponse(result, plan, { requestId: request.id, sha256: sha256Hex(bytes), tags: query.tag, warnings: warningsOf(query) })
   })
 }
 

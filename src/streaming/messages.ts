@@ -3,7 +3,8 @@
  * sample show them. Times are audio seconds from the start of the stream, rounded to the millisecond.
  */
 import type { ModelDescription } from '../engine/types.ts'
-import type { Word, WordsResult } from '../engine/words.ts'
+import { withSpeakers, type DeepgramWord } from '../protocols/deepgram/response.ts'
+import type { ChannelTranscript } from '../transcription/transcribe.ts'
 
 /** Mono: every message is about channel 0 of 1, as Deepgram reports it. */
 const CHANNEL_INDEX: [number, number] = [0, 1]
@@ -18,7 +19,7 @@ export interface ResultsMessage {
   is_final: boolean
   speech_final: boolean
   from_finalize: boolean
-  channel: { alternatives: Array<{ transcript: string, confidence: number, words: Word[] }> }
+  channel: { alternatives: Array<{ transcript: string, confidence: number, words: DeepgramWord[] }> }
   metadata: { request_id: string, model_uuid: string, model_info: ModelInfo }
 }
 
@@ -50,15 +51,15 @@ export interface ResultsInput {
   start: number
   end: number
   /** Undefined for a flush that had nothing to decode: an empty transcript. */
-  words: WordsResult | undefined
-  punctuate: boolean
+  transcript: ChannelTranscript | undefined
+  diarize: boolean
   isFinal: boolean
   speechFinal: boolean
   fromFinalize: boolean
 }
 
 export function resultsMessage (input: ResultsInput): ResultsMessage {
-  const words = input.words
+  const decoded = input.transcript
   return {
     type: 'Results',
     channel_index: [...CHANNEL_INDEX],
@@ -69,9 +70,9 @@ export function resultsMessage (input: ResultsInput): ResultsMessage {
     from_finalize: input.fromFinalize,
     channel: {
       alternatives: [{
-        transcript: words === undefined ? '' : input.punctuate ? words.transcript : words.plainTranscript,
-        confidence: words?.confidence ?? 0,
-        words: words?.words ?? []
+        transcript: decoded?.transcript ?? '',
+        confidence: decoded?.confidence ?? 0,
+        words: withSpeakers(decoded?.words ?? [], input.diarize)
       }]
     },
     metadata: { request_id: input.requestId, model_uuid: input.model.uuid, model_info: modelInfo(input.model) }

@@ -4,13 +4,14 @@
  */
 import { z } from 'zod'
 import { RAW_ENCODINGS } from '../audio/raw.ts'
-import { flag, promptFromTerms, repeated } from '../transcription/params.ts'
+import { flag, repeated } from '../transcription/params.ts'
 
 /** Headerless formats, plus the container formats Deepgram names (their stream header says the rest). */
 export const LIVE_ENCODINGS = ['linear16', 'linear32', 'mulaw', 'alaw', 'opus', 'ogg-opus', 'flac'] as const
 
 export const liveQuery = z.looseObject({
-  model: z.string().min(1).optional().describe('Installed model name, e.g. `base.en` (see GET /v1/models). Default: DEFAULT_MODEL'),
+  model: z.string().min(1).optional().describe('An installed model (`base.en`, see GET /v1/models) or an alias: Deepgram `nova-3`, `nova-2-*`, `whisper-small`…, OpenAI `whisper-1` (README "Model aliases", MODEL_ALIASES). Default: DEFAULT_MODEL'),
+  version: z.string().min(1).optional().describe("Deepgram's model version (e.g. `latest`): accepted; each installed model has one version"),
   language: z.string().min(1).optional().describe('BCP-47 language tag, e.g. `en`, `de`, `en-US`'),
   encoding: z.enum(LIVE_ENCODINGS).optional()
     .describe('Headerless audio: linear16, linear32 (float), mulaw or alaw, with sample_rate. Omit it for containerised audio ' +
@@ -41,27 +42,19 @@ export type LiveQuery = z.infer<typeof liveQuery>
 /** Deepgram's default endpointing (ms). */
 export const DEFAULT_ENDPOINTING_MS = 10
 
+/** The stream's own settings; model, language and text options go into the request's TranscriptionPlan. */
 export interface LiveSettings {
-  model: string | undefined
-  language: string | undefined
-  prompt: string | undefined
-  audioCtx: number | 'auto'
   format: { encoding?: string, sampleRate?: number, channels?: number }
   interimResults: boolean
   endpointingMs: number | false
   utteranceEndMs: number | undefined
   vadEvents: boolean
-  punctuate: boolean
   tags: string[] | undefined
 }
 
 export function liveSettings (query: LiveQuery): LiveSettings {
   const endpointing = query.endpointing
   return {
-    model: query.model,
-    language: query.language,
-    prompt: promptFromTerms(query),
-    audioCtx: query.audio_ctx ?? 'auto',
     format: {
       ...(query.encoding !== undefined ? { encoding: query.encoding } : {}),
       ...(query.sample_rate !== undefined ? { sampleRate: query.sample_rate } : {}),
@@ -71,7 +64,6 @@ export function liveSettings (query: LiveQuery): LiveSettings {
     endpointingMs: endpointing === 'false' ? false : endpointing === 'true' || endpointing === undefined ? DEFAULT_ENDPOINTING_MS : endpointing,
     utteranceEndMs: query.utterance_end_ms,
     vadEvents: query.vad_events ?? false,
-    punctuate: query.punctuate ?? true,
     tags: query.tag
   }
 }

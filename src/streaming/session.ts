@@ -15,6 +15,7 @@
 import { createHash } from 'node:crypto'
 import { AppError } from '../errors.ts'
 import type { Logger, ModelDescription, Transcriber } from '../engine/types.ts'
+import type { TranscriptionPlan } from '../transcription/plan.ts'
 import { AudioIntake, UndecodableAudioError, type StreamFormat } from './audio-intake.ts'
 import {
   CLOSE, INTERIM_INTERVAL_SECONDS, MIN_INTERIM_SECONDS, SAMPLE_RATE, SHUTDOWN_FLUSH_MS, type StreamLimits
@@ -27,18 +28,13 @@ import { loadVoiceDetector, VoiceDetector } from './vad.ts'
 
 export interface LiveSessionOptions {
   requestId: string
-  /** Resolved before the session starts (an unknown model is refused before the WebSocket upgrade). */
-  model: ModelDescription
-  language?: string | undefined
-  /** Keyterms, as whisper's initial prompt. */
-  prompt?: string | undefined
-  audioCtx: number | 'auto'
+  /** Model, language, prompt and text options, settled before the WebSocket upgrade (a bad one is an HTTP 400). */
+  plan: TranscriptionPlan
   format: StreamFormat
   interimResults: boolean
   endpointingMs: number | false
   utteranceEndMs?: number | undefined
   vadEvents: boolean
-  punctuate: boolean
   tags?: string[] | undefined
   limits: StreamLimits
   logger?: Logger | undefined
@@ -82,12 +78,10 @@ export class LiveSession {
   private resolveClosed!: () => void
 
   constructor (transcriber: Transcriber, private readonly options: LiveSessionOptions, private readonly sink: LiveSink) {
-    this.model = options.model
+    this.model = options.plan.model
     this.intake = new AudioIntake(options.format)
     this.segmenter = new Segmenter({ endpointingMs: options.endpointingMs, utteranceEndMs: options.utteranceEndMs })
-    this.decoder = new UtteranceDecoder(transcriber, {
-      model: options.model.name, language: options.language, prompt: options.prompt, audioCtx: options.audioCtx
-    }, this.lifetime.signal)
+    this.decoder = new UtteranceDecoder(transcriber, options.plan, this.lifetime.signal)
     this.outbox = new Outbox((m) => this.send(m), (err) => this.onError(err))
     this.closedPromise = new Promise((resolve) => { this.resolveClosed = resolve })
     this.input = loadVoiceDetector().then((vad) => { this.detector = new VoiceDetector(vad) })
@@ -194,8 +188,8 @@ export class LiveSession {
       this.afterFinal()
     })
     this.outbox.add(decoded, (d) => {
-      if (d.words.words.length > 0) {
-        this.lastWordEnd = (d.words.words.at(-1) as { end: number }).end
+      if (d.transcript.words.length > 0) {
+        this.lastWordEnd = (d.transcript.words.at(-1) as { end: number }).end
         this.wordsSinceUtteranceEnd = true
       }
       return this.results(utterance, d, true, speechFinal, fromFinalize)
@@ -231,8 +225,8 @@ export class LiveSession {
       model: this.model,
       start: span.start,
       end: span.end,
-      words: decoded?.words,
-      punctuate: this.options.punctuate,
+      transcript: decoded?.transcript,
+      diarize: this.options.plan.structure.diarize,
       isFinal,
       speechFinal,
       fromFinalize

@@ -8,21 +8,15 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { AppError } from '../errors.ts'
-import type { ModelDescription, Transcriber, TranscribeOptions } from '../engine/types.ts'
-import { segmentsToWords, type WordsResult } from '../engine/words.ts'
+import type { ModelDescription, Transcriber } from '../engine/types.ts'
+import type { TranscriptionPlan } from '../transcription/plan.ts'
+import { transcribe, type ChannelTranscript } from '../transcription/transcribe.ts'
 import { FINAL_RETRY_MAX_DELAY_MS } from './constants.ts'
 import type { Utterance } from './segmenter.ts'
 
-export interface DecodeSettings {
-  /** Installed model name, resolved before the session started. */
-  model: string
-  language?: string | undefined
-  prompt?: string | undefined
-  audioCtx: NonNullable<TranscribeOptions['audioCtx']>
-}
-
 export interface DecodedUtterance {
-  words: WordsResult
+  /** Formatted words and transcript, times in stream seconds. */
+  transcript: ChannelTranscript
   model: ModelDescription
 }
 
@@ -31,7 +25,7 @@ const isBusy = (err: unknown): boolean => err instanceof AppError && err.code ==
 export class UtteranceDecoder {
   constructor (
     private readonly transcriber: Transcriber,
-    private readonly settings: DecodeSettings,
+    private readonly plan: TranscriptionPlan,
     /** The session's lifetime: aborting it drops every queued decode of the session. */
     private readonly session: AbortSignal
   ) {}
@@ -59,16 +53,7 @@ export class UtteranceDecoder {
   }
 
   private async run (utterance: Utterance, priority: 'high' | 'low', signal: AbortSignal): Promise<DecodedUtterance> {
-    const { model, language, prompt, audioCtx } = this.settings
-    const result = await this.transcriber.transcribe(utterance.audio, {
-      model,
-      ...(language !== undefined ? { language } : {}),
-      ...(prompt !== undefined ? { prompt } : {}),
-      audioCtx,
-      priority,
-      signal
-    })
-    const words = segmentsToWords(result.segments, { duration: utterance.end - utterance.start, offset: utterance.start })
-    return { words, model: result.model }
+    const result = await transcribe(this.transcriber, { pcm: [utterance.audio] }, this.plan, { priority, signal, offset: utterance.start })
+    return { transcript: result.channels[0] as ChannelTranscript, model: result.model }
   }
 }

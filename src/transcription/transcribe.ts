@@ -1,98 +1,110 @@
+/**
+ * The pipeline every protocol shares, REST and live alike: audio (bytes to decode, or 16 kHz PCM) and a
+ * TranscriptionPlan in, a protocol-neutral result out — per channel the formatted words, transcript, search hits,
+ * language and whisper's segments. Each protocol shapes this into its own response (src/protocols/…).
+ */
 import { decodeAudio, mixToMono } from '../audio/decode.ts'
-import { sha256Hex } from '../audio/hash.ts'
-import { segmentsToWords, type WordsResult } from '../engine/words.ts'
-import type { ModelDescription, Transcriber, TranscribeOptions } from '../engine/types.ts'
-import { DEFAULT_UTT_SPLIT, buildParagraphs, buildUtterances, type Paragraphs, type Utterance } from './structure.ts'
+import type { ModelDescription, TranscribedSegment, Transcriber, TranscribeOptions } from '../engine/types.ts'
+import { segmentsToWords, type Word } from '../engine/words.ts'
+import { formatTranscript, type SearchResult } from './format/index.ts'
+import type { TranscriptionPlan } from './plan.ts'
 
-export interface PrerecordedOptions {
-  model?: string
-  language?: string
-  detectLanguage?: boolean
-  punctuate?: boolean
-  utterances?: boolean
-  uttSplit?: number
-  paragraphs?: boolean
-  multichannel?: boolean
-  prompt?: string
-  audioCtx?: TranscribeOptions['audioCtx']
-  tags?: string[]
-  encoding?: string
-  sampleRate?: number
-  channels?: number
-  contentType?: string
-  warnings?: Warning[]
-}
+/** Audio as received (decoded here, in a worker), or PCM a protocol already holds (16 kHz, one array per channel). */
+export type AudioInput =
+  | { bytes: Uint8Array, contentType?: string | undefined, encoding?: string | undefined, sampleRate?: number | undefined, channels?: number | undefined }
+  | { pcm: Float32Array[] }
 
-export interface Warning { parameter: string, type: string, message: string }
-
-export interface AlternativeOut {
+export interface ChannelTranscript {
+  /** After text formatting (smart_format, redaction, replacements…). */
+  words: Word[]
   transcript: string
+  /** Mean word confidence of what whisper heard; 0 without words. */
   confidence: number
-  words: WordsResult['words']
-  paragraphs?: Paragraphs
+  search: SearchResult[]
+  /** The language decoded (detected with plan.detectLanguage). */
+  language: string
+  languageProbability?: number | undefined
+  /** Whisper's own segments, times in seconds of the stream (OpenAI's verbose_json needs them). */
+  segments: TranscribedSegment[]
 }
 
-/** The whole pre-recorded job: bytes in, Deepgram's ListenV1Response out. */
-export async function transcribePrerecorded (
-  engine: Transcriber,
-  bytes: Uint8Array,
-  options: PrerecordedOptions,
-  context: { requestId: string, maxSeconds: number, signal?: AbortSignal }
-) {
-  const decoded = await decodeAudio(bytes, {
-    encoding: options.encoding,
-    sampleRate: options.sampleRate,
-    channels: options.channels,
-    contentType: options.contentType,
-    maxSeconds: context.maxSeconds,
-    signal: context.signal
-  })
-  const inputs = options.multichannel === true ? decoded.channels : [mixToMono(decoded.channels)]
+export interface TranscriptionResult {
+  /** The model that actually ran. */
+  model: ModelDescription
+  /** Seconds of audio. */
+  duration: number
+  channels: ChannelTranscript[]
+}
+
+export interface RunContext {
+  /** Longest audio accepted when decoding bytes (MAX_AUDIO_SECONDS). */
+  maxSeconds?: number
+  signal?: AbortSignal | undefined
+  priority?: TranscribeOptions['priority']
+  /** Seconds added to every time (live: where this utterance starts in the stream). */
+  offset?: number
+  /**
+   * Each segment as whisper completes it, during the decode (OpenAI's stream), times shifted like the result's.
+   * Only for a single (mixed) channel, and only with engines that report segments as they go.
+   */
+  onSegment?: (segment: TranscribedSegment) => void
+}
+
+const shift = (segments: TranscribedSegment[], offset: number): TranscribedSegment[] => offset === 0
+  ? segments
+  : segments.map((s) => ({ ...s, start: s.start + offset, end: s.end + offset, tokens: s.tokens.map((t) => ({ ...t, start: t.start + offset, end: t.end + offset })) }))
+
+export async function transcribe (engine: Transcriber, input: AudioInput, plan: TranscriptionPlan, context: RunContext = {}): Promise<TranscriptionResult> {
+  let channels: Float32Array[]
+  let duration: number
+  if ('pcm' in input) {
+    channels = input.pcm
+    duration = (channels[0]?.length ?? 0) / 16000
+  } else {
+    const decoded = await decodeAudio(input.bytes, {
+      encoding: input.encoding,
+      sampleRate: input.sampleRate,
+      channels: input.channels,
+      contentType: input.contentType,
+      maxSeconds: context.maxSeconds ?? Number.POSITIVE_INFINITY,
+      signal: context.signal
+    })
+    channels = decoded.channels
+    duration = decoded.duration
+  }
+  const inputs = plan.structure.multichannel || channels.length <= 1 ? channels : [mixToMono(channels)]
+  const offset = context.offset ?? 0
+  const onSegment = context.onSegment
+  const perSegment = onSegment !== undefined && inputs.length === 1
+    ? { onSegment: (segment: TranscribedSegment) => { onSegment(shift([segment], offset)[0] ?? segment) } }
+    : {}
   const runs = await Promise.all(inputs.map((pcm) => engine.transcribe(pcm, {
-    model: options.model,
-    language: options.language,
-    detectLanguage: options.detectLanguage,
-    prompt: options.prompt,
-    audioCtx: options.audioCtx,
-    signal: context.signal
+    model: plan.model,
+    ...(plan.language !== undefined ? { language: plan.language } : {}),
+    detectLanguage: plan.detectLanguage,
+    translate: plan.task === 'translate',
+    ...(plan.prompt !== undefined ? { prompt: plan.prompt } : {}),
+    ...(plan.temperature !== undefined ? { temperature: plan.temperature } : {}),
+    ...(plan.audioCtx !== undefined ? { audioCtx: plan.audioCtx } : {}),
+    ...(context.priority !== undefined ? { priority: context.priority } : {}),
+    ...(context.signal !== undefined ? { signal: context.signal } : {}),
+    ...perSegment
   })))
-  const punctuate = options.punctuate !== false
-  const model = (runs[0] as { model: ModelDescription }).model
-  const utterances: Utterance[] = []
-  const channels = runs.map((run, index) => {
-    const words = segmentsToWords(run.segments, { duration: decoded.duration })
-    const alternative: AlternativeOut = {
-      transcript: punctuate ? words.transcript : words.plainTranscript,
-      confidence: words.confidence,
-      words: words.words
-    }
-    if (options.paragraphs === true) alternative.paragraphs = buildParagraphs(words.words)
-    if (options.utterances === true) utterances.push(...buildUtterances(words.words, index, options.uttSplit ?? DEFAULT_UTT_SPLIT, punctuate))
-    return {
-      alternatives: [alternative],
-      ...(options.detectLanguage === true
-        // whisper.cpp's binding reports the detected language but not its probability: no number is invented.
-        ? { detected_language: run.language, ...(run.languageProbability !== undefined ? { language_confidence: run.languageProbability } : {}) }
-        : {})
-    }
-  })
-  utterances.sort((a, b) => a.start - b.start || a.channel - b.channel)
   return {
-    metadata: {
-      transaction_key: 'deprecated' as const,
-      request_id: context.requestId,
-      sha256: sha256Hex(bytes),
-      created: new Date().toISOString(),
-      duration: decoded.duration,
-      channels: channels.length,
-      models: [model.uuid],
-      model_info: { [model.uuid]: { name: model.name, version: 'ggml', arch: 'whisper' } },
-      ...(options.tags !== undefined && options.tags.length > 0 ? { tags: options.tags } : {}),
-      ...(options.warnings !== undefined && options.warnings.length > 0 ? { warnings: options.warnings } : {})
-    },
-    results: {
-      channels,
-      ...(options.utterances === true ? { utterances } : {})
-    }
+    model: runs[0]?.model ?? plan.model,
+    duration,
+    channels: runs.map((run) => {
+      const heard = segmentsToWords(run.segments, { duration, offset })
+      const formatted = formatTranscript(heard.words, plan.text)
+      return {
+        words: formatted.words,
+        transcript: formatted.transcript,
+        confidence: heard.confidence,
+        search: formatted.search,
+        language: run.language,
+        languageProbability: run.languageProbability,
+        segments: shift(run.segments, offset)
+      }
+    })
   }
 }

@@ -101,7 +101,8 @@ test('refused before the upgrade: plain HTTP 401/400 with dg-error and the usual
     ['unsupported encoding', '?encoding=speex&sample_rate=8000', auth, 400, /encoding/],
     ['bad flag', '?interim_results=maybe', auth, 400, /interim_results/],
     ['bad endpointing', '?endpointing=soon', auth, 400, /endpointing/],
-    ['unknown model', '?model=nova-3', auth, 400, /Unknown model 'nova-3'/],
+    ['unknown model', '?model=large-v9', auth, 400, /Unknown model 'large-v9'\. Installed models: .*\. Aliases \(MODEL_ALIASES\): nova-3, /],
+    ['English-only model', '?model=tiny.en&language=de', auth, 400, /Model 'tiny.en' is English-only/],
     ['unknown language', '?language=xx', auth, 400, /Unsupported language/]
   ]
   for (const [name, query, options, status, message] of cases) {

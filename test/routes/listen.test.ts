@@ -115,7 +115,7 @@ test('bad input gets a clear 4xx and the server stays up', async (t) => {
   await expect(await listen(app, key, fixture('jfk-16k-s16.wav').subarray(0, 30)), 400, /failed to process audio/)
   await expect(await listen(app, key, fixture('jfk-16k-s16.wav')), 413, /longer|too long|exceeds|maximum/i)
   await expect(await listen(app, key, Buffer.alloc(300_000, 1)), 413, /.+/)
-  await expect(await listen(app, key, short, '?model=nova-3'), 400, /Unknown model 'nova-3'\. Installed models: .*small-test/)
+  await expect(await listen(app, key, short, '?model=large-v9'), 400, /Unknown model 'large-v9'\. Installed models: .*small-test/)
   await expect(await listen(app, key, '{}', '', 'application/json'), 400, /url/)
   await expect(await listen(app, key, '{"url": 5}', '', 'application/json'), 400, /url/)
   await expect(await listen(app, key, 'hello', '', 'text/plain'), 415, /Content-Type 'text\/plain' is not supported/)

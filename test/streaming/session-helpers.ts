@@ -2,7 +2,7 @@
 import { dirname } from 'node:path'
 import type { TestContext } from 'node:test'
 import { Engine } from '../../src/engine/engine.ts'
-import type { ModelDescription } from '../../src/engine/types.ts'
+import { planTranscription, type PlanRequest, type TranscriptionPlan } from '../../src/transcription/plan.ts'
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from '../../src/streaming/constants.ts'
 import type { LiveMessage, ResultsMessage } from '../../src/streaming/messages.ts'
 import { LiveSession, type LiveSessionOptions, type LiveSink } from '../../src/streaming/session.ts'
@@ -12,13 +12,13 @@ import { testModel } from '../helpers/models.ts'
  * One whisper thread: with two, ggml's spinning thread barrier turns a 40 ms decode into seconds whenever another
  * process competes for the two cores (parallel test files, a benchmark); the protocol under test is the same.
  */
-export async function testEngine (t: TestContext, concurrency = 1): Promise<{ engine: Engine, model: ModelDescription }> {
+export async function testEngine (t: TestContext, concurrency = 1, request: PlanRequest = {}): Promise<{ engine: Engine, plan: TranscriptionPlan }> {
   const path = testModel('small-test')
   const engine = new Engine({
     modelsDir: dirname(path), defaultModel: 'small-test', concurrency, threads: 1, queueMax: 16, maxLoadedModels: 1, defaultAudioCtx: 'auto'
   })
   t.after(() => engine.close())
-  return { engine, model: await engine.describeModel() }
+  return { engine, plan: await planTranscription(engine, { audioCtx: 'auto', ...request }) }
 }
 
 export class RecordingSink implements LiveSink {
@@ -74,18 +74,16 @@ export class RecordingSink implements LiveSink {
 
 export interface SessionUnderTest { session: LiveSession, sink: RecordingSink }
 
-export function startSession (engine: Engine, model: ModelDescription, options: Partial<LiveSessionOptions> = {},
+export function startSession (engine: Engine, plan: TranscriptionPlan, options: Partial<LiveSessionOptions> = {},
   limits: Partial<StreamLimits> = {}): SessionUnderTest {
   const sink = new RecordingSink()
   const session = new LiveSession(engine, {
     requestId: 'test-request',
-    model,
-    audioCtx: 'auto',
+    plan,
     format: { encoding: 'linear16', sampleRate: 16000 },
     interimResults: false,
     endpointingMs: 10,
     vadEvents: false,
-    punctuate: true,
     limits: { ...DEFAULT_STREAM_LIMITS, ...limits },
     ...options
   }, sink)

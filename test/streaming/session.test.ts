@@ -17,8 +17,8 @@ function assertWordsInside (r: ResultsMessage): void {
 }
 
 test('each utterance gets one final Results with speech_final; Metadata comes last, then close 1000', async (t) => {
-  const { engine, model } = await testEngine(t)
-  const sut = startSession(engine, model, { vadEvents: true, tags: ['unit'] })
+  const { engine, plan } = await testEngine(t)
+  const sut = startSession(engine, plan, { vadEvents: true, tags: ['unit'] })
   await stream(sut, twoUtterances)
   sut.session.receiveText(CLOSE_STREAM)
   assert.deepEqual(await sut.sink.closed(), { code: 1000, reason: '' })
@@ -32,7 +32,7 @@ test('each utterance gets one final Results with speech_final; Metadata comes la
     assert.ok((r.channel.alternatives[0]?.words.length ?? 0) > 0, 'the test model always says its phrase')
     assertWordsInside(r)
     assert.equal(r.metadata.request_id, 'test-request')
-    assert.equal(r.metadata.model_uuid, model.uuid)
+    assert.equal(r.metadata.model_uuid, plan.model.uuid)
   }
   const started = sut.sink.messages.filter((m) => m.type === 'SpeechStarted')
   assert.equal(started.length, 2)
@@ -41,13 +41,13 @@ test('each utterance gets one final Results with speech_final; Metadata comes la
   assert.equal(metadata.type, 'Metadata')
   assert.equal(metadata.duration, 6.5)
   assert.equal(metadata.sha256, createHash('sha256').update(twoUtterances).digest('hex'))
-  assert.deepEqual(metadata.models, [model.uuid])
+  assert.deepEqual(metadata.models, [plan.model.uuid])
   assert.deepEqual(metadata.tags, ['unit'])
 })
 
 test('silence alone yields no Results at all', async (t) => {
-  const { engine, model } = await testEngine(t)
-  const sut = startSession(engine, model, { interimResults: true, vadEvents: true, utteranceEndMs: 1000 })
+  const { engine, plan } = await testEngine(t)
+  const sut = startSession(engine, plan, { interimResults: true, vadEvents: true, utteranceEndMs: 1000 })
   await stream(sut, Buffer.concat([silence16k(2), quietNoise16k(3)]))
   sut.session.receiveText(CLOSE_STREAM)
   assert.equal((await sut.sink.closed()).code, 1000)
@@ -55,8 +55,8 @@ test('silence alone yields no Results at all', async (t) => {
 })
 
 test('interim Results re-decode the open utterance before its final', async (t) => {
-  const { engine, model } = await testEngine(t)
-  const sut = startSession(engine, model, { interimResults: true })
+  const { engine, plan } = await testEngine(t)
+  const sut = startSession(engine, plan, { interimResults: true })
   await stream(sut, Buffer.concat([silence16k(0.5), jfk.subarray(0, 1.6 * 32000)]))
   await sut.sink.until(() => sut.sink.results.length > 0)
   const interim = sut.sink.results[0] as ResultsMessage
@@ -75,8 +75,8 @@ test('interim Results re-decode the open utterance before its final', async (t) 
 })
 
 test('Finalize flushes the open utterance (from_finalize) and is answered even when nothing is open', async (t) => {
-  const { engine, model } = await testEngine(t)
-  const sut = startSession(engine, model)
+  const { engine, plan } = await testEngine(t)
+  const sut = startSession(engine, plan)
   await stream(sut, jfk.subarray(0, 1.5 * 32000))
   sut.session.receiveText(JSON.stringify({ type: 'Finalize' }))
   await sut.sink.until(() => sut.sink.results.length === 1)
@@ -99,9 +99,9 @@ test('Finalize flushes the open utterance (from_finalize) and is answered even w
 })
 
 test('an unknown text frame closes 1008 DATA-0000 at once, without Metadata', async (t) => {
-  const { engine, model } = await testEngine(t)
+  const { engine, plan } = await testEngine(t)
   for (const text of ['{"type":"Bogus"}', 'not json', '[]', 'null']) {
-    const sut = startSession(engine, model)
+    const sut = startSession(engine, plan)
     sut.session.receiveText(text)
     assert.deepEqual(await sut.sink.closed(), { code: 1008, reason: 'DATA-0000' }, text)
     assert.deepEqual(sut.sink.messages, [])
@@ -109,16 +109,16 @@ test('an unknown text frame closes 1008 DATA-0000 at once, without Metadata', as
 })
 
 test('no audio and no text frame for the idle timeout: the buffered final, Metadata, close 1011 NET-0001', async (t) => {
-  const { engine, model } = await testEngine(t)
-  const sut = startSession(engine, model, {}, { idleTimeoutSeconds: 0.3 })
+  const { engine, plan } = await testEngine(t)
+  const sut = startSession(engine, plan, {}, { idleTimeoutSeconds: 0.3 })
   await stream(sut, jfk.subarray(0, 1.5 * 32000))
   assert.deepEqual(await sut.sink.closed(), { code: 1011, reason: 'NET-0001' })
   assert.deepEqual(sut.sink.types, ['final', 'Metadata'])
 })
 
 test('session length cap: audio past it is dropped, finals and Metadata are sent, close 1008 LIMIT-0001', async (t) => {
-  const { engine, model } = await testEngine(t)
-  const sut = startSession(engine, model, {}, { maxSeconds: 3 })
+  const { engine, plan } = await testEngine(t)
+  const sut = startSession(engine, plan, {}, { maxSeconds: 3 })
   await stream(sut, twoUtterances)
   assert.deepEqual(await sut.sink.closed(), { code: 1008, reason: 'LIMIT-0001' })
   const metadata = sut.sink.messages.at(-1) as MetadataMessage
@@ -129,8 +129,8 @@ test('session length cap: audio past it is dropped, finals and Metadata are sent
 })
 
 test('buffer cap: the utterance is finalized and reading pauses until the backlog drains; nothing is lost', async (t) => {
-  const { engine, model } = await testEngine(t)
-  const sut = startSession(engine, model, {}, { maxBufferSeconds: 1.5 })
+  const { engine, plan } = await testEngine(t)
+  const sut = startSession(engine, plan, {}, { maxBufferSeconds: 1.5 })
   const speech = Buffer.concat([jfk, jfk, jfk, jfk]) // 8 s without a pause long enough to end an utterance
   await stream(sut, speech)
   sut.session.receiveText(CLOSE_STREAM)
@@ -149,8 +149,8 @@ test('buffer cap: the utterance is finalized and reading pauses until the backlo
 })
 
 test('buffer cap: a client that keeps sending past twice the cap is closed 1008 LIMIT-0002', async (t) => {
-  const { engine, model } = await testEngine(t)
-  const sut = startSession(engine, model, {}, { maxBufferSeconds: 1 })
+  const { engine, plan } = await testEngine(t)
+  const sut = startSession(engine, plan, {}, { maxBufferSeconds: 1 })
   // Every frame at once, ignoring the pause request: all of it is queued before the engine can catch up.
   for (let off = 0; off < 8 * 32000; off += 3200) sut.session.receiveAudio(Buffer.concat([jfk, jfk, jfk, jfk]).subarray(off, off + 3200))
   assert.deepEqual(await sut.sink.closed(), { code: 1008, reason: 'LIMIT-0002' })
@@ -158,8 +158,8 @@ test('buffer cap: a client that keeps sending past twice the cap is closed 1008 
 })
 
 test('finals go out in order even when the engine decodes several at once', async (t) => {
-  const { engine, model } = await testEngine(t, 3)
-  const sut = startSession(engine, model)
+  const { engine, plan } = await testEngine(t, 3)
+  const sut = startSession(engine, plan)
   const many = Buffer.concat(Array.from({ length: 5 }, () => [jfk.subarray(0, 32000), silence16k(0.5)]).flat())
   await stream(sut, many)
   sut.session.receiveText(CLOSE_STREAM)
@@ -170,8 +170,8 @@ test('finals go out in order even when the engine decodes several at once', asyn
 })
 
 test('server shutdown delivers the open utterance and Metadata, then closes 1001', async (t) => {
-  const { engine, model } = await testEngine(t)
-  const sut = startSession(engine, model)
+  const { engine, plan } = await testEngine(t)
+  const sut = startSession(engine, plan)
   await stream(sut, jfk.subarray(0, 1.5 * 32000))
   await sut.session.shutdown(60_000) // the default grace is 5 s: a loaded test machine could exceed it
   assert.deepEqual(sut.sink.closedWith, { code: 1001, reason: 'server shutting down' })
@@ -179,8 +179,8 @@ test('server shutdown delivers the open utterance and Metadata, then closes 1001
 })
 
 test('a client that goes away gets nothing more, and the session stops', async (t) => {
-  const { engine, model } = await testEngine(t)
-  const sut = startSession(engine, model, { interimResults: true })
+  const { engine, plan } = await testEngine(t)
+  const sut = startSession(engine, plan, { interimResults: true })
   await stream(sut, jfk)
   sut.session.clientGone()
   await sut.session.closed

@@ -1,0 +1,85 @@
+/**
+ * Deepgram's /v1/listen query (REST and live share it) -> the protocol-neutral PlanRequest. Values arrive already
+ * validated and typed by the zod schemas (src/routes/listen-schema.ts, src/streaming/query.ts).
+ */
+import type { PlanRequest } from '../../transcription/plan.ts'
+import { promptFromTerms } from '../../transcription/params.ts'
+
+/** The parsed query fields both Deepgram schemas produce (all optional). */
+export interface DeepgramQuery {
+  model?: string | undefined
+  language?: string | undefined
+  detect_language?: boolean | undefined
+  punctuate?: boolean | undefined
+  smart_format?: boolean | undefined
+  numerals?: boolean | undefined
+  profanity_filter?: boolean | undefined
+  redact?: string[] | undefined
+  replace?: string[] | undefined
+  search?: string[] | undefined
+  dictation?: boolean | undefined
+  measurements?: boolean | undefined
+  filler_words?: boolean | undefined
+  diarize?: boolean | undefined
+  utterances?: boolean | undefined
+  utt_split?: number | undefined
+  paragraphs?: boolean | undefined
+  multichannel?: boolean | undefined
+  keyterm?: string[] | undefined
+  keywords?: string[] | undefined
+  audio_ctx?: number | 'auto' | undefined
+}
+
+/** `redact=true` is Deepgram's older spelling of the default redaction set; `false` turns it off. */
+function redactions (values: string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined
+  const out = new Set<string>()
+  for (const v of values.flatMap((x) => x.split(','))) {
+    const k = v.trim().toLowerCase()
+    if (k === '' || k === 'false') continue
+    if (k === 'true') ['pci', 'ssn', 'numbers'].forEach((x) => out.add(x))
+    else out.add(k)
+  }
+  return [...out]
+}
+
+/** `replace=find:replacement`; a term without `:` is removed. */
+function replacements (values: string[] | undefined): Array<{ find: string, replace: string }> | undefined {
+  return values?.map((v) => {
+    const at = v.lastIndexOf(':')
+    return at < 0 ? { find: v, replace: '' } : { find: v.slice(0, at), replace: v.slice(at + 1) }
+  }).filter((r) => r.find.trim() !== '')
+}
+
+export function deepgramPlanRequest (query: DeepgramQuery, defaults: { audioCtx?: number | 'auto' } = {}): PlanRequest {
+  // Deepgram's `language=multi` (code-switching) is whisper's detection.
+  const multi = query.language?.trim().toLowerCase() === 'multi'
+  return {
+    model: query.model,
+    language: multi ? undefined : query.language,
+    detectLanguage: query.detect_language === true || multi,
+    prompt: promptFromTerms(query),
+    audioCtx: query.audio_ctx ?? defaults.audioCtx,
+    text: {
+      punctuate: query.punctuate,
+      // smart_format implies punctuation, as Deepgram documents
+      ...(query.smart_format === true && query.punctuate === undefined ? { punctuate: true } : {}),
+      smartFormat: query.smart_format,
+      numerals: query.numerals,
+      profanityFilter: query.profanity_filter,
+      redact: redactions(query.redact),
+      replace: replacements(query.replace),
+      search: query.search?.map((s) => s.trim()).filter((s) => s !== ''),
+      dictation: query.dictation,
+      measurements: query.measurements,
+      fillerWords: query.filler_words
+    },
+    structure: {
+      utterances: query.utterances,
+      uttSplit: query.utt_split,
+      paragraphs: query.paragraphs,
+      multichannel: query.multichannel,
+      diarize: query.diarize
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * OpenAI's form -> the shared TranscriptionPlan (src/transcription/plan.ts), settled before the audio is decoded,
+ * then run through the shared pipeline (src/transcription/transcribe.ts). What is OpenAI's own here: its field
+ * names, its defaults (no `language` = detect it, as OpenAI does), which field an error belongs to, and the reply
+ * options the shaping (respond.ts) needs.
+ */
+import type { TranscribedSegment, Transcriber } from '../../engine/types.ts'
+import { badRequest } from '../../errors.ts'
+import { planTranscription, type PlanRequest, type TranscriptionPlan } from '../../transcription/plan.ts'
+import { transcribe } from '../../transcription/transcribe.ts'
+import { forParam, ParamError } from './errors.ts'
+import { languageCode } from './languages.ts'
+import type { CoreResult, ReplyOptions } from './respond.ts'
+import type { ResponseFormat, TranscriptionForm, TranslationForm } from './schema.ts'
+
+export interface OpenAiJob {
+  format: ResponseFormat
+  stream: boolean
+  reply: ReplyOptions
+  audio: Uint8Array
+  plan: TranscriptionPlan
+}
+
+export interface JobContext {
+  engine: Transcriber
+  maxSeconds: number
+}
+
+const refuse = (param: string, message: string): ParamError => new ParamError(param, badRequest(message))
+
+/**
+ * The plan, with each refusal tied to its field: the model name first (unknown model or alias -> `model`), then
+ * what the model cannot do (`language` for a transcription, `model` for a translation on an English-only model).
+ */
+async function plan (request: PlanRequest, engine: Transcriber, capabilityParam: string): Promise<TranscriptionPlan> {
+  const model = await forParam('model', async () => await engine.describeModel(request.model, request))
+  return await forParam(capabilityParam, async () => await planTranscription({ describeModel: async () => model }, request))
+}
+
+export async function prepareTranscription (form: TranscriptionForm, context: JobContext): Promise<OpenAiJob> {
+  const format = form.response_format ?? 'json'
+  if (format === 'diarized_json') {
+    throw refuse('response_format', "response_format 'diarized_json' is not supported: earshot does not diarize speakers. Use json, text, srt, vtt or verbose_json.")
+  }
+  const stream = form.stream === true
+  if (stream && format !== 'json' && format !== 'text') {
+    throw refuse('stream', `stream=true sends transcript.text.delta / transcript.text.done events and works with response_format json or text, not '${format}'.`)
+  }
+  const language = form.language === undefined ? undefined : languageCode(form.language)
+  const settled = await plan({
+    model: form.model,
+    language,
+    detectLanguage: language === undefined,
+    task: 'transcribe',
+    prompt: form.prompt,
+    temperature: form.temperature
+  }, context.engine, 'language')
+  return {
+    format,
+    stream,
+    audio: form.file,
+    plan: settled,
+    reply: {
+      task: 'transcribe',
+      temperature: form.temperature ?? 0,
+      granularities: form['timestamp_granularities[]'] ?? [],
+      logprobs: (form['include[]'] ?? []).includes('logprobs')
+    }
+  }
+}
+
+export async function prepareTranslation (form: TranslationForm, context: JobContext): Promise<OpenAiJob> {
+  const settled = await plan({
+    model: form.model,
+    detectLanguage: true,
+    task: 'translate',
+    prompt: form.prompt,
+    temperature: form.temperature
+  }, context.engine, 'model')
+  return {
+    format: form.response_format ?? 'json',
+    stream: false,
+    audio: form.file,
+    plan: settled,
+    reply: { task: 'translate', temperature: form.temperature ?? 0, granularities: [], logprobs: false }
+  }
+}
+
+/** Decodes and transcribes; an audio file that cannot be decoded, or is too long, is an error of `file`. */
+export async function runOpenAiJob (job: OpenAiJob, context: JobContext & {
+  signal: AbortSignal
+  onSegment?: (segment: TranscribedSegment) => void
+}): Promise<CoreResult> {
+  const result = await forParam('file', async () => await transcribe(context.engine, { bytes: job.audio }, job.plan, {
+    maxSeconds: context.maxSeconds,
+    signal: context.signal,
+    ...(context.onSegment !== undefined ? { onSegment: context.onSegment } : {})
+  }))
+  const channel = result.channels[0]
+  return { segments: channel?.segments ?? [], language: channel?.language ?? 'en', duration: result.duration }
+}

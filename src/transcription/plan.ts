@@ -1,0 +1,121 @@
+/**
+ * One request, resolved once. Every protocol (Deepgram REST and live, OpenAI) turns its request into a
+ * TranscriptionPlan before any expensive work — no URL is fetched and no audio decoded for a request that cannot
+ * run — and hands the plan to the pipeline (./transcribe.ts). Model, language and their compatibility are settled
+ * here and nowhere else: the English-only rule reads the model file's header (src/engine/model-file.ts).
+ */
+import { whisperLanguage } from '../engine/languages.ts'
+import type { ModelDescription, Transcriber, TranscribeOptions } from '../engine/types.ts'
+import { badRequest } from '../errors.ts'
+import type { TextOptions } from './format/index.ts'
+import { DEFAULT_UTT_SPLIT } from './structure.ts'
+
+export type Task = 'transcribe' | 'translate'
+
+/** How the result is structured (the protocol decides what of it to show). */
+export interface StructureOptions {
+  /** Deepgram `utterances` and their split pause in seconds. */
+  utterances: boolean
+  uttSplit: number
+  paragraphs: boolean
+  /** Each channel transcribed on its own; otherwise channels are mixed to mono. */
+  multichannel: boolean
+  /** Words carry a speaker (one per channel: no diarization model runs yet). */
+  diarize: boolean
+}
+
+export interface TranscriptionPlan {
+  /** The installed model that will run (aliases resolved); `multilingual` comes from its file header. */
+  model: ModelDescription
+  /** The whisper language code to decode; undefined with detectLanguage, or for the model's default (English). */
+  language: string | undefined
+  detectLanguage: boolean
+  task: Task
+  /** Whisper's initial prompt (Deepgram keyterms/keywords, OpenAI `prompt`). */
+  prompt: string | undefined
+  temperature: number | undefined
+  /** undefined = the engine's DEFAULT_AUDIO_CTX. */
+  audioCtx: TranscribeOptions['audioCtx']
+  text: TextOptions
+  structure: StructureOptions
+}
+
+/** What a protocol asks for, in its own terms already mapped to ours; everything is optional. */
+export interface PlanRequest {
+  /** A model or alias name; DEFAULT_MODEL when unset. */
+  model?: string | undefined
+  /** Any BCP-47 tag whisper knows (`en`, `en-US`, `pt-BR`, …). */
+  language?: string | undefined
+  detectLanguage?: boolean | undefined
+  task?: Task | undefined
+  prompt?: string | undefined
+  temperature?: number | undefined
+  audioCtx?: TranscribeOptions['audioCtx'] | undefined
+  text?: Partial<TextOptions> | undefined
+  structure?: Partial<StructureOptions> | undefined
+}
+
+export const DEFAULT_TEXT_OPTIONS: Readonly<TextOptions> = {
+  punctuate: true,
+  smartFormat: false,
+  numerals: false,
+  profanityFilter: false,
+  redact: [],
+  replace: [],
+  search: [],
+  dictation: false,
+  measurements: false,
+  fillerWords: false
+}
+
+export const DEFAULT_STRUCTURE: Readonly<StructureOptions> = {
+  utterances: false, uttSplit: DEFAULT_UTT_SPLIT, paragraphs: false, multichannel: false, diarize: false
+}
+
+/** Only large-v3's vocabulary (51866 tokens) has the Cantonese language token. */
+const YUE_VOCAB = 51866
+
+const defined = <T extends object>(o: T | undefined): Partial<T> =>
+  Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>
+
+/**
+ * Resolves and checks a request: AppError 400 (protocol-neutral; each protocol shapes it) for an unknown model or
+ * alias, an unknown language, a language the model cannot decode, or a translation an English-only model cannot do.
+ * `models` is the engine (anything with describeModel); nothing is loaded or decoded.
+ */
+export async function planTranscription (models: Pick<Transcriber, 'describeModel'>, request: PlanRequest): Promise<TranscriptionPlan> {
+  const detectLanguage = request.detectLanguage === true
+  let language: string | undefined
+  const tag = request.language?.trim()
+  if (tag !== undefined && tag !== '') {
+    language = whisperLanguage(tag)
+    if (language === undefined) throw badRequest(`Unsupported language '${tag}'.`)
+  }
+  const model = await models.describeModel(request.model, { language: tag, detectLanguage })
+  if (!model.multilingual && language !== undefined && language !== 'en' && !detectLanguage) {
+    throw badRequest(`Model '${model.name}' is English-only and cannot transcribe language '${tag ?? ''}'.`)
+  }
+  if (language === 'yue' && model.vocabSize > 0 && model.vocabSize < YUE_VOCAB) {
+    throw badRequest("Language 'yue' needs a large-v3 model.")
+  }
+  const task = request.task ?? 'transcribe'
+  if (task === 'translate' && !model.multilingual && (detectLanguage || (language ?? 'en') !== 'en')) {
+    throw badRequest(`Model '${model.name}' is English-only and cannot translate; install a multilingual model.`)
+  }
+  const temperature = request.temperature
+  if (temperature !== undefined && !(temperature >= 0 && temperature <= 1)) {
+    throw badRequest(`temperature must be between 0 and 1, got ${temperature}.`)
+  }
+  const prompt = request.prompt?.trim()
+  return {
+    model,
+    language: detectLanguage ? undefined : language,
+    detectLanguage,
+    task,
+    prompt: prompt === undefined || prompt === '' ? undefined : prompt,
+    temperature,
+    audioCtx: request.audioCtx,
+    text: { ...DEFAULT_TEXT_OPTIONS, ...defined(request.text) },
+    structure: { ...DEFAULT_STRUCTURE, ...defined(request.structure) }
+  }
+}

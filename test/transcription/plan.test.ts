@@ -1,0 +1,108 @@
+// The request plan on a real engine over generated model files: aliases, the English-only rule read from the file
+// header, languages. Nothing here decodes audio: a plan is settled before any.
+import { test, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseAliases } from '../../src/engine/aliases.ts'
+import { Engine, type EngineOptions } from '../../src/engine/engine.ts'
+import { AppError } from '../../src/errors.ts'
+import { planTranscription } from '../../src/transcription/plan.ts'
+import { installTestModel } from '../helpers/models.ts'
+
+const root = mkdtempSync(join(tmpdir(), 'earshot-plan-'))
+after(() => rmSync(root, { recursive: true, force: true }))
+let n = 0
+
+/** name -> arch: 'tiny.en' files are English-only (n_vocab 51864), 'small-test' files multilingual. */
+function engineWith (models: Record<string, 'tiny.en' | 'small-test'>, opts: Partial<EngineOptions> = {}): Engine {
+  const dir = join(root, `m${n++}`)
+  for (const [name, arch] of Object.entries(models)) installTestModel(dir, arch, name)
+  return new Engine({
+    modelsDir: dir, defaultModel: Object.keys(models)[0] ?? 'none', concurrency: 1, threads: 1, queueMax: 8,
+    maxLoadedModels: 1, defaultAudioCtx: 'auto', ...opts
+  })
+}
+
+const badRequest = (pattern: RegExp) => (err: unknown): boolean => {
+  assert.ok(err instanceof AppError, String(err))
+  assert.equal(err.statusCode, 400)
+  assert.match(err.message, pattern)
+  return true
+}
+
+test("Deepgram's and OpenAI's model names resolve to DEFAULT_MODEL, its .en variant for English requests", async () => {
+  const engine = engineWith({ base: 'small-test', 'base.en': 'tiny.en', tiny: 'small-test' })
+  const model = async (name: string, language?: string, detectLanguage?: boolean): Promise<string> =>
+    (await planTranscription(engine, { model: name, language, detectLanguage })).model.name
+  for (const name of ['nova-3', 'nova-3-general', 'nova-3-medical', 'nova-2', 'nova-2-phonecall', 'nova', 'nova-general',
+    'enhanced', 'enhanced-meeting', 'base-general', 'whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe',
+    'gpt-4o-transcribe-2025-03-20', 'gpt-4o-mini-transcribe-2025-12-15', 'NOVA-3']) {
+    assert.equal(await model(name), 'base.en', `${name}, no language (Deepgram's default is English)`)
+    assert.equal(await model(name, 'en-US'), 'base.en', `${name}, en-US`)
+    assert.equal(await model(name, 'de'), 'base', `${name}, de`)
+    assert.equal(await model(name, undefined, true), 'base', `${name}, detection`)
+  }
+  // an installed name is never an alias: Deepgram's `base` tier only applies when no whisper `base` is installed
+  assert.equal(await model('base'), 'base')
+  // Deepgram's whisper sizes -> the matching installed whisper model
+  assert.equal(await model('whisper-tiny'), 'tiny')
+  assert.equal(await model('whisper-tiny', 'fr'), 'tiny')
+  assert.equal(await model('whisper-base'), 'base.en')
+  assert.equal(await model('whisper-base', 'fr'), 'base')
+  await assert.rejects(model('whisper-large'), badRequest(/^Model 'whisper-large' is an alias of 'large-v3' or .*not installed\. Installed models: base, base\.en, tiny\.$/))
+  // no model named: DEFAULT_MODEL itself, never an alias of it
+  assert.equal((await planTranscription(engine, {})).model.name, 'base')
+  await engine.close()
+})
+
+test('an unknown name is a 400 listing the installed models and the aliases; MODEL_ALIASES adds and overrides', async () => {
+  const engine = engineWith({ 'tiny.en': 'tiny.en', custom: 'small-test' }, {
+    aliases: parseAliases('nova-3-medical=custom, my-app-*=custom|tiny.en, gpt-4o-transcribe=custom')
+  })
+  await assert.rejects(planTranscription(engine, { model: 'large-v9' }),
+    badRequest(/^Unknown model 'large-v9'\. Installed models: custom, tiny\.en\. Aliases \(MODEL_ALIASES\): nova-3-medical, my-app-\*, gpt-4o-transcribe, nova-3, .*gpt-4o-mini-transcribe-\*\.$/))
+  const name = async (model: string, language?: string): Promise<string> => (await planTranscription(engine, { model, language })).model.name
+  assert.equal(await name('nova-3-medical'), 'custom') // user rule beats the built-in nova-3-*
+  assert.equal(await name('nova-3'), 'tiny.en') // built-in: DEFAULT_MODEL tiny.en
+  assert.equal(await name('my-app-v2'), 'custom')
+  assert.equal(await name('gpt-4o-transcribe'), 'custom')
+  assert.equal(await name('gpt-4o-transcribe-2025-03-20'), 'tiny.en') // the built-in prefix rule still applies
+  assert.throws(() => parseAliases('nova-3'), /name=model/)
+  assert.throws(() => parseAliases('a*b=c'), /'a\*b=c'/)
+  await engine.close()
+})
+
+test('the English-only rule reads the model file, not its name', async () => {
+  // an English-only file under a neutral name, a multilingual one under an `.en`-looking name
+  const engine = engineWith({ plain: 'tiny.en', 'odd.en': 'small-test' })
+  await assert.rejects(planTranscription(engine, { model: 'plain', language: 'fr' }),
+    badRequest(/^Model 'plain' is English-only and cannot transcribe language 'fr'\.$/))
+  const plain = await planTranscription(engine, { model: 'plain', language: 'en-GB' })
+  assert.equal(plain.model.multilingual, false)
+  assert.equal(plain.language, 'en')
+  const odd = await planTranscription(engine, { model: 'odd.en', language: 'de-DE' })
+  assert.equal(odd.model.multilingual, true)
+  assert.equal(odd.language, 'de')
+  // detection on an English-only model is allowed (it reports English), translation is not
+  assert.equal((await planTranscription(engine, { model: 'plain', detectLanguage: true })).detectLanguage, true)
+  await assert.rejects(planTranscription(engine, { model: 'plain', task: 'translate', detectLanguage: true }), badRequest(/cannot translate/))
+  await assert.rejects(planTranscription(engine, { model: 'odd.en', language: 'klingon' }), badRequest(/^Unsupported language 'klingon'\.$/))
+  await assert.rejects(planTranscription(engine, { model: 'odd.en', language: 'yue' }), badRequest(/large-v3/))
+  await assert.rejects(planTranscription(engine, { model: 'odd.en', temperature: 3 }), badRequest(/temperature/))
+  await engine.close()
+})
+
+test('a plan carries defaults for every text and structure option', async () => {
+  const engine = engineWith({ 'tiny.en': 'tiny.en' })
+  const plan = await planTranscription(engine, { prompt: '  ', text: { numerals: true, punctuate: undefined }, structure: { diarize: true } })
+  assert.equal(plan.prompt, undefined)
+  assert.equal(plan.task, 'transcribe')
+  assert.equal(plan.text.punctuate, true)
+  assert.equal(plan.text.numerals, true)
+  assert.deepEqual(plan.text.redact, [])
+  assert.equal(plan.structure.diarize, true)
+  assert.equal(plan.structure.uttSplit, 0.8)
+  await engine.close()
+})
