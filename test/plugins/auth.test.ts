@@ -122,7 +122,7 @@ test('failures past the per-address budget get 429, yet a valid key from that ad
     assert.equal(body.err_code, 'RATE_LIMIT_EXCEEDED')
     assert.equal(body.request_id, res.headers.get('dg-request-id'))
   }
-  for (const headers of [{ authorization: `Token ${key}` }, { 'x-api-token': key }]) {
+  for (const headers of [{ authorization: `Token ${key}` }, { 'x-api-token': key }] as Array<Record<string, string>>) {
     const res = await fetch('/v1/auth/key', { headers })
     assert.equal(res.status, 200, 'the valid key is served')
   }
