@@ -12,6 +12,9 @@ export interface ConnectionLimits {
   handshakeMs: number
 }
 
+/** At shutdown, the longest pause an upload still arriving may take. */
+export const SHUTDOWN_BODY_IDLE_MS = 2000
+
 const hasBody = (raw: IncomingMessage): boolean =>
   raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0
 
@@ -21,9 +24,9 @@ const hasBody = (raw: IncomingMessage): boolean =>
  * 408 when no response has begun. No socket timeout outlives the body: a long transcription, during which the
  * connection is silent, is never cut.
  *
- * Shutdown: new requests get 503 SERVER_SHUTTING_DOWN, and requests whose body is still arriving are answered
- * the same at once (a stalled upload would otherwise hold the process for the whole grace period); requests
- * already received finish within the grace period.
+ * Shutdown: new requests get 503 SERVER_SHUTTING_DOWN; a request whose body is still arriving may finish within
+ * the grace period while it keeps flowing, but one that stalls is answered the same after a short pause instead
+ * of holding the process for the whole grace period.
  */
 export default fp<ConnectionLimits>(async (fastify, limits) => {
   const receiving = new Set<FastifyRequest>()
@@ -46,7 +49,9 @@ export default fp<ConnectionLimits>(async (fastify, limits) => {
     }
     if (!hasBody(raw) || raw.complete) return
     receiving.add(request)
-    raw.setTimeout(limits.bodyIdleMs, () => { cut(request, requestTimeout(`no body data for ${limits.bodyIdleMs / 1000} s`)) })
+    raw.setTimeout(limits.bodyIdleMs, () => {
+      cut(request, closing ? shuttingDown() : requestTimeout(`no body data for ${limits.bodyIdleMs / 1000} s`))
+    })
     const received = (): void => {
       if (!receiving.delete(request)) return
       raw.setTimeout(0)
@@ -62,7 +67,9 @@ export default fp<ConnectionLimits>(async (fastify, limits) => {
 
   fastify.addHook('preClose', (done) => {
     closing = true
-    for (const request of [...receiving]) cut(request, shuttingDown())
+    // Uploads still arriving may finish within the grace period as long as they keep flowing; one that pauses
+    // for SHUTDOWN_BODY_IDLE_MS is answered 503 and closed, instead of holding the process.
+    for (const request of receiving) request.raw.socket.setTimeout(Math.min(limits.bodyIdleMs, SHUTDOWN_BODY_IDLE_MS))
     done()
   })
 }, { name: 'connections', dependencies: ['error-handler', 'websocket'] })
