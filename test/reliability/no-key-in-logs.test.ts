@@ -31,7 +31,7 @@ test('no key in any log line, whichever way it was sent', { timeout: 120_000 }, 
   const wrong = 'c0ffee'.repeat(10) + 'beef'
   for (const secret of [key, wrong]) {
     for (const headers of [{ authorization: `Token ${secret}` }, { authorization: `bearer ${secret}` }, { Authorization: `TOKEN  ${secret}` },
-      { 'X-API-Token': secret }, { 'api-token': secret }, { 'Sec-WebSocket-Protocol': `token, ${secret}` }, { authorization: `Basic ${secret}` }]) {
+      { 'X-API-Token': secret }, { 'api-token': secret }, { 'Sec-WebSocket-Protocol': `token, ${secret}` }, { authorization: `Basic ${secret}` }] as Array<Record<string, string>>) {
       await app.fetch('/v1/auth/key', { headers })
       await app.fetch('/v1/listen', { method: 'POST', headers: { ...headers, 'content-type': 'audio/wav' }, body: 'not audio' })
       await app.fetch('/v1/nowhere', { headers })
