@@ -38,13 +38,15 @@ export default fp<ConnectionLimits>(async (fastify, limits) => {
     closeWithError(request.raw.socket, err, request.id)
   }
 
-  fastify.addHook('onRequest', async (request) => {
+  fastify.addHook('onRequest', async (request, reply) => {
     if (closing) throw shuttingDown()
     const raw = request.raw
     if (isWebSocketUpgrade(request)) {
       const timer = setTimeout(() => { cut(request, requestTimeout('the WebSocket handshake did not complete in time')) }, limits.handshakeMs)
       handshakes.set(raw, timer)
       raw.socket.once('close', () => { clearTimeout(timer) })
+      // A refused upgrade is answered over HTTP: that answer ends the handshake too.
+      reply.raw.once('finish', () => { clearTimeout(timer) })
       return
     }
     if (!hasBody(raw) || raw.complete) return
