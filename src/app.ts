@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Server } from 'node:http'
+import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify'
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { DestinationStream } from 'pino'
 import type { Config } from './config.ts'
 import { loggerOptions } from './logger.ts'
-import errorHandler from './plugins/error-handler.ts'
+import { parseQuery } from './auth/redact.ts'
+import errorHandler, { clientErrorHandler, frameworkErrors } from './plugins/error-handler.ts'
+import connections from './plugins/connections.ts'
 import database from './plugins/database.ts'
 import readiness from './plugins/readiness.ts'
 import swagger from './plugins/swagger.ts'
@@ -23,7 +26,7 @@ export interface AppOptions {
   config: Config
 }
 
-export function serverOptions (config: Config, logStream?: DestinationStream): FastifyServerOptions {
+export function serverOptions (config: Config, logStream?: DestinationStream): FastifyHttpOptions<Server> {
   return {
     logger: loggerOptions(config.LOG_LEVEL, logStream),
     genReqId: () => randomUUID(),
@@ -31,7 +34,20 @@ export function serverOptions (config: Config, logStream?: DestinationStream): F
     requestIdHeader: false,
     bodyLimit: config.BODY_LIMIT,
     trustProxy: config.TRUST_PROXY,
-    return503OnClosing: true
+    // Auth reads the query this parser produces, and log redaction decodes names with it (src/auth/redact.ts).
+    routerOptions: { querystringParser: parseQuery },
+    // Slow clients. Node checks header and whole-request deadlines on an interval (30 s by default, which let
+    // headers sent at 1 byte/s run ~90 s); half a second keeps them close to what is configured. There is no
+    // connection-wide idle timeout (connectionTimeout): a client waiting for a long transcription is silent.
+    http: { headersTimeout: config.HEADERS_TIMEOUT * 1000, connectionsCheckingInterval: 500 },
+    requestTimeout: config.REQUEST_TIMEOUT * 1000,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT * 1000,
+    connectionTimeout: 0,
+    // Errors answered before any route runs get the same Deepgram body and dg-request-id as every other.
+    clientErrorHandler,
+    frameworkErrors,
+    // Shutdown's 503 comes from plugins/connections.ts, in Deepgram's shape.
+    return503OnClosing: false
   }
 }
 
@@ -50,6 +66,7 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
   await fastify.register(auth, { config })
   await fastify.register(engine, { config })
   await fastify.register(websocket)
+  await fastify.register(connections, { bodyIdleMs: config.BODY_IDLE_TIMEOUT * 1000, handshakeMs: config.WS_HANDSHAKE_TIMEOUT * 1000 })
 
   await fastify.register(healthRoutes)
   await fastify.register(async (v1) => {

@@ -26,6 +26,8 @@ const duration = z
     return n * factor
   })
 
+const positiveDuration = duration.refine((v) => v > 0, 'must be more than 0')
+
 export const configSchema = z.object({
   PORT: int(0, 65535).default(7860),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -33,6 +35,14 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seconds in-flight requests get to finish on shutdown. */
   SHUTDOWN_GRACE_SECONDS: int(1, 3600).default(10),
+  /** Slow clients: time to send the request line and headers, longest pause inside a body, whole request (0 = off). */
+  HEADERS_TIMEOUT: positiveDuration.default(10),
+  BODY_IDLE_TIMEOUT: positiveDuration.default(30),
+  REQUEST_TIMEOUT: duration.default(3600),
+  /** Idle time a kept-alive connection stays open between requests. */
+  KEEP_ALIVE_TIMEOUT: positiveDuration.default(72),
+  /** Time from a WebSocket upgrade request to the 101 (authentication and setup included). */
+  WS_HANDSHAKE_TIMEOUT: positiveDuration.default(10),
 
   ENABLE_TEST_TOKEN_ENDPOINT: bool.default(false),
   TEST_TOKEN_TTL: duration.default(3600),
@@ -105,6 +115,10 @@ export function loadConfig (env: Record<string, string | undefined> = readEnviro
   const parsed = configSchema.safeParse(cleaned)
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))
+  }
+  const { REQUEST_TIMEOUT, HEADERS_TIMEOUT } = parsed.data
+  if (REQUEST_TIMEOUT !== 0 && REQUEST_TIMEOUT < HEADERS_TIMEOUT) {
+    throw new ConfigError([`REQUEST_TIMEOUT: must be 0 (off) or at least HEADERS_TIMEOUT (${HEADERS_TIMEOUT}s)`])
   }
   return parsed.data
 }

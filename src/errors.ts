@@ -54,3 +54,49 @@ export const undecodableAudio = (cause?: unknown): AppError =>
 
 export const unsupportedMediaType = (message: string): AppError =>
   new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', message)
+
+/** The one "shutting down" error: new requests, queued decodes and uploads still arriving when the server stops. */
+export const shuttingDown = (): AppError =>
+  new AppError(503, 'SERVER_SHUTTING_DOWN', 'The server is shutting down. Retry shortly.', {
+    extra: { retry_after: 1 },
+    headers: { 'Retry-After': '1' }
+  })
+
+export const modelInvalid = (name: string, reason: string, cause?: unknown): AppError =>
+  new AppError(500, 'MODEL_INVALID', `Model '${name}' cannot be loaded: ${reason}.`, { cause })
+
+export const transcriptionFailed = (cause?: unknown): AppError =>
+  new AppError(500, 'TRANSCRIPTION_FAILED', 'The transcription failed.', { cause })
+
+/** A client too slow to send its request (headers, an idle body, the whole request, a WebSocket handshake). */
+export const requestTimeout = (what: string): AppError =>
+  new AppError(408, 'REQUEST_TIMEOUT', `The request timed out: ${what}.`)
+
+/** Client errors the HTTP parser finds before any route runs. */
+export const headersTooLarge = (): AppError =>
+  new AppError(431, 'REQUEST_HEADER_FIELDS_TOO_LARGE', 'The request line or headers are too large.')
+
+export const malformedRequest = (): AppError =>
+  new AppError(400, 'Bad Request', 'The request is not valid HTTP.')
+
+/**
+ * The client hung up before the response (nginx's 499): abandons queued work and is logged at info, since
+ * nothing failed on our side. Never reaches the client, which is gone.
+ */
+export const clientClosedRequest = (): AppError =>
+  new AppError(499, 'CLIENT_CLOSED_REQUEST', 'The client closed the connection before the response.')
+
+/** The body Deepgram clients expect for every error. */
+export const errorBody = (err: AppError, requestId: string): Record<string, unknown> =>
+  ({ err_code: err.code, err_msg: err.message, ...err.extra, request_id: requestId })
+
+export const notFound = (message: string): AppError => new AppError(404, 'NOT_FOUND', message)
+
+/** Never says what went wrong: 5xx details stay in the log. */
+export const internalError = (): AppError => new AppError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error.')
+
+export const malformedUrl = (statusCode = 400): AppError => new AppError(statusCode, 'Bad Request', 'The request URL is malformed.')
+
+/** A 4xx Fastify raised itself (body too large, bad JSON…), under the Deepgram-facing code for it. */
+export const frameworkClientError = (statusCode: number, code: string, message: string): AppError =>
+  new AppError(statusCode, code, message)

@@ -8,7 +8,7 @@
  * the next job.
  */
 import { Worker } from 'node:worker_threads'
-import { AppError, payloadTooLarge, undecodableAudio } from '../errors.ts'
+import { payloadTooLarge, shuttingDown, undecodableAudio } from '../errors.ts'
 import type { DecodedAudio, DecodePlan } from './decode-core.ts'
 import type { WorkerMessage, WorkerRequest } from './decode-worker.ts'
 
@@ -43,8 +43,6 @@ interface Slot {
   ready: boolean
   gone: boolean
 }
-
-const shuttingDown = (): AppError => new AppError(503, 'SERVICE_UNAVAILABLE', 'The server is shutting down.')
 
 // Resolved relative to this module so it works from src/ under tsx and from a compiled build alike.
 const BOOT_URL = new URL('./worker-boot.mjs', import.meta.url)

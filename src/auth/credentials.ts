@@ -19,6 +19,12 @@ export interface CredentialInput {
   isWebSocketUpgrade: boolean
 }
 
+/** The query parameter a WebSocket upgrade may carry its key in (the name after query decoding). */
+export const QUERY_TOKEN_PARAM = 'token'
+
+/** Every header a key may arrive in (lower case, as Node presents them): what logs must never show. */
+export const CREDENTIAL_HEADERS = ['authorization', 'x-api-token', 'api-token', 'sec-websocket-protocol'] as const
+
 const first = (v: HeaderValue): string | undefined => (Array.isArray(v) ? v[0] : v)
 
 /** The protocols a browser offered, when it used the `token, <key>` convention. */

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { ConfigError, loadConfig, type Config } from '../config.ts'
+import { ConfigError, loadConfig, readEnvironment, type Config } from '../config.ts'
 import { KeyService } from '../auth/key-service.ts'
 import { openSqliteKeyRepository } from '../db/keys-repository.ts'
 import { createKey, listKeys, revokeKey } from './keys.ts'
@@ -84,12 +84,13 @@ const commands: Record<string, Command> = {
   }
 }
 
-export async function runCli (argv: string[], io: CliIo, env: Record<string, string | undefined> = process.env): Promise<number> {
+/** `env` defaults to what the server reads: the process environment over `.env` in the working directory. */
+export async function runCli (argv: string[], io: CliIo, env?: Record<string, string | undefined>): Promise<number> {
   const [name, ...args] = argv
   const command = name === undefined || name === '--help' || name === '-h' ? commands.help : commands[name]
   try {
     if (command === undefined) throw new UsageError(`unknown command '${name}'`)
-    return await command(loadConfig(env), io, args)
+    return await command(loadConfig(env ?? readEnvironment()), io, args)
   } catch (err) {
     if (err instanceof UsageError) {
       io.err(`earshot: ${err.message}\n\n${USAGE}`)

@@ -11,7 +11,7 @@
  * undefined: smart-whisper exposes the detected language (whisper_full_lang_id) but not the probabilities
  * whisper_lang_auto_detect computes, and we do not invent one.
  */
-import { AppError, badRequest } from '../errors.ts'
+import { badRequest, modelInvalid, shuttingDown, transcriptionFailed } from '../errors.ts'
 import type { AliasRule } from './aliases.ts'
 import { runTranscription, type NativeSegment } from './binding.ts'
 import { whisperLanguage } from './languages.ts'
@@ -172,7 +172,7 @@ export class Engine implements Transcriber {
     } catch (err) {
       if (err instanceof ModelFileError) {
         this.opts.logger?.error({ model: m.name, err }, 'model file rejected')
-        throw new AppError(500, 'MODEL_INVALID', `Model '${m.name}' cannot be loaded: ${err.reason}.`, { cause: err })
+        throw modelInvalid(m.name, err.reason, err)
       }
       throw err
     }
@@ -208,7 +208,7 @@ export class Engine implements Transcriber {
       })
     } catch (err) {
       this.opts.logger?.error({ err }, 'whisper transcription failed')
-      throw new AppError(500, 'TRANSCRIPTION_FAILED', 'The transcription failed.', { cause: err })
+      throw transcriptionFailed(err)
     }
     return {
       segments: toSegments(native, info, duration),
@@ -234,8 +234,4 @@ function toSegments (native: NativeSegment[], info: ModelFileInfo, duration: num
       }))
     }))
     .filter((s) => s.start < duration) // produced from the silence padding only
-}
-
-function shuttingDown (): AppError {
-  return new AppError(503, 'SERVER_SHUTTING_DOWN', 'The server is shutting down.')
 }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { fetchAudioUrl } from '../audio/fetch-url.ts'
-import { AppError } from '../errors.ts'
+import { clientClosedRequest, unsupportedMediaType } from '../errors.ts'
 import { sha256Hex } from '../audio/hash.ts'
 import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
 import { listenResponse as shapeListenResponse, type Warning } from '../protocols/deepgram/response.ts'
@@ -31,7 +31,7 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
   fastify.addContentTypeParser('*', asBytes, (req, body, done) => {
     const type = req.headers['content-type']
     if (type === undefined || type.startsWith('application/x-www-form-urlencoded')) return done(null, body)
-    done(new AppError(415, 'UNSUPPORTED_MEDIA_TYPE',
+    done(unsupportedMediaType(
       `Content-Type '${type}' is not supported: send audio as ${AUDIO_TYPES.join(', ')}, or JSON {"url": "…"} as application/json.`))
   })
 
@@ -53,7 +53,7 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
     const plan = await planTranscription(fastify.engine, deepgramPlanRequest(query, {}))
     // The client hanging up abandons the job: queued work is dropped before it costs a decode.
     const gone = new AbortController()
-    reply.raw.on('close', () => { if (!reply.raw.writableFinished) gone.abort(new Error('client disconnected')) })
+    reply.raw.on('close', () => { if (!reply.raw.writableFinished) gone.abort(clientClosedRequest()) })
 
     let bytes: Uint8Array
     if (Buffer.isBuffer(request.body)) {

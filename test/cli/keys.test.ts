@@ -1,9 +1,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { build, tempDir } from '../helpers/build.ts'
 import { runEarshot } from '../helpers/cli.ts'
+import { loadConfig, readEnvironment } from '../../src/config.ts'
 
 test('init creates the database; create shows the token once; list never shows it', async (t) => {
   const dir = tempDir(t)
@@ -96,4 +97,24 @@ test('a key revoked by the CLI in another process is refused on the very next re
   assert.equal((await fetch('/v1/auth/key', { headers })).status, 200)
   assert.equal((await runEarshot(['revoke', token.slice(0, 8)], env)).code, 0)
   assert.equal((await fetch('/v1/auth/key', { headers })).status, 401)
+})
+
+test('the CLI reads .env in its working directory exactly as the server does', async (t) => {
+  const dir = tempDir(t)
+  // A relative path, as a user writes it: resolved against the working directory, like the server's.
+  writeFileSync(join(dir, '.env'), 'DATABASE_PATH=from-dotenv/keys.db\n')
+  const created = await runEarshot(['create', '--name', 'dotenv', '--json'], {}, { cwd: dir })
+  assert.equal(created.code, 0, created.stderr)
+  const token = (JSON.parse(created.stdout) as { token: string }).token
+  assert.ok(existsSync(join(dir, 'from-dotenv', 'keys.db')), 'the key went to .env\'s DATABASE_PATH')
+  assert.ok(!existsSync(join(dir, 'data')), 'not to the default data/earshot.db')
+
+  // The server, configured from the same .env, sees the key.
+  const { fetch } = await build(t, { DATABASE_PATH: join(dir, loadConfig(readEnvironment(join(dir, '.env'))).DATABASE_PATH) })
+  assert.equal((await fetch('/v1/auth/key', { headers: { authorization: `Token ${token}` } })).status, 200)
+
+  // The environment still wins over .env, for the CLI as for the server.
+  const other = join(dir, 'env-wins.db')
+  assert.equal((await runEarshot(['init'], { DATABASE_PATH: other }, { cwd: dir })).code, 0)
+  assert.ok(existsSync(other))
 })

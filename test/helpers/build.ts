@@ -19,6 +19,8 @@ export interface TestApp {
   /** A fresh key through the same service the CLI uses */
   createKey (options?: { name?: string, expiresAt?: Date | null }): Promise<string>
   fetch (path: string, init?: RequestInit): Promise<Response>
+  /** Resolves with the first log line (already written or still to come) matching `pattern`. */
+  waitForLog (pattern: RegExp): Promise<string>
 }
 
 /** A temporary directory removed after the test. */
@@ -57,9 +59,16 @@ export async function build (t: TestContext, env: Record<string, string> = {}, m
   const dir = tempDir(t)
   const config = loadConfig(testEnv(dir, env, model))
   const logs: string[] = []
+  const waiters: Array<{ pattern: RegExp, resolve: (line: string) => void }> = []
   const logStream = new Writable({
     write (chunk, _enc, done) {
-      logs.push(...String(chunk).split('\n').filter((l) => l !== ''))
+      for (const line of String(chunk).split('\n').filter((l) => l !== '')) {
+        logs.push(line)
+        for (const w of waiters.filter((w) => w.pattern.test(line))) {
+          waiters.splice(waiters.indexOf(w), 1)
+          w.resolve(line)
+        }
+      }
       done()
     }
   })
@@ -78,6 +87,10 @@ export async function build (t: TestContext, env: Record<string, string> = {}, m
     async createKey ({ name = 'test', expiresAt = null } = {}) {
       return (await app.keys.create({ name, expiresAt })).token
     },
-    fetch: (path, init) => fetch(`${url}${path}`, init)
+    fetch: (path, init) => fetch(`${url}${path}`, init),
+    waitForLog (pattern) {
+      const seen = logs.find((l) => pattern.test(l))
+      return seen !== undefined ? Promise.resolve(seen) : new Promise((resolve) => waiters.push({ pattern, resolve }))
+    }
   }
 }

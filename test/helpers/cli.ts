@@ -11,10 +11,10 @@ export interface CliResult {
 }
 
 /** Runs the real `earshot` command as its own process, with no standard input, as a user or CI would. */
-export function runEarshot (args: string[], env: Record<string, string>): Promise<CliResult> {
+export function runEarshot (args: string[], env: Record<string, string>, options: { cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [EARSHOT_BIN, ...args], {
-      cwd: ROOT,
+      cwd: options.cwd ?? ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe']
     })

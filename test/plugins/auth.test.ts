@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { build } from '../helpers/build.ts'
+import { connect, refusal } from '../streaming/ws-client.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
@@ -107,14 +108,47 @@ test('requests per key over the limit get 429 with Retry-After', async (t) => {
   assert.equal((await fetch('/v1/auth/key', { headers: { authorization: `Token ${other}` } })).status, 200)
 })
 
-test('failed authentications per client address are limited, then even a good key waits', async (t) => {
+test('failures past the per-address budget get 429, yet a valid key from that address is served (HTTP)', async (t) => {
   const { fetch, createKey } = await build(t, { AUTH_FAILURE_LIMIT_MAX: '3', AUTH_FAILURE_LIMIT_WINDOW: '60s' })
   const key = await createKey()
-  for (let i = 0; i < 3; i++) assert.equal((await fetch('/v1/auth/key', { headers: { authorization: 'Token wrong' } })).status, 401)
-  const res = await fetch('/v1/auth/key', { headers: { authorization: `Token ${key}` } })
-  assert.equal(res.status, 429)
-  assert.ok(Number(res.headers.get('retry-after')) >= 1)
-  assert.equal((await res.json() as { err_code: string }).err_code, 'RATE_LIMIT_EXCEEDED')
+  const wrong = { headers: { authorization: `Token ${'0'.repeat(64)}` } }
+  for (let i = 0; i < 3; i++) assert.equal((await fetch('/v1/auth/key', wrong)).status, 401)
+  // Far past the budget, as a script guessing keys (or every user behind one proxy) would be.
+  for (let i = 0; i < 40; i++) {
+    const res = await fetch('/v1/auth/key', i % 2 === 0 ? wrong : {})
+    assert.equal(res.status, 429, `failure ${i + 4}`)
+    assert.ok(Number(res.headers.get('retry-after')) >= 1)
+    const body = await res.json() as Record<string, unknown>
+    assert.equal(body.err_code, 'RATE_LIMIT_EXCEEDED')
+    assert.equal(body.request_id, res.headers.get('dg-request-id'))
+  }
+  for (const headers of [{ authorization: `Token ${key}` }, { 'x-api-token': key }] as Array<Record<string, string>>) {
+    const res = await fetch('/v1/auth/key', { headers })
+    assert.equal(res.status, 200, 'the valid key is served')
+  }
+  assert.equal((await fetch('/v1/auth/key', wrong)).status, 429, 'failures stay throttled after a success')
+})
+
+test('failures past the per-address budget get 429, yet a valid key from that address opens a WebSocket', async (t) => {
+  const app = await build(t, { AUTH_FAILURE_LIMIT_MAX: '2', AUTH_FAILURE_LIMIT_WINDOW: '60s' })
+  const key = await app.createKey()
+  const query = '?encoding=linear16&sample_rate=16000'
+  assert.equal((await refusal(app, query, { headers: { authorization: 'Token nope' } })).status, 401)
+  assert.equal((await refusal(app, `${query}&token=nope`)).status, 401)
+  for (let i = 0; i < 5; i++) {
+    const refused = await refusal(app, `${query}&token=still-wrong-${i}`)
+    assert.equal(refused.status, 429)
+    assert.equal(refused.body.err_code, 'RATE_LIMIT_EXCEEDED')
+  }
+  for (const options of [{ headers: { authorization: `Token ${key}` } }, { protocols: ['token', key] }]) {
+    const client = await connect(app, query, options)
+    client.sendJson({ type: 'CloseStream' })
+    assert.equal((await client.closed).code, 1000)
+  }
+  const viaQuery = await connect(app, `${query}&token=${key}`)
+  viaQuery.sendJson({ type: 'CloseStream' })
+  assert.equal((await viaQuery.closed).code, 1000)
+  assert.equal((await fetch(`${app.url}/v1/auth/key`, { headers: { authorization: `Token ${key}` } })).status, 200)
 })
 
 test('no key or token value reaches the log', async (t) => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { build } from '../helpers/build.ts'
+import { rawConnection } from '../helpers/raw-http.ts'
 
 test('unknown routes get a Deepgram-shaped 404 with dg-request-id', async (t) => {
   const { fetch } = await build(t)
@@ -52,4 +53,28 @@ test('a 5xx never echoes the underlying message', async (t) => {
   const status = await health.json() as { status: string, checks: { database: string } }
   assert.equal(status.status, 'not_ready')
   assert.match(status.checks.database, /^failed: /)
+})
+
+test('a client that hangs up mid-request is logged at info, never as an error-level 500', async (t) => {
+  // Real-shaped tiny.en on a full 30 s window: three minutes of audio take seconds to decode, so the client
+  // is gone long before the answer.
+  const app = await build(t, { DEFAULT_AUDIO_CTX: '0' }, 'tiny.en')
+  const key = await app.createKey()
+  await app.waitForLog(/default model loaded/)
+  const pcm = Buffer.alloc(16000 * 2 * 180)
+  for (let i = 0; i < pcm.length / 2; i++) pcm.writeInt16LE(Math.round(3000 * Math.sin(i / 7)), i * 2)
+  for (const hangUp of ['after the body', 'during the body']) {
+    const { socket, closed } = await rawConnection(app.url)
+    socket.write(`POST /v1/listen?encoding=linear16&sample_rate=16000 HTTP/1.1\r\nHost: x\r\nAuthorization: Token ${key}\r\n` +
+      `Content-Type: application/octet-stream\r\nContent-Length: ${pcm.length}\r\n\r\n`)
+    const sent = hangUp === 'after the body' ? pcm : pcm.subarray(0, pcm.length / 2)
+    await new Promise<void>((resolve) => socket.write(sent, () => resolve()))
+    if (hangUp === 'after the body') await app.waitForLog(/"msg":"incoming request"/)
+    socket.destroy()
+    await closed
+    const line = await app.waitForLog(/client closed the connection before the response/)
+    assert.equal((JSON.parse(line) as { level: number }).level, 30, hangUp)
+    app.logs.splice(0)
+  }
+  assert.ok(!app.logs.some((l) => /"level":(50|60)/.test(l)), app.logs.filter((l) => /"level":50/.test(l)).join('\n'))
 })
