@@ -17,6 +17,7 @@ import authRoutes from './routes/auth.ts'
 import listenRoutes from './routes/listen.ts'
 import listenStreamRoutes from './routes/listen-stream.ts'
 import modelsRoutes from './routes/models.ts'
+import playgroundRoutes from './routes/playground.ts'
 
 export interface AppOptions {
   config: Config
@@ -51,6 +52,7 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
   await fastify.register(websocket)
 
   await fastify.register(healthRoutes)
+  await fastify.register(playgroundRoutes)
   await fastify.register(async (v1) => {
     v1.addHook('onRequest', v1.authenticate)
     await v1.register(authRoutes, { config })
