@@ -114,9 +114,9 @@ async function useKey () {
   ui.keyStatus.textContent = 'Checking the key…'
   try {
     const info = await api('/v1/auth/key')
+    await loadModels()
     const expiry = info.expires_at ? `, expires ${new Date(info.expires_at).toLocaleString()}` : ''
     ui.keyStatus.textContent = `Using key "${info.name}" (${info.prefix}…${expiry}).`
-    await loadModels()
     setEnabled(true)
   } catch (err) {
     ui.keyStatus.textContent = ''

@@ -51,7 +51,7 @@ export function createFileTranscriber (ui, options) {
     }
   }
 
-  function renderWords (words, audio) {
+  function renderWords (words) {
     const rows = words.map((word, i) => {
       const row = document.createElement('tr')
       const cells = [String(i + 1), word.punctuated_word ?? word.word, word.start.toFixed(2), word.end.toFixed(2), `${Math.round(word.confidence * 100)} %`]
@@ -79,7 +79,7 @@ export function createFileTranscriber (ui, options) {
     if (channel?.detected_language) meta.push(`language ${channel.detected_language} (detected)`)
     ui.meta.textContent = meta.join(' · ')
     ui.transcript.textContent = alternative.transcript || '(no speech found)'
-    const rows = renderWords(words, audio)
+    const rows = renderWords(words)
     rows.forEach((row, i) => {
       row.addEventListener('click', () => {
         const button = ui.timeline.querySelector(`[data-index="${i}"]`)
@@ -138,6 +138,7 @@ export function createFileTranscriber (ui, options) {
   function choose (chosen) {
     if (chosen === undefined || !enabled) return
     file = chosen
+    ui.run.hidden = false // with other options, say
     transcribe()
   }
 

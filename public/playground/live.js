@@ -120,17 +120,32 @@ export function createLive (ui, options, onBusy) {
   }
 
   // --- message log ------------------------------------------------------------------------------------------
+  function summary (message) {
+    if (message.type === 'Results') {
+      const text = message.channel?.alternatives?.[0]?.transcript ?? ''
+      const kind = message.is_final ? (message.speech_final ? 'final, speech_final' : 'final') : 'interim'
+      return `Results (${kind}) ${message.start?.toFixed(2)}–${(message.start + message.duration).toFixed(2)} s “${text}”`
+    }
+    if (message.type === 'close') return `closed ${message.code}${message.reason ? ` ${message.reason}` : ''}`
+    if (message.type === 'Metadata') return `Metadata ${message.duration?.toFixed(2)} s, request ${message.request_id}`
+    return message.type ?? 'message'
+  }
+
+  /** One line per message; the line opens (a native <details>, so keyboard too) to the message as sent. */
   function log (direction, message) {
     const item = document.createElement('li')
     item.dataset.type = message.type ?? 'unknown'
     if (message.type === 'Results') item.dataset.final = String(message.is_final === true)
+    const entry = document.createElement('details')
+    const line = document.createElement('summary')
     const arrow = document.createElement('span')
     arrow.className = 'dir'
     arrow.textContent = direction === 'in' ? '←' : '→'
-    arrow.title = direction === 'in' ? 'from the server' : 'to the server'
-    const code = document.createElement('code')
-    code.textContent = JSON.stringify(message)
-    item.append(arrow, ' ', code)
+    line.append(arrow, ` ${direction === 'in' ? 'received' : 'sent'}: ${summary(message)}`)
+    const body = document.createElement('pre')
+    body.textContent = JSON.stringify(message, null, 2)
+    entry.append(line, body)
+    item.append(entry)
     ui.logList.append(item)
     while (ui.logList.childElementCount > LOG_LIMIT) ui.logList.firstElementChild.remove()
     ui.logCount.textContent = String(Number(ui.logCount.textContent) + 1)
@@ -195,7 +210,17 @@ export function createLive (ui, options, onBusy) {
     const params = query(mic.context.sampleRate)
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
     // The key travels as a subprotocol (browsers cannot set headers on a WebSocket); the server answers `token`.
-    const socket = new WebSocket(`${scheme}//${location.host}/v1/listen?${params}`, ['token', keyStore.get()])
+    let socket
+    try {
+      socket = new WebSocket(`${scheme}//${location.host}/v1/listen?${params}`, ['token', keyStore.get()])
+    } catch {
+      // a subprotocol may only hold token characters: a key with spaces or quotes cannot be sent this way
+      mic.close()
+      setRunning(false)
+      status('')
+      error('This key contains characters a WebSocket cannot carry. Check it for spaces or quotes.')
+      return
+    }
     socket.binaryType = 'arraybuffer'
     const current = { socket, mic, stopping: false, opened: false, pending: [] }
     session = current

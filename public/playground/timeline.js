@@ -3,6 +3,9 @@
 const PX_PER_SECOND = 90
 const MAX_WIDTH = 16000 // CSS pixels; beyond this, canvases get slow and long files squeeze instead
 const WAVE_HEIGHT = 88
+const LANES = 3 // rows of word boxes, so neighbours that overlap on screen stay readable
+const LANE_HEIGHT = 30
+const END_ROOM = 44 // px after the audio's end
 
 const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim()
 
@@ -61,6 +64,7 @@ export function renderTimeline (container, { audio, duration, words, play }) {
   axis.setAttribute('aria-hidden', 'true')
   const boxes = document.createElement('div')
   boxes.className = 'word-boxes'
+  boxes.style.height = `${LANES * LANE_HEIGHT + 4}px`
   boxes.setAttribute('role', 'group')
   boxes.setAttribute('aria-label', 'Words on the timeline')
   track.append(canvas, axis, boxes)
@@ -75,7 +79,7 @@ export function renderTimeline (container, { audio, duration, words, play }) {
   const buttons = words.map((word, i) => {
     const button = document.createElement('button')
     button.type = 'button'
-    button.className = `word-box row-${i % 2}`
+    button.className = 'word-box'
     button.textContent = word.punctuated_word ?? word.word
     button.tabIndex = i === 0 ? 0 : -1
     button.dataset.index = String(i)
@@ -98,10 +102,11 @@ export function renderTimeline (container, { audio, duration, words, play }) {
   })
 
   const layout = () => {
-    const width = Math.min(MAX_WIDTH, Math.max(scroll.clientWidth, Math.ceil(duration * PX_PER_SECOND)))
-    const perSecond = width / duration
+    const width = Math.min(MAX_WIDTH, Math.max(scroll.clientWidth, Math.ceil(duration * PX_PER_SECOND) + END_ROOM))
+    // the waveform spans the whole track; END_ROOM keeps boxes of words at the very end readable
+    const perSecond = (width - END_ROOM) / duration
     track.style.width = `${width}px`
-    if (audio !== undefined) drawWaveform(canvas, audio, width)
+    if (audio !== undefined) drawWaveform(canvas, audio, width - END_ROOM)
     else { canvas.width = 0; canvas.style.height = `${WAVE_HEIGHT}px` }
     const step = tickStep(perSecond)
     axis.replaceChildren()
@@ -111,10 +116,18 @@ export function renderTimeline (container, { audio, duration, words, play }) {
       tick.textContent = label(Math.round(t * 10) / 10)
       axis.append(tick)
     }
+    // each box goes into the first lane that is free at its left edge (or the one that frees first)
+    const laneEnds = new Array(LANES).fill(-Infinity)
     for (const [i, word] of words.entries()) {
       const button = buttons[i]
-      button.style.left = `${word.start * perSecond}px`
-      button.style.width = `${Math.max(6, (word.end - word.start) * perSecond - 1)}px`
+      const left = word.start * perSecond
+      const width = Math.max(6, (word.end - word.start) * perSecond - 1)
+      let lane = laneEnds.findIndex((end) => end <= left)
+      if (lane < 0) lane = laneEnds.indexOf(Math.min(...laneEnds))
+      laneEnds[lane] = left + Math.max(width, 40) // a label needs ~40 px to be read
+      button.style.left = `${left}px`
+      button.style.width = `${width}px`
+      button.style.top = `${2 + lane * LANE_HEIGHT}px`
     }
   }
   layout()

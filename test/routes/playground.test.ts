@@ -82,10 +82,14 @@ test('the playground in a real browser', async (t) => {
     await page.locator('#log-list li[data-type="Metadata"]').waitFor({ state: 'attached' })
     assert.equal(await page.locator('#live-error').textContent(), '')
     assert.equal(await page.locator('#captions .interim').count(), 0, 'no provisional text is left once finished')
-    const sent = await page.locator('#log-list li code').allTextContents()
-    assert.ok(sent.includes('{"type":"CloseStream"}'))
-    await page.locator('#log summary').click()
+    const sent = await page.locator('#log-list li[data-type="CloseStream"] pre').textContent()
+    assert.deepEqual(JSON.parse(sent ?? ''), { type: 'CloseStream' })
+    await page.locator('#log > summary').click()
+    await page.locator('#log-list li[data-type="Results"] summary').first().click()
     await page.screenshot({ path: artifactPath('playground-desktop-live.png'), fullPage: true })
+    await page.locator('#file-input').setInputFiles(JFK_WAV)
+    await page.locator('#file-transcript', { hasText: PHRASE_START }).waitFor({ timeout: 20_000 })
+    await page.screenshot({ path: artifactPath('playground-desktop-file.png'), fullPage: true })
     assert.deepEqual(problems, [])
     await context.close()
   })
@@ -130,6 +134,29 @@ test('the playground in a real browser', async (t) => {
     assert.equal(await page.getByRole('button', { name: 'Start microphone' }).isDisabled(), true)
     assert.equal(await page.evaluate("sessionStorage.getItem('earshot.playground.key')"), null)
     await page.screenshot({ path: artifactPath('playground-desktop-401.png') })
+    await context.close()
+  })
+
+  await t.test('413, 429 (with the wait), 503 and a closed socket get their own messages', async () => {
+    const limited = await build(t, { BODY_LIMIT: '4096', RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW: '60s' })
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await enterKey(page, limited, await limited.createKey())
+    await page.locator('#key-status', { hasText: 'Using key' }).waitFor() // requests 1 and 2 of 3
+    await page.locator('#file-input').setInputFiles(JFK_WAV) // 64 kB against a 4 kB body limit
+    await page.locator('#file-error', { hasText: '(413)' }).waitFor()
+    assert.match(await page.locator('#file-error').innerText(), /too large for the server \(413\)/)
+    await page.getByRole('button', { name: 'Transcribe again' }).click()
+    await page.locator('#file-error', { hasText: '(429)' }).waitFor()
+    assert.match(await page.locator('#file-error').innerText(), /Too many requests \(429\)\. Wait (60|59) seconds/)
+
+    // the sentences for a full queue and a closed socket (both need a server state a test cannot cheaply reach)
+    const messages = await page.evaluate(`import('/playground/api.js').then((api) => [
+      api.describeRefusal(503, { err_code: 'SERVER_BUSY', err_msg: 'The transcription queue is full. Retry later.' }, 2),
+      api.describeClose(1011, 'NET-0001')
+    ])`) as [string, string]
+    assert.equal(messages[0], 'The server is busy or not ready yet (503): The transcription queue is full. Retry later. Try again in 2 seconds.')
+    assert.equal(messages[1], 'The live connection closed: code 1011 (server error or idle timeout), reason "NET-0001".')
     await context.close()
   })
 
