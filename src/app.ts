@@ -21,6 +21,7 @@ import listenRoutes from './routes/listen.ts'
 import listenStreamRoutes from './routes/listen-stream.ts'
 import modelsRoutes from './routes/models.ts'
 import openAiAudioRoutes from './routes/openai-audio.ts'
+import playgroundRoutes from './routes/playground.ts'
 
 export interface AppOptions {
   config: Config
@@ -69,6 +70,7 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
   await fastify.register(connections, { bodyIdleMs: config.BODY_IDLE_TIMEOUT * 1000, handshakeMs: config.WS_HANDSHAKE_TIMEOUT * 1000 })
 
   await fastify.register(healthRoutes)
+  await fastify.register(playgroundRoutes)
   await fastify.register(async (v1) => {
     v1.addHook('onRequest', v1.authenticate)
     await v1.register(authRoutes, { config })
