@@ -32,7 +32,7 @@ export class SileroOnnx {
   async probs (samples: Float32Array, framing: Framing = 'silero'): Promise<Float32Array> {
     const n = Math.ceil(samples.length / SILERO_FRAME_SAMPLES)
     const out = new Float32Array(n)
-    let state = new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128])
+    let state: ort.Tensor = new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128])
     const sr = new ort.Tensor('int64', BigInt64Array.from([16000n]), [1])
     const input = new Float32Array(CONTEXT + SILERO_FRAME_SAMPLES)
     for (let i = 0; i < n; i++) {
