@@ -1,7 +1,7 @@
 // bench/vad: voice-activity detectors on a corpus with known truth per 10 ms frame (bench/vad/corpus.ts), and
 // their cost beside the engine's decode cost.
 //
-//   npm run bench:vad -- [--snrs 20,10,0] [--backgrounds white,pink,babble] [--detectors webrtc,onnx,whispercpp]
+//   npm run bench:vad -- [--snrs 20,10,0] [--backgrounds white,pink,babble] [--detectors webrtc,onnx,onnx-reflect,whispercpp]
 //                        [--no-decode] [--audio ../shared/audio]
 //
 // Per detector and condition: frame recall and precision of the speech regions the pipeline would decode (Silero's
@@ -103,7 +103,7 @@ async function main (): Promise<void> {
   for (const kind of backgrounds) for (const snr of snrs) conditions.push({ name: `${kind} ${snr} dB`, kind, snr })
 
   const makers: Record<string, () => Promise<Detector>> = {
-    webrtc: webrtcDetector, onnx: onnxDetector, whispercpp: async () => await whisperCppDetector(cache, log)
+    webrtc: webrtcDetector, onnx: async () => await onnxDetector('silero'), 'onnx-reflect': async () => await onnxDetector('reflect'), whispercpp: async () => await whisperCppDetector(cache, log)
   }
   const results: Array<{ det: Detector, rows: string[], at10: Counts, at10Babble: Counts, cost: number, audio: number }> = []
   let firstAudio: Float32Array | undefined

@@ -8,7 +8,7 @@ import { loadVoiceDetector, VoiceDetector } from '../../src/streaming/vad.ts'
 import { VAD_FRAME_SAMPLES } from '../../src/streaming/constants.ts'
 import { convertSileroOnnx } from '../../scripts/convert-silero.mjs'
 import { buildWhisperVad } from './build-whisper-vad.mjs'
-import { SileroOnnx, sileroOnnxPath } from './silero-onnx.ts'
+import { SileroOnnx, sileroOnnxPath, type Framing } from './silero-onnx.ts'
 
 const run = promisify(execFile)
 
@@ -40,15 +40,18 @@ export async function webrtcDetector (): Promise<Detector> {
   }
 }
 
-/** Silero through ONNX Runtime, one async session.run per 32 ms window, Silero's own framing, 1 thread. */
-export async function onnxDetector (): Promise<Detector> {
+/**
+ * Silero through ONNX Runtime, one async session.run per 32 ms window, 1 thread. Framing 'silero' is Silero's own
+ * (previous window's last 64 samples as context); 'reflect' is whisper.cpp's, to tell the two apart.
+ */
+export async function onnxDetector (framing: Framing = 'silero'): Promise<Detector> {
   const vad = await SileroOnnx.load()
   return {
-    name: 'Silero v6.2 / ONNX Runtime',
+    name: framing === 'silero' ? 'Silero v6.2 / ONNX Runtime' : 'Silero v6.2 / ONNX Runtime, whisper.cpp framing',
     frameSamples: 512,
     async detect (samples) {
       const t = performance.now()
-      const probs = await vad.probs(samples, 'silero')
+      const probs = await vad.probs(samples, framing)
       return { probs, seconds: (performance.now() - t) / 1000 }
     },
     close: async () => await vad.close()
