@@ -1,0 +1,149 @@
+// bench/vad: voice-activity detectors on a corpus with known truth per 10 ms frame (bench/vad/corpus.ts), and
+// their cost beside the engine's decode cost.
+//
+//   npm run bench:vad -- [--snrs 20,10,0] [--backgrounds white,pink,babble] [--detectors webrtc,onnx,onnx-reflect,whispercpp]
+//                        [--no-decode] [--audio ../shared/audio]
+//
+// Per detector and condition: frame recall and precision of the speech regions the pipeline would decode (Silero's
+// post-processing, src/transcription/vad, default settings, applied to every detector alike), false speech as a
+// share of pure-noise frames and as seconds per minute of pure noise, and VAD compute per hour of audio beside
+// whisper's (the current engine, a generated base.en with real shapes, 2 threads, greedy, full 30 s window on the
+// first 30 s of the corpus). Targets (issue 11): recall >= 0.97, false speech <= 1 % of noise frames at 10 dB SNR,
+// VAD cost <= 2 % of decode cost.
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { generateModel } from '../scripts/generate-model.mjs'
+import { loadNativeModel, runTranscription } from '../src/engine/binding.ts'
+import { DEFAULT_VAD_SETTINGS, speechRegions } from '../src/transcription/vad/index.ts'
+import {
+  activeSpeechPower, background, cleanTruth, GAPS, layout, loadClips, mix, NONSPEECH, RATE, SPEECH, toTruthGrid, TRUTH_FRAME,
+  type Background, type Layout
+} from './vad/corpus.ts'
+import { onnxDetector, webrtcDetector, whisperCppDetector, type Detector } from './vad/detectors.ts'
+import { SileroOnnx } from './vad/silero-onnx.ts'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const cache = join(root, 'bench/.cache/vad')
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] as string : fallback
+}
+const snrs = arg('snrs', '20,10,0').split(',').map(Number)
+const backgrounds = arg('backgrounds', 'white,pink,babble').split(',') as Background[]
+const detectorNames = arg('detectors', 'webrtc,onnx,whispercpp').split(',')
+const audioDir = arg('audio', join(root, '../shared/audio'))
+const withDecode = !process.argv.includes('--no-decode')
+// one noise signal per kind, the same at every SNR and for every detector, so rows differ only in what they vary
+const seedOf = (kind: Background): number => 1000 + ['silence', 'white', 'pink', 'babble'].indexOf(kind)
+const log = (m: string): void => { console.error(`[bench:vad] ${m}`) }
+
+interface Counts { tp: number, fp: number, fn: number, noiseFrames: number, noiseFp: number, rawNoiseFp: number, rawTp: number }
+const zero = (): Counts => ({ tp: 0, fp: 0, fn: 0, noiseFrames: 0, noiseFp: 0, rawNoiseFp: 0, rawTp: 0 })
+const add = (a: Counts, b: Counts): void => { for (const k of Object.keys(a) as Array<keyof Counts>) a[k] += b[k] }
+
+function score (l: Layout, probs: Float32Array, frameSamples: number, samples: number): Counts {
+  const regions = speechRegions(probs, DEFAULT_VAD_SETTINGS, { frameSamples, totalSamples: samples })
+  const frames = l.truth.length
+  const decided = new Uint8Array(frames)
+  for (const r of regions) {
+    for (let f = Math.ceil((r.start - TRUTH_FRAME / 2) / TRUTH_FRAME); f < frames && f * TRUTH_FRAME + TRUTH_FRAME / 2 < r.end; f++) decided[f] = 1
+  }
+  const raw = toTruthGrid(probs, frameSamples, frames)
+  const c = zero()
+  for (let f = 0; f < frames; f++) {
+    const t = l.truth[f]
+    if (t === SPEECH) { if (decided[f]) c.tp++; else c.fn++; if (raw[f]) c.rawTp++ }
+    if (t === NONSPEECH && decided[f]) c.fp++
+    if (l.gap[f]) { c.noiseFrames++; if (decided[f]) c.noiseFp++; if (raw[f]) c.rawNoiseFp++ }
+  }
+  return c
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)} %`
+const f3 = (x: number): string => x.toFixed(3)
+function row (name: string, c: Counts): string {
+  const recall = c.tp / Math.max(1, c.tp + c.fn)
+  const precision = c.tp / Math.max(1, c.tp + c.fp)
+  const falseShare = c.noiseFp / Math.max(1, c.noiseFrames)
+  return `| ${name} | ${f3(recall)} | ${f3(precision)} | ${pct(falseShare)} | ${(falseShare * 60).toFixed(2)} s | ${pct(c.rawNoiseFp / Math.max(1, c.noiseFrames))} | ${f3(c.rawTp / Math.max(1, c.tp + c.fn))} |`
+}
+
+async function decodeSecondsPerHour (audio: Float32Array): Promise<number> {
+  const dir = join(root, 'bench/.cache/models')
+  const path = join(dir, 'ggml-base.en.bin')
+  if (!existsSync(path)) { mkdirSync(dir, { recursive: true }); log('generating a synthetic base.en (real shapes) …'); generateModel(path, { arch: 'base.en' }) }
+  const model = await loadNativeModel(path, true)
+  const pcm = audio.slice(0, 30 * RATE)
+  const params = { strategy: 0, n_threads: 2, print_progress: false, print_realtime: false, print_timestamps: false, print_special: false, token_timestamps: true as const, language: 'en' }
+  await runTranscription(model, pcm.subarray(0, 2 * RATE), params) // warm-up
+  const t = performance.now()
+  await runTranscription(model, pcm, params)
+  const seconds = (performance.now() - t) / 1000
+  await model.free()
+  log(`decode of ${pcm.length / RATE} s: ${seconds.toFixed(2)} s`)
+  return seconds / (pcm.length / RATE) * 3600
+}
+
+async function main (): Promise<void> {
+  const clips = loadClips(audioDir)
+  log(`${clips.length} clips; consensus truth from energy + Silero (ONNX Runtime) on the clean clips`)
+  const reference = await SileroOnnx.load()
+  const truths = []
+  for (const c of clips) {
+    const { truth, agreement } = cleanTruth(c.samples, await reference.probs(c.samples, 'silero'))
+    log(`  ${c.name}: energy and Silero agree on ${pct(agreement)} of 10 ms frames (the rest is not scored)`)
+    truths.push(truth)
+  }
+  await reference.close()
+  const l = layout(clips, truths)
+  const seconds = l.speech.length / RATE
+  const speechFrames = l.truth.reduce((n, t) => n + (t === SPEECH ? 1 : 0), 0)
+  log(`timeline ${seconds.toFixed(1)} s: ${(speechFrames / 100).toFixed(1)} s speech truth, gaps ${GAPS.join('/')} s, speech level ${(10 * Math.log10(activeSpeechPower(l))).toFixed(1)} dBFS`)
+
+  const conditions: Array<{ name: string, kind: Background, snr: number }> = [{ name: 'clean (digital silence in gaps)', kind: 'silence', snr: Infinity }]
+  for (const kind of backgrounds) for (const snr of snrs) conditions.push({ name: `${kind} ${snr} dB`, kind, snr })
+
+  const makers: Record<string, () => Promise<Detector>> = {
+    webrtc: webrtcDetector, onnx: async () => await onnxDetector('silero'), 'onnx-reflect': async () => await onnxDetector('reflect'), whispercpp: async () => await whisperCppDetector(cache, log)
+  }
+  const results: Array<{ det: Detector, rows: string[], at10: Counts, at10Babble: Counts, cost: number, audio: number }> = []
+  let firstAudio: Float32Array | undefined
+  for (const name of detectorNames) {
+    const maker = makers[name]
+    if (!maker) throw new Error(`unknown detector ${name}`)
+    const det = await maker()
+    const r = { det, rows: [] as string[], at10: zero(), at10Babble: zero(), cost: 0, audio: 0 }
+    for (const c of conditions) {
+      const audio = c.kind === 'silence' ? l.speech : mix(l, background(c.kind, l.speech.length, clips, seedOf(c.kind)), c.snr)
+      firstAudio ??= audio
+      const { probs, seconds: cost } = await det.detect(audio)
+      const counts = score(l, probs, det.frameSamples, audio.length)
+      r.rows.push(row(c.name, counts))
+      if (c.snr === 10) add(c.kind === 'babble' ? r.at10Babble : r.at10, counts)
+      r.cost += cost
+      r.audio += audio.length / RATE
+      log(`${det.name}: ${c.name} done (${cost.toFixed(2)} s)`)
+    }
+    await det.close()
+    results.push(r)
+  }
+
+  const decodePerHour = withDecode && firstAudio ? await decodeSecondsPerHour(firstAudio) : NaN
+  const head = '| condition | recall | precision | false speech, % of noise frames | false speech per min of noise | raw frames: false % | raw frames: recall |\n| --- | --- | --- | --- | --- | --- | --- |'
+  for (const r of results) console.log(`\n### ${r.det.name}\n\n${head}\n${r.rows.join('\n')}`)
+  console.log('\n### Summary (targets: recall >= 0.97, false speech <= 1 % at 10 dB, VAD cost <= 2 % of decode)\n')
+  console.log('| detector | recall at 10 dB | false speech at 10 dB (white, pink) | false speech at 10 dB (babble) | VAD s per audio hour | decode s per audio hour | VAD / decode |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- |')
+  for (const r of results) {
+    const c = r.at10
+    const perHour = r.cost / r.audio * 3600
+    const b = r.at10Babble
+    const recall = (c.tp + b.tp) / Math.max(1, c.tp + c.fn + b.tp + b.fn)
+    const share = (x: Counts): string => (x.noiseFrames > 0 ? pct(x.noiseFp / x.noiseFrames) : '–')
+    console.log(`| ${r.det.name} | ${f3(recall)} | ${share(c)} | ${share(b)} | ${perHour.toFixed(1)} | ${decodePerHour.toFixed(0)} | ${pct(perHour / decodePerHour)} |`)
+  }
+  console.log(`\nRegions: Silero's post-processing with threshold ${DEFAULT_VAD_SETTINGS.threshold}, min speech ${DEFAULT_VAD_SETTINGS.minSpeechMs} ms, min silence ${DEFAULT_VAD_SETTINGS.minSilenceMs} ms, padding ${DEFAULT_VAD_SETTINGS.speechPadMs} ms; "raw frames" = probability >= threshold per frame, no post-processing.`)
+}
+
+await main()

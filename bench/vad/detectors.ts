@@ -1,0 +1,84 @@
+// The detectors bench/vad compares, behind one interface: per-frame speech probabilities for a whole 16 kHz file,
+// and the seconds of compute that took (model loading excluded and reported apart).
+import { execFile } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { loadVoiceDetector, VoiceDetector } from '../../src/streaming/vad.ts'
+import { VAD_FRAME_SAMPLES } from '../../src/streaming/constants.ts'
+import { convertSileroOnnx } from '../../scripts/convert-silero.mjs'
+import { buildWhisperVad } from './build-whisper-vad.mjs'
+import { SileroOnnx, sileroOnnxPath, type Framing } from './silero-onnx.ts'
+
+const run = promisify(execFile)
+
+export interface Detection { probs: Float32Array, seconds: number }
+export interface Detector {
+  name: string
+  frameSamples: number
+  detect (samples: Float32Array): Promise<Detection>
+  close (): Promise<void>
+}
+
+/** Today's live VAD: libfvad (WebRTC) in WASM with the energy floor, 20 ms frames; decisions as 0/1. */
+export async function webrtcDetector (): Promise<Detector> {
+  const mod = await loadVoiceDetector()
+  return {
+    name: 'WebRTC (fvad, today\'s live VAD)',
+    frameSamples: VAD_FRAME_SAMPLES,
+    async detect (samples) {
+      const d = new VoiceDetector(mod)
+      const probs = new Float32Array(Math.floor(samples.length / VAD_FRAME_SAMPLES))
+      let i = 0
+      const t = performance.now()
+      d.push(samples, (speech) => { probs[i++] = speech ? 1 : 0 })
+      const seconds = (performance.now() - t) / 1000
+      d.free()
+      return { probs, seconds }
+    },
+    async close () {}
+  }
+}
+
+/**
+ * Silero through ONNX Runtime, one async session.run per 32 ms window, 1 thread. Framing 'silero' is Silero's own
+ * (previous window's last 64 samples as context); 'reflect' is whisper.cpp's, to tell the two apart.
+ */
+export async function onnxDetector (framing: Framing = 'silero'): Promise<Detector> {
+  const vad = await SileroOnnx.load()
+  return {
+    name: framing === 'silero' ? 'Silero v6.2 / ONNX Runtime' : 'Silero v6.2 / ONNX Runtime, whisper.cpp framing',
+    frameSamples: 512,
+    async detect (samples) {
+      const t = performance.now()
+      const probs = await vad.probs(samples, framing)
+      return { probs, seconds: (performance.now() - t) / 1000 }
+    },
+    close: async () => await vad.close()
+  }
+}
+
+/**
+ * Silero through whisper.cpp's own VAD (v1.9.1 whisper_vad_detect_speech, 1 thread) on the ggml file converted
+ * from the same ONNX weights; the time is what the program measures around the call (no process start, no load).
+ */
+export async function whisperCppDetector (cacheDir: string, log: (m: string) => void): Promise<Detector> {
+  const exe = await buildWhisperVad({ outDir: join(cacheDir, 'whisper-vad'), log })
+  mkdirSync(cacheDir, { recursive: true })
+  const model = join(cacheDir, 'ggml-silero-v6.2.0.bin')
+  writeFileSync(model, convertSileroOnnx(readFileSync(sileroOnnxPath())))
+  return {
+    name: 'Silero v6.2 / whisper.cpp VAD',
+    frameSamples: 512,
+    async detect (samples) {
+      const input = join(cacheDir, 'in.f32')
+      const output = join(cacheDir, 'out.f32')
+      writeFileSync(input, Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength))
+      const { stdout } = await run(exe, [model, input, output, '1'])
+      const report = JSON.parse(stdout) as { vad_ms: number }
+      const raw = readFileSync(output)
+      return { probs: new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)), seconds: report.vad_ms / 1000 }
+    },
+    async close () {}
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Voice-activity settings and Silero's frame geometry.
+ *
+ * The defaults are Silero VAD's own (`get_speech_timestamps` in silero-vad, and whisper.cpp's
+ * `whisper_vad_default_params`, which copies them): they are what the model's published accuracy was measured with.
+ */
+
+/** Everything here works on 16 kHz mono, whisper's input and Silero's 16 kHz model. */
+export const VAD_SAMPLE_RATE = 16000
+/** Silero v5/v6 at 16 kHz scores windows of 512 samples (32 ms), one probability each. */
+export const SILERO_FRAME_SAMPLES = 512
+
+export interface VadSettings {
+  /** A frame at or above this speech probability starts (or continues) speech. */
+  threshold: number
+  /**
+   * Speech ends only below this (hysteresis, so a region does not flicker around the threshold).
+   * Undefined = Silero's rule, `max(threshold - 0.15, 0.01)`.
+   */
+  negThreshold?: number
+  /** Regions shorter than this are dropped (clicks, coughs). */
+  minSpeechMs: number
+  /** A pause must last this long to end a region; shorter dips stay inside it. */
+  minSilenceMs: number
+  /** Audio kept before and after each region (split in half where two regions are closer than twice this). */
+  speechPadMs: number
+}
+
+export const DEFAULT_VAD_SETTINGS: Readonly<VadSettings> = {
+  threshold: 0.5,
+  minSpeechMs: 250,
+  minSilenceMs: 100,
+  speechPadMs: 30
+}
+
+export const negativeThreshold = (s: Pick<VadSettings, 'threshold' | 'negThreshold'>): number =>
+  s.negThreshold ?? Math.max(s.threshold - 0.15, 0.01)
+
+export const msToSamples = (ms: number): number => Math.round(ms * VAD_SAMPLE_RATE / 1000)
