@@ -71,7 +71,7 @@ export async function transcribePrerecorded (
     return {
       alternatives: [alternative],
       ...(options.detectLanguage === true
-        // whisper.cpp's binding reports the detected language but not its probability: no number is invented.
+        // language_confidence is whisper's own probability for the detected language (whisper_lang_auto_detect).
         ? { detected_language: run.language, ...(run.languageProbability !== undefined ? { language_confidence: run.languageProbability } : {}) }
         : {})
     }
