@@ -1,7 +1,8 @@
 // Does the event loop keep serving while decodes keep every core busy? Starts the real server with
 // ENGINE_CONCURRENCY x WHISPER_THREADS >= the cores, keeps it decoding jfk.wav from several clients, and samples
 // GET /health latency meanwhile; once with the decode threads at the server's priority (WHISPER_NICE=0) and once
-// lowered (the default 10). Also reports decode throughput, to show what oversubscription costs.
+// lowered (the default 10). Also reports decode throughput, to show what oversubscription costs, and how long
+// a running decode takes to stop (and give its CPU back) after its AbortSignal fires.
 //
 // usage: npm run bench:event-loop -- [--seconds 20] [--concurrency 2] [--threads 2]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -9,6 +10,7 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { generateModel } from '../scripts/generate-model.mjs'
+import { Engine } from '../src/engine/engine.ts'
 import { createKey, listen, startServer } from './prerecorded/server.ts'
 import { loadAverage, log, median, ms, percentile, table } from './prerecorded/stats.ts'
 
@@ -52,5 +54,20 @@ for (const nice of ['0', '10']) {
     await server.stop()
   }
 }
-process.stdout.write(`load average ${loadAverage()}\n\n` + table(['WHISPER_NICE', 'decodes', 'jfk decodes', 'audio-s/s', '/health p50', 'p99', 'max'], rows) + '\n')
+// cancellation: abort a 150 s full-window decode at a random point, time until its promise rejects (worker done)
+const engine = new Engine({ modelsDir, defaultModel: 'tiny.en', concurrency: 1, threads, queueMax: 4, maxLoadedModels: 1, defaultAudioCtx: 0 })
+await engine.ready()
+const stops: number[] = []
+for (let i = 0; i < 3; i++) {
+  const ctrl = new AbortController()
+  const run = engine.transcribe(new Float32Array(150 * 16000).map((_, k) => 0.1 * Math.sin(k / 7)), { signal: ctrl.signal })
+  await new Promise((resolve) => setTimeout(resolve, 500 + 700 * i))
+  const t = performance.now()
+  ctrl.abort()
+  await run.catch(() => {})
+  stops.push(performance.now() - t)
+}
+await engine.close()
+process.stdout.write(`load average ${loadAverage()}\n\n` + table(['WHISPER_NICE', 'ENGINE_CONCURRENCY × WHISPER_THREADS', 'jfk decodes', 'audio-s/s', '/health p50', 'p99', 'max'], rows) +
+  `\n\nabort of a running decode -> its promise rejected (decode threads stopped): ${stops.map((x) => ms(x)).join(', ')}\n`)
 process.exit(0)
