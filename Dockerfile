@@ -6,20 +6,22 @@
 #   docker run --rm -v earshot-models:/app/models earshot models download small.en
 
 FROM node:20-bookworm-slim AS build
-# node-gyp compiles better-sqlite3 and whisper.cpp (smart-whisper) from source.
+# node-gyp compiles better-sqlite3 and earshot's whisper.cpp addon (native/, sources from the nodejs-whisper package).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # Portable SIMD: the image must run on CPUs other than the build host's, so the flags are fixed to the x86-64-v3
-# level (AVX2/FMA/F16C, any x86 server since ~2015) instead of read from /proc/cpuinfo. Override with
-# --build-arg WHISPER_CFLAGS="" for very old CPUs.
+# level (AVX2/FMA/F16C, any x86 server since ~2015) instead of read from /proc/cpuinfo (AMX and AVX512 off). The
+# build still smoke-runs every weight type and falls back to baseline if the build host cannot run them. Override
+# with --build-arg WHISPER_CFLAGS="" for very old CPUs.
 ARG WHISPER_CFLAGS="-msse3 -mssse3 -mavx -mavx2 -mfma -mf16c"
 ENV EARSHOT_WHISPER_CFLAGS=${WHISPER_CFLAGS} \
     npm_config_nodedir=/usr/local
 # (the official image keeps Node's headers under /usr/local, where .npmrc's nodedir=/usr does not look)
 COPY package.json package-lock.json .npmrc ./
 COPY scripts ./scripts
+COPY native ./native
 RUN npm ci --omit=dev && npm cache clean --force
 COPY . .
 

@@ -1,16 +1,18 @@
 // Pre-recorded transcription: the earshot server (real src/server.ts, a child process, resident model) against
-// whisper.cpp's own `main` CLI built from the same whisper.cpp source with the same compiler flags
-// (scripts/build-whisper-cli.mjs), measured side by side in one run on the same synthetic tiny.en model
-// (real tiny.en shapes, so compute cost is real; its decoder says a fixed phrase per 30 s window).
+// whisper.cpp's own `whisper-cli` and `whisper-server`, built from the same whisper.cpp v1.9.1 source with the same
+// SIMD flags as the addon (scripts/build-whisper-bench.mjs; needs cmake, benchmarks only), measured side by side in
+// one run on the same synthetic model (real shapes, so compute cost is real; its decoder says a fixed phrase per
+// 30 s window).
 //
-//   a. one 11 s file (jfk.wav), warm model: server wall (client side) vs the CLI's compute time, interleaved reps
-//   b. 20 clips of 3 s in sequence: server vs one CLI process per clip (start + model load included), full window
-//      and with audio_ctx (the server's `auto` vs the CLI's -ac with the same N)
-//   c. 4 concurrent clients: throughput (audio s / wall s) and latency, ENGINE_CONCURRENCY x WHISPER_THREADS
-//   d. server RSS after warm-up and after N more requests (default 1000)
+//   a. one 11 s file (jfk.wav), warm model: server wall (client side) vs whisper-cli's compute time (total − load),
+//      interleaved reps; then 20 clips of 3 s: server vs one whisper-cli process per clip (info)
+//   b. earshot vs whisper-server (whisper.cpp's own HTTP server, resident model): jfk.wav reps and 20 clips of 3 s
+//   c. the new engine vs the previous one (smart-whisper 0.8.1's whisper.cpp `main`, same flags), f16 base.en
+//   d. 4 concurrent clients: throughput (audio s / wall s) and latency, ENGINE_CONCURRENCY x WHISPER_THREADS
+//   e. server RSS after warm-up and after N more requests (default 1000)
 //
-// usage: npm run bench:prerecorded -- [--threads 2] [--quick] [--only a,b,c,d] [--reps 9] [--clips 20] [--rounds 3]
-//        [--requests 24] [--rss-requests 1000] [--log-level warn]
+// usage: npm run bench:prerecorded -- [--threads 2] [--quick] [--only a,b,c,d,e] [--reps 9] [--clips 20] [--rounds 3]
+//        [--requests 24] [--rss-requests 1000] [--c-arch base.en] [--log-level warn]
 // The machine may be shared: each section's load average is reported, (a) is interleaved rep by rep and (b) clip by
 // clip (so a burst of someone else's work hits both sides alike), and medians are reported.
 // The report (markdown) goes to stdout, progress to stderr. Needs no stdin; cleans up its temp dir and servers.
@@ -23,16 +25,18 @@ import { parseArgs } from 'node:util'
 import { generateModel } from '../scripts/generate-model.mjs'
 import { readBuildInfo } from '../src/engine/build-info.ts'
 import { effectiveAudioCtx } from '../src/engine/engine.ts'
-import { buildCli, cliArgs, runCli, type CliRun } from './prerecorded/cli.ts'
+import { buildAnchors, cliArgs, runCli, type CliRun } from './prerecorded/cli.ts'
 import { createKey, listen, startServer, type RunningServer } from './prerecorded/server.ts'
 import { loadAverage, log, machine, median, ms, percentile, ratio, sec, sum, table } from './prerecorded/stats.ts'
 import { RATE, cutClips, readWav, wavBytes, writeWav } from './prerecorded/wav.ts'
+import { inference, startWhisperServer } from './prerecorded/whisper-server.ts'
 
 const { values } = parseArgs({
   options: {
     threads: { type: 'string', default: '2' },
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'a,b,c,d' },
+    only: { type: 'string', default: 'a,b,c,d,e' },
+    'c-arch': { type: 'string' },
     reps: { type: 'string' },
     clips: { type: 'string' },
     rounds: { type: 'string' },
@@ -62,7 +66,8 @@ const rounds = posInt('rounds', values.rounds, quick ? 1 : 3)
 const requestsC = posInt('requests', values.requests, quick ? 8 : 24)
 const rssRequests = posInt('rss-requests', values['rss-requests'], quick ? 40 : 1000)
 const sections = new Set(String(values.only).split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
-for (const s of sections) if (!['a', 'b', 'c', 'd'].includes(s)) throw new Error(`--only: unknown section '${s}' (a, b, c, d)`)
+for (const s of sections) if (!['a', 'b', 'c', 'd', 'e'].includes(s)) throw new Error(`--only: unknown section '${s}' (a, b, c, d, e)`)
+const cArch = (values['c-arch'] ?? (quick ? 'tiny.en' : 'base.en')) as 'tiny.en' | 'base.en'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const cache = join(root, 'bench/.cache')
@@ -77,19 +82,24 @@ const startedAt = Date.now()
 log(`load average at start: ${loadStart} (${machine()})`)
 
 // ---------------------------------------------------------------------------------------------- setup
-const cli = buildCli(join(cache, 'whisper-cli'))
+const anchors = buildAnchors()
+const cli = { path: anchors.cli, cflags: anchors.cflags }
 
-// synthetic tiny.en, cached and keyed by the generator's source (like test/helpers/models.ts)
+// synthetic models, cached and keyed by the generator's source (like test/helpers/models.ts)
 const generatorHash = createHash('sha1').update(readFileSync(join(root, 'scripts/generate-model.mjs'))).digest('hex').slice(0, 10)
 const modelCacheDir = join(cache, 'models', generatorHash)
-const cachedModel = join(modelCacheDir, 'ggml-tiny.en.bin')
-if (!existsSync(cachedModel)) {
-  log('generating the synthetic tiny.en model (~78 MB)...')
-  mkdirSync(modelCacheDir, { recursive: true })
-  const tmpModel = `${cachedModel}.tmp-${process.pid}`
-  generateModel(tmpModel, { arch: 'tiny.en' })
-  renameSync(tmpModel, cachedModel)
+function cachedModelFor (arch: 'tiny.en' | 'base.en'): string {
+  const path = join(modelCacheDir, `ggml-${arch}.bin`)
+  if (!existsSync(path)) {
+    log(`generating the synthetic ${arch} model...`)
+    mkdirSync(modelCacheDir, { recursive: true })
+    const tmpModel = `${path}.tmp-${process.pid}`
+    generateModel(tmpModel, { arch })
+    renameSync(tmpModel, path)
+  }
+  return path
 }
+const cachedModel = cachedModelFor('tiny.en')
 
 const tmp = mkdtempSync(join(tmpdir(), 'earshot-bench-prerecorded-'))
 process.on('exit', () => { rmSync(tmp, { recursive: true, force: true }) })
@@ -116,10 +126,10 @@ const jfk = files[0] as typeof files[number]
 
 const dbEnv = { DATABASE_PATH: join(tmp, 'bench.db') }
 const token = await createKey(dbEnv)
-const serverEnv = (concurrency: number, whisperThreads: number): Record<string, string> => ({
+const serverEnv = (concurrency: number, whisperThreads: number, dir = modelsDir, name = 'tiny.en'): Record<string, string> => ({
   ...dbEnv,
-  MODELS_DIR: modelsDir,
-  DEFAULT_MODEL: 'tiny.en',
+  MODELS_DIR: dir,
+  DEFAULT_MODEL: name,
   AUTO_DOWNLOAD_MODEL: 'false',
   MAX_LOADED_MODELS: '1',
   ENGINE_CONCURRENCY: String(concurrency),
@@ -137,9 +147,10 @@ const summary: string[][] = []
 let cliSystemInfo = ''
 let cliRunInfo = ''
 
-async function withServer<T> (concurrency: number, whisperThreads: number, fn: (s: RunningServer) => Promise<T>): Promise<T> {
-  log(`starting earshot (ENGINE_CONCURRENCY=${concurrency}, WHISPER_THREADS=${whisperThreads})...`)
-  const server = await startServer(serverEnv(concurrency, whisperThreads))
+async function withServer<T> (concurrency: number, whisperThreads: number, fn: (s: RunningServer) => Promise<T>,
+  env = serverEnv(concurrency, whisperThreads)): Promise<T> {
+  log(`starting earshot (ENGINE_CONCURRENCY=${concurrency}, WHISPER_THREADS=${whisperThreads}, model ${env.DEFAULT_MODEL})...`)
+  const server = await startServer(env)
   try {
     return await fn(server)
   } finally {
@@ -166,7 +177,7 @@ async function drive (clients: number, total: number, next: (i: number) => Promi
 }
 
 // ---------------------------------------------------------------------------------------------- a + b
-if (sections.has('a') || sections.has('b')) {
+if (sections.has('a')) {
   await withServer(1, threads, async (server) => {
     if (sections.has('a')) {
       const loadBefore = loadAverage()
@@ -224,7 +235,7 @@ if (sections.has('a') || sections.has('b')) {
         `\nTranscripts identical on both sides: ${transcriptsMatch ? 'yes' : 'NO (see progress log)'}.\n`)
     }
 
-    if (sections.has('b')) {
+    {
       const bClips = clips.slice(0, clipCount)
       const bAudio = sum(bClips.map((c) => c.seconds))
       const loadBefore = loadAverage()
@@ -275,16 +286,16 @@ if (sections.has('a') || sections.has('b')) {
           `${ms(load / n)} model load + ${ms(compute / n)} total−load + ${ms((c - load - compute) / n)} process start/exit`,
           ratio(s / c), ratio(median(rs.flatMap((r) => r.pairRatios))),
           rs.map((r) => `${(r.server / 1000).toFixed(1)}/${(r.cli / 1000).toFixed(1)}`).join(', ')])
-        summary.push(['b', `${n} × 3 s clips in sequence, ${ctxLabel}${rounds > 1 ? `; median of ${rounds} rounds` : ''}`, sec(s),
-          `${sec(c)} (${n} processes)`, ratio(s / c), '≤ 0.5', s / c <= 0.5 ? 'yes' : 'no'])
+        summary.push(['a', `${n} × 3 s clips in sequence vs a whisper-cli process per clip, ${ctxLabel}${rounds > 1 ? `; median of ${rounds} rounds` : ''}`, sec(s),
+          `${sec(c)} (${n} processes)`, ratio(s / c), '(info)', ''])
       }
       const full = med.full
       const ctx = med.ctx
       if (full && ctx) {
-        summary.push(['b', '… earshot with audio_ctx=auto vs the CLI as usually run (full window)', sec(ctx.server), sec(full.cli),
+        summary.push(['a', '… earshot with audio_ctx=auto vs the CLI as usually run (full window)', sec(ctx.server), sec(full.cli),
           ratio(ctx.server / full.cli), '(info)', ''])
       }
-      report.push(`### (b) ${bClips.length} clips of 3 s in sequence (${bAudio.toFixed(0)} s of audio), interleaved clip by clip, ` +
+      report.push(`### (a2) ${bClips.length} clips of 3 s in sequence (${bAudio.toFixed(0)} s of audio), interleaved clip by clip, ` +
         `median of ${rounds} round(s) (load average before ${loadBefore}, after ${loadAverage()})\n`,
         table(['audio_ctx', 'earshot total', 'per request', 'CLI total (process per clip)', 'per process', 'CLI per clip (medians)',
           'ratio server/CLI', 'median per-clip ratio', 'rounds (server/CLI s)'], rows),
@@ -296,14 +307,94 @@ if (sections.has('a') || sections.has('b')) {
   })
 }
 
+// ---------------------------------------------------------------------------------------------- b
+if (sections.has('b')) {
+  const loadBefore = loadAverage()
+  const bClips = clips.slice(0, clipCount)
+  log(`(b) earshot vs whisper-server: jfk.wav ${reps} reps, then ${bClips.length} clips of 3 s, interleaved, full window`)
+  const ws = await startWhisperServer(anchors.server, model, threads, 0)
+  try {
+    await withServer(1, threads, async (server) => {
+      await listen(server.base, token, jfk.bytes)
+      await inference(ws.base, jfk.bytes)
+      const e: number[] = []
+      const w: number[] = []
+      let same = true
+      for (let r = 0; r < reps; r++) {
+        const doE = async () => { const x = await listen(server.base, token, jfk.bytes); e.push(x.ms); return x.transcript }
+        const doW = async () => { const x = await inference(ws.base, jfk.bytes); w.push(x.ms); return x.text }
+        let et: string, wt: string
+        if (r % 2 === 0) { et = await doE(); wt = await doW() } else { wt = await doW(); et = await doE() }
+        if (norm(et) !== norm(wt)) same = false
+        log(`  jfk rep ${r + 1}: earshot ${ms(e.at(-1) as number)} | whisper-server ${ms(w.at(-1) as number)}`)
+      }
+      const ce: number[] = []
+      const cw: number[] = []
+      for (const [i, clip] of bClips.entries()) {
+        const doE = async () => { ce.push((await listen(server.base, token, clip.bytes, { audio_ctx: '0' })).ms) }
+        const doW = async () => { cw.push((await inference(ws.base, clip.bytes)).ms) }
+        if (i % 2 === 0) { await doE(); await doW() } else { await doW(); await doE() }
+      }
+      const jr = median(e) / median(w)
+      const cr = sum(ce) / sum(cw)
+      summary.push(
+        ['b', `jfk.wav vs whisper-server POST /inference, median of ${reps}`, ms(median(e)), ms(median(w)), ratio(jr), '≤ 1.0', jr <= 1 ? 'yes' : 'no'],
+        ['b', `${bClips.length} × 3 s clips in sequence vs whisper-server, full window`, sec(sum(ce)), sec(sum(cw)), ratio(cr), '≤ 1.0', cr <= 1 ? 'yes' : 'no'])
+      report.push(`### (b) earshot vs whisper.cpp's whisper-server (both resident, ${threads} threads, greedy; load average before ${loadBefore}, after ${loadAverage()})\n`,
+        table(['input', 'earshot', 'whisper-server', 'ratio'], [
+          [`jfk.wav, median of ${reps}`, ms(median(e)), ms(median(w)), ratio(jr)],
+          [`${bClips.length} clips of 3 s, total`, sec(sum(ce)), sec(sum(cw)), ratio(cr)]
+        ]),
+        `\nTranscripts identical: ${same ? 'yes' : 'NO'}. Both client side over HTTP on 127.0.0.1 (earshot: WAV body; whisper-server: multipart). ` +
+        'whisper-server does not compute token timestamps; earshot does.\n')
+    })
+  } finally {
+    await ws.stop()
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- c
 if (sections.has('c')) {
+  const loadBefore = loadAverage()
+  const cDir = join(tmp, 'models-c')
+  mkdirSync(cDir)
+  const cModel = join(cDir, `ggml-${cArch}.bin`)
+  copyFileSync(cachedModelFor(cArch), cModel)
+  log(`(c) new engine vs the previous engine (smart-whisper 0.8.1's whisper.cpp main, same flags), ${cArch} f16, jfk.wav, ${reps} reps`)
+  await withServer(1, threads, async (server) => {
+    await listen(server.base, token, jfk.bytes)
+    await runCli(anchors.oldMain, cModel, jfk.path, cliOpts(0, 'c-warm'))
+    const e: number[] = []
+    const old: CliRun[] = []
+    const neu: CliRun[] = []
+    for (let r = 0; r < reps; r++) {
+      e.push((await listen(server.base, token, jfk.bytes)).ms)
+      old.push(await runCli(anchors.oldMain, cModel, jfk.path, cliOpts(0, `c-old-${r}`)))
+      neu.push(await runCli(anchors.cli, cModel, jfk.path, cliOpts(0, `c-new-${r}`)))
+      log(`  rep ${r + 1}: earshot ${ms(e.at(-1) as number)} | old main total−load ${ms((old.at(-1) as CliRun).computeMs)} | whisper-cli ${ms((neu.at(-1) as CliRun).computeMs)}`)
+    }
+    const oc = median(old.map((c) => c.computeMs))
+    const nc = median(neu.map((c) => c.computeMs))
+    const er = median(e) / oc
+    summary.push(['c', `new engine (earshot, ${cArch} f16, jfk.wav) vs previous engine (smart-whisper's whisper.cpp main, total − load)`, ms(median(e)), ms(oc), ratio(er), '≤ 0.65', er <= 0.65 ? 'yes' : 'no'],
+      ['c', '… whisper-cli v1.9.1 vs the previous engine\'s main (same flags)', ms(nc), ms(oc), ratio(nc / oc), '(info)', ''])
+    report.push(`### (c) new engine vs previous engine, ${cArch} f16 (load average before ${loadBefore}, after ${loadAverage()})\n`,
+      table(['side', 'median', 'all reps'], [
+        ['earshot POST /v1/listen (whisper.cpp v1.9.1 addon)', ms(median(e)), e.map((x) => x.toFixed(0)).join(', ')],
+        ['smart-whisper 0.8.1 whisper.cpp main, total − load', ms(oc), old.map((c) => c.computeMs.toFixed(0)).join(', ')],
+        ['whisper-cli v1.9.1, total − load', ms(nc), neu.map((c) => c.computeMs.toFixed(0)).join(', ')]
+      ]), '\nThe previous engine measured 1.02-1.04x its own main (README history), so its main stands in for it.\n')
+  }, serverEnv(1, threads, cDir, cArch))
+}
+
+// ---------------------------------------------------------------------------------------------- d
+if (sections.has('d')) {
   const configs: Array<[number, number]> = [[1, threads]]
   if (threads > 1) configs.push([threads, 1])
   const rows: string[][] = []
   const totalAudio = sum(files.map((f) => f.seconds))
   const loadBefore = loadAverage()
-  log(`(c) ${CLIENTS_C} concurrent clients, ${requestsC} requests per row over ${files.length} files (${files.map((f) => f.seconds.toFixed(1)).join('/')} s), round robin`)
+  log(`(d) ${CLIENTS_C} concurrent clients, ${requestsC} requests per row over ${files.length} files (${files.map((f) => f.seconds.toFixed(1)).join('/')} s), round robin`)
   for (const [conc, thr] of configs) {
     await withServer(conc, thr, async (server) => {
       for (const mode of ['full', 'auto'] as const) {
@@ -324,18 +415,18 @@ if (sections.has('c')) {
       }
     })
   }
-  report.push(`### (c) ${CLIENTS_C} concurrent clients (jfk + ${librivoxFiles.length} LibriVox files round robin, ${totalAudio.toFixed(1)} s per cycle; ` +
+  report.push(`### (d) ${CLIENTS_C} concurrent clients (jfk + ${librivoxFiles.length} LibriVox files round robin, ${totalAudio.toFixed(1)} s per cycle; ` +
     `load average before ${loadBefore}, after ${loadAverage()})\n`,
     table(['ENGINE_CONCURRENCY × WHISPER_THREADS', 'audio_ctx', 'requests', 'audio', 'wall', 'throughput (audio s / wall s)', 'p50', 'p95', 'max'], rows),
     '\nLatency is client side and includes queueing (4 clients, fewer engine slots).\n')
-  for (const r of rows) summary.push(['c', `${CLIENTS_C} clients, ${r[0]}, ${r[1]}`, `${r[5]} audio-s/s, p95 ${r[7]}`, '—', '—', '(info)', ''])
+  for (const r of rows) summary.push(['d', `${CLIENTS_C} clients, ${r[0]}, ${r[1]}`, `${r[5]} audio-s/s, p95 ${r[7]}`, '—', '—', '(info)', ''])
 }
 
-// ---------------------------------------------------------------------------------------------- d
-if (sections.has('d')) {
+// ---------------------------------------------------------------------------------------------- e
+if (sections.has('e')) {
   const warm = quick ? 10 : 50
   const loadBefore = loadAverage()
-  log(`(d) RSS: ${warm} warm-up requests, then ${rssRequests} more (3 s clips, audio_ctx=auto, ${CLIENTS_D} clients)`)
+  log(`(e) RSS: ${warm} warm-up requests, then ${rssRequests} more (3 s clips, audio_ctx=auto, ${CLIENTS_D} clients)`)
   await withServer(1, threads, async (server) => {
     const post = async (i: number) => {
       const clip = clips[i % clips.length] as typeof clips[number]
@@ -360,7 +451,7 @@ if (sections.has('d')) {
     const after = server.memory()
     const growth = (after.rssKb - afterWarm.rssKb) / afterWarm.rssKb * 100
     const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`
-    report.push(`### (d) server memory over ${rssRequests} requests (1 × ${threads}, 3 s clips, audio_ctx=auto, ${CLIENTS_D} clients; ` +
+    report.push(`### (e) server memory over ${rssRequests} requests (1 × ${threads}, 3 s clips, audio_ctx=auto, ${CLIENTS_D} clients; ` +
       `load average before ${loadBefore}, after ${loadAverage()})\n`,
       table(['point', 'VmRSS', 'VmHWM (peak)'], [
         ['ready (model loaded, no request yet)', mb(atStart.rssKb), mb(atStart.hwmKb)],
@@ -370,7 +461,7 @@ if (sections.has('d')) {
       `\nGrowth after warm-up: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} % over ${rssRequests} requests ` +
       `(${sec(wallMs)}; latency p50 ${ms(median(results.map((r) => r.ms)))}, p95 ${ms(percentile(results.map((r) => r.ms), 95))}, ` +
       `max ${ms(Math.max(...results.map((r) => r.ms)))}). VmRSS in MB by request count: ${samples.join(', ')}.\n`)
-    summary.push(['d', `VmRSS after warm-up -> after ${rssRequests} requests`, `${mb(afterWarm.rssKb)} -> ${mb(after.rssKb)}`, '—',
+    summary.push(['e', `VmRSS after warm-up -> after ${rssRequests} requests`, `${mb(afterWarm.rssKb)} -> ${mb(after.rssKb)}`, '—',
       `${growth >= 0 ? '+' : ''}${growth.toFixed(1)} %`, '≤ +5 %', growth <= 5 ? 'yes' : 'no'])
   })
 }
@@ -389,13 +480,13 @@ const out: string[] = [
   `- both sides: ${threads} thread(s), greedy decoding, timestamps and token timestamps on, English, same audio_ctx. ` +
   `earshot: strategy 0, token_timestamps, ${threads} threads per decode. whisper.cpp main: \`${cliArgs('MODEL', 'WAV', cliOpts(0, 'OUT')).join(' ').replace(/ -ac 0/, ' -ac N').replace(join(cliOut, 'OUT'), 'OUT')}\`` +
   (cliRunInfo ? ` (main reports: ${cliRunInfo})` : ''),
-  `- same source and flags: whisper.cpp from node_modules/smart-whisper; addon CFLAGS \`${build?.cflags ?? '?'}\`${build && !build.current ? ' (record is stale!)' : ''}; ` +
-  `CLI (scripts/build-whisper-cli.mjs, build ${cli.key}) CFLAGS \`${cli.cflags}\`${cli.cflags === build?.cflags ? ' (identical)' : ' (DIFFERENT)'}`,
+  `- same source and flags: whisper.cpp ${build?.whisperVersion ?? '?'} from node_modules/nodejs-whisper; addon flags \`${build?.flags ?? '?'}\`${build && !build.current ? ' (record is stale!)' : ''}; ` +
+  `whisper-cli/whisper-server (scripts/build-whisper-bench.mjs) CFLAGS \`${cli.cflags}\``,
   `- whisper system info: addon \`${build?.systemInfo ?? '?'}\`${cliSystemInfo ? `; CLI \`${cliSystemInfo}\`` : ''}`,
   '',
   '### Summary',
   '',
-  table(['', 'measure', 'earshot server', 'whisper.cpp CLI', 'ratio server/CLI', 'target', 'met'], summary),
+  table(['', 'measure', 'earshot server', 'anchor', 'ratio earshot/anchor', 'target', 'met'], summary),
   '',
   ...report
 ]

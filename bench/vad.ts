@@ -14,7 +14,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { generateModel } from '../scripts/generate-model.mjs'
-import { loadNativeModel, runTranscription } from '../src/engine/binding.ts'
+import { Engine } from '../src/engine/engine.ts'
 import { DEFAULT_VAD_SETTINGS, speechRegions } from '../src/transcription/vad/index.ts'
 import {
   activeSpeechPower, background, cleanTruth, GAPS, layout, loadClips, mix, NONSPEECH, RATE, SPEECH, toTruthGrid, TRUTH_FRAME,
@@ -73,14 +73,13 @@ async function decodeSecondsPerHour (audio: Float32Array): Promise<number> {
   const dir = join(root, 'bench/.cache/models')
   const path = join(dir, 'ggml-base.en.bin')
   if (!existsSync(path)) { mkdirSync(dir, { recursive: true }); log('generating a synthetic base.en (real shapes) …'); generateModel(path, { arch: 'base.en' }) }
-  const model = await loadNativeModel(path, true)
+  const engine = new Engine({ modelsDir: dir, defaultModel: 'base.en', concurrency: 1, threads: 2, queueMax: 1, maxLoadedModels: 1, defaultAudioCtx: 0 })
   const pcm = audio.slice(0, 30 * RATE)
-  const params = { strategy: 0, n_threads: 2, print_progress: false, print_realtime: false, print_timestamps: false, print_special: false, token_timestamps: true as const, language: 'en' }
-  await runTranscription(model, pcm.subarray(0, 2 * RATE), params) // warm-up
+  await engine.transcribe(pcm.subarray(0, 2 * RATE)) // warm-up (loads the model)
   const t = performance.now()
-  await runTranscription(model, pcm, params)
+  await engine.transcribe(pcm)
   const seconds = (performance.now() - t) / 1000
-  await model.free()
+  await engine.close()
   log(`decode of ${pcm.length / RATE} s: ${seconds.toFixed(2)} s`)
   return seconds / (pcm.length / RATE) * 3600
 }

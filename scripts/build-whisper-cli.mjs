@@ -1,16 +1,15 @@
 #!/usr/bin/env node
-// Builds whisper.cpp's own `main` CLI from the whisper.cpp tree shipped inside node_modules/smart-whisper, with the
-// same compiler flags the addon was built with: the fair anchor for benchmarks (same source, same flags, the only
-// difference is in-process N-API vs a standalone program).
+// Builds the `main` CLI of the previous engine's whisper.cpp (the 2024-10 tree inside smart-whisper@0.8.1, unpacked
+// from `npm pack` by scripts/build-whisper-bench.mjs), with the addon's SIMD flags: bench/prerecorded's ratio (c),
+// new engine against old. Bench-only.
 //
 // - The tree is copied into the cache dir first: node_modules is never written to.
 // - The npm tarball lacks scripts/get-flags.mk (only included by the Makefile for compiler-specific warnings):
 //   an empty one is written.
 // - UNAME_M=none keeps the Makefile from adding -march=native (the addon has no -march), GGML_NO_OPENMP=1 matches
 //   the addon (which has no OpenMP: ggml's own thread pool in both), WHISPER_NO_CCACHE=1 keeps it reproducible.
-// - CFLAGS/CXXFLAGS are the ones recorded for the addon in node_modules/smart-whisper/build/earshot-build.json
-//   (SIMD flags + -DNDEBUG -D_GNU_SOURCE); without that record, what scripts/build-whisper.mjs would choose.
-//   Both builds use -O3 (node-gyp Release and the Makefile).
+// - CFLAGS/CXXFLAGS: the caller passes the addon's recorded SIMD flags (+ -DNDEBUG -D_GNU_SOURCE); by default what
+//   scripts/build-whisper.mjs would choose. Both builds use -O3.
 //
 // Idempotent: the build is keyed by the flags, the compiler and a hash of the whisper.cpp tree; a matching build
 // in the cache is reused (a few ms). `--force` rebuilds.
@@ -21,9 +20,8 @@
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
-import { dirname, join, relative, resolve } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chooseFlags } from './build-whisper.mjs'
 
@@ -47,18 +45,11 @@ function treeHash (dir) {
   return h.digest('hex')
 }
 
-/** The addon's recorded flags, or what build-whisper.mjs would pick now. */
-export function addonFlags (pkgDir) {
-  const stampPath = join(pkgDir, 'build/earshot-build.json')
-  if (existsSync(stampPath)) {
-    const stamp = JSON.parse(readFileSync(stampPath, 'utf8'))
-    if (typeof stamp.cflags === 'string' && typeof stamp.cxxflags === 'string') {
-      return { cflags: stamp.cflags, cxxflags: stamp.cxxflags, from: stampPath }
-    }
-  }
+/** What scripts/build-whisper.mjs would pick now, with the defines the old tree's Makefile build needs. */
+export function defaultFlags () {
   const defines = process.platform === 'linux' ? '-DNDEBUG -D_GNU_SOURCE' : '-DNDEBUG'
   const flags = `${defines} ${chooseFlags()}`.trim()
-  return { cflags: flags, cxxflags: flags, from: 'scripts/build-whisper.mjs chooseFlags() (no addon build record)' }
+  return { cflags: flags, cxxflags: flags, from: 'scripts/build-whisper.mjs chooseFlags()' }
 }
 
 function compilerId () {
@@ -69,11 +60,10 @@ function compilerId () {
 }
 
 /** Builds (or reuses) the CLI. Returns { path, key, cflags, cxxflags, built, seconds }. */
-export function buildWhisperCli ({ out = DEFAULT_OUT, force = false } = {}) {
-  const pkgDir = dirname(createRequire(join(root, 'package.json')).resolve('smart-whisper/package.json'))
+export function buildWhisperCli ({ pkgDir = join(root, 'bench/.cache/smart-whisper-0.8.1/package'), cflags: given, out = DEFAULT_OUT, force = false } = {}) {
   const srcDir = join(pkgDir, 'whisper.cpp')
-  if (!existsSync(join(srcDir, 'Makefile'))) throw new Error(`no whisper.cpp Makefile in ${srcDir}`)
-  const { cflags, cxxflags, from } = addonFlags(pkgDir)
+  if (!existsSync(join(srcDir, 'Makefile'))) throw new Error(`no whisper.cpp Makefile in ${srcDir} (run scripts/build-whisper-bench.mjs)`)
+  const { cflags, cxxflags, from } = given ? { cflags: given, cxxflags: given, from: 'caller' } : defaultFlags()
   const version = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version
   const key = createHash('sha1')
     .update(JSON.stringify({ v: STAMP_VERSION, version, cflags, cxxflags, cc: compilerId(), tree: treeHash(srcDir) }))

@@ -12,7 +12,11 @@
 // `small-test` has tiny dimensions (state 64, one layer, ~8 MB, multilingual vocab so language detection runs):
 // only for fast load/plumbing tests, its cost means nothing.
 //
-// usage: node scripts/generate-model.mjs OUT.bin [--arch tiny.en|tiny|base.en|base|small-test] [--phrase "..."] [--seed N]
+// `--type q8_0|q5_0|q5_1` writes the 2-D weight matrices quantized exactly as whisper.cpp's `quantize` tool does
+// (ggml's reference row quantizers, the same tensors skipped, ftype + 1000 * GGML_QNT_VERSION in the header), so
+// quantized models take the same load and compute paths as the published ggml-*-q5_1.bin files.
+//
+// usage: node scripts/generate-model.mjs OUT.bin [--arch tiny.en|tiny|base.en|base|small-test] [--type f16|q8_0|q5_0|q5_1] [--phrase "..."] [--seed N]
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
@@ -50,6 +54,56 @@ function makeRng (seed) {
     return r * Math.cos(2 * Math.PI * v)
   }
   return { gauss }
+}
+
+/** Weight types: ggml tensor type id, file ftype (with GGML_QNT_VERSION 2), block size, bytes per block. */
+export const WEIGHT_TYPES = {
+  f16: { ttype: 1, ftype: 1, block: 1, bytes: 2 },
+  q8_0: { ttype: 8, ftype: 2007, block: 32, bytes: 34 },
+  q5_0: { ttype: 6, ftype: 2008, block: 32, bytes: 22 },
+  q5_1: { ttype: 7, ftype: 2009, block: 32, bytes: 24 }
+}
+
+// ggml-quants.c quantize_row_*_ref, block by block (little-endian: d [, m], qh, qs)
+function quantize (vals, type) {
+  const { block, bytes } = WEIGHT_TYPES[type]
+  const nb = vals.length / block
+  const out = Buffer.alloc(nb * bytes)
+  for (let i = 0; i < nb; i++) {
+    const x = vals.subarray(i * block, i * block + block)
+    const o = i * bytes
+    if (type === 'q8_0') {
+      let amax = 0
+      for (const v of x) amax = Math.max(amax, Math.abs(v))
+      const d = amax / 127; const id = d ? 1 / d : 0
+      out.writeUInt16LE(toHalf(d), o)
+      for (let j = 0; j < 32; j++) out.writeInt8(Math.max(-128, Math.min(127, Math.round(x[j] * id))), o + 2 + j)
+    } else {
+      let qh = 0
+      let d; let min = 0; let id
+      if (type === 'q5_0') {
+        let amax = 0; let max = 0
+        for (const v of x) if (amax < Math.abs(v)) { amax = Math.abs(v); max = v }
+        d = max / -16; id = d ? 1 / d : 0
+        out.writeUInt16LE(toHalf(d), o)
+      } else {
+        min = Infinity; let max = -Infinity
+        for (const v of x) { if (v < min) min = v; if (v > max) max = v }
+        d = (max - min) / 31; id = d ? 1 / d : 0
+        out.writeUInt16LE(toHalf(d), o); out.writeUInt16LE(toHalf(min), o + 2)
+      }
+      const q = (v) => type === 'q5_0' ? Math.min(31, Math.trunc(v * id + 16.5)) : Math.trunc((v - min) * id + 0.5) & 0xff
+      const qs = o + (type === 'q5_0' ? 6 : 8)
+      for (let j = 0; j < 16; j++) {
+        const x0 = q(x[j]); const x1 = q(x[j + 16])
+        out[qs + j] = (x0 & 0x0f) | ((x1 & 0x0f) << 4)
+        qh |= ((x0 & 0x10) >>> 4) << j
+        qh |= ((x1 & 0x10) >>> 4) << (j + 16)
+      }
+      out.writeUInt32LE(qh >>> 0, o + (type === 'q5_0' ? 2 : 4))
+    }
+  }
+  return out
 }
 
 const f32 = new Float32Array(1)
@@ -91,12 +145,14 @@ function melFilters (nMels = 80, nFft = 400, sr = 16000) {
  * Writes the model to `out` (through a temp file + rename, so readers never see a partial file).
  * @returns {{ path: string, bytes: number, tokens: string[], text: string }}
  */
-export function generateModel (out, { arch = 'tiny.en', phrase = DEFAULT_PHRASE, seed = 1 } = {}) {
+export function generateModel (out, { arch = 'tiny.en', phrase = DEFAULT_PHRASE, seed = 1, type = 'f16' } = {}) {
   const a = ARCHS[arch]
   if (!a) throw new Error(`unknown arch '${arch}' (known: ${Object.keys(ARCHS).join(', ')})`)
+  const wt = WEIGHT_TYPES[type]
+  if (!wt) throw new Error(`unknown weight type '${type}' (known: ${Object.keys(WEIGHT_TYPES).join(', ')})`)
   const { gauss } = makeRng(seed)
   const S = a.state
-  const hp = [a.nVocab, 1500, S, a.head, a.layer, 448, S, a.head, a.layer, 80, 1 /* ftype f16 */]
+  const hp = [a.nVocab, 1500, S, a.head, a.layer, 448, S, a.head, a.layer, 80, wt.ftype]
   const multilingual = a.nVocab >= 51865
   // special token ids exactly as whisper.cpp derives them (99 languages for these vocab sizes)
   const ml = multilingual ? 1 : 0
@@ -202,10 +258,13 @@ export function generateModel (out, { arch = 'tiny.en', phrase = DEFAULT_PHRASE,
       const isF32 = shape.length < 2 || name === 'encoder.conv1.bias' || name === 'encoder.conv2.bias' || name.endsWith('positional_embedding')
       const vals = new Float32Array(n); fill(vals)
       const nameB = Buffer.from(name)
-      put(i32(shape.length, nameB.length, isF32 ? 0 : 1))
+      // what whisper.cpp's quantize tool converts: 2-D matrices (conv kernels stay f16, biases f32)
+      const quantized = type !== 'f16' && !isF32 && shape.length === 2
+      put(i32(shape.length, nameB.length, isF32 ? 0 : quantized ? wt.ttype : 1))
       put(i32(...[...shape].reverse())) // ggml order: ne[0] is the last torch dim
       put(nameB)
       if (isF32) put(Buffer.from(vals.buffer))
+      else if (quantized) put(quantize(vals, type))
       else { const h = new Uint16Array(n); for (let k = 0; k < n; k++) h[k] = toHalf(vals[k]); put(Buffer.from(h.buffer)) }
     }
     closeSync(fd)
@@ -226,12 +285,13 @@ function cli (argv) {
     if (k === '--arch') opts.arch = argv[++i]
     else if (k === '--phrase') opts.phrase = argv[++i]
     else if (k === '--seed') opts.seed = Number(argv[++i])
+    else if (k === '--type') opts.type = argv[++i]
     else if (!k.startsWith('--') && out === undefined) out = k
     else throw new Error(`unexpected argument '${k}'`)
   }
-  if (!out) throw new Error('usage: generate-model.mjs OUT.bin [--arch tiny.en|tiny|base.en|base|small-test] [--phrase "..."] [--seed N]')
+  if (!out) throw new Error('usage: generate-model.mjs OUT.bin [--arch tiny.en|tiny|base.en|base|small-test] [--type f16|q8_0|q5_0|q5_1] [--phrase "..."] [--seed N]')
   const r = generateModel(out, opts)
-  console.log(`wrote ${r.path}: arch=${opts.arch ?? 'tiny.en'} ${(r.bytes / 1e6).toFixed(1)} MB, scripted text "${r.text}"`)
+  console.log(`wrote ${r.path}: arch=${opts.arch ?? 'tiny.en'} type=${opts.type ?? 'f16'} ${(r.bytes / 1e6).toFixed(1)} MB, scripted text "${r.text}"`)
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

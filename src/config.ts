@@ -76,6 +76,8 @@ export const configSchema = z.object({
   MAX_LOADED_MODELS: int(1, 16).default(2),
   ENGINE_CONCURRENCY: int(1, 64).default(1),
   WHISPER_THREADS: int(1, 256).default(2),
+  /** Nice value added to decode threads (Linux) so the event loop stays responsive; 0 = same priority. */
+  WHISPER_NICE: int(0, 19).default(10),
   QUEUE_MAX: int(0, 100000).default(16),
   /** Encoder context in frames: 0 = whisper's full 30 s window, `auto` = sized to the audio (faster, see README). */
   DEFAULT_AUDIO_CTX: z.union([z.literal('auto'), int(0, 1500)]).default(0),

@@ -1,19 +1,20 @@
-// Runs whisper.cpp's `main` CLI (built by scripts/build-whisper-cli.mjs) and parses whisper_print_timings.
+// Runs whisper.cpp's CLI (whisper-cli v1.9.1, or the previous engine's `main`; both built by
+// scripts/build-whisper-bench.mjs) and parses whisper_print_timings.
 import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
-export interface CliBuild { path: string, key: string, cflags: string, cxxflags: string, built: boolean, seconds: number }
+export interface Anchors { cli: string, server: string, oldMain: string, cflags: string }
 
-/** Builds (or reuses, when the flags are unchanged) the CLI into `out` through scripts/build-whisper-cli.mjs. */
-export function buildCli (out: string): CliBuild {
-  const res = spawnSync(process.execPath, [join(root, 'scripts/build-whisper-cli.mjs'), '--out', out, '--json'], {
+/** Builds (or reuses, when the flags are unchanged) whisper-cli, whisper-server and the previous engine's main. */
+export function buildAnchors (): Anchors {
+  const res = spawnSync(process.execPath, [join(root, 'scripts/build-whisper-bench.mjs')], {
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024
   })
-  if (res.status !== 0) throw new Error(`scripts/build-whisper-cli.mjs failed (exit ${res.status ?? res.signal})`)
-  return JSON.parse(res.stdout.trim().split('\n').at(-1) as string) as CliBuild
+  if (res.status !== 0) throw new Error(`scripts/build-whisper-bench.mjs failed (exit ${res.status ?? res.signal})`)
+  return JSON.parse(res.stdout.trim().split('\n').at(-1) as string) as Anchors
 }
 
 export interface CliTimings {

@@ -1,99 +1,184 @@
 /**
- * The only module that touches smart-whisper's native addon.
+ * The only module that touches the native addon (native/src/addon.cc, built by scripts/build-whisper.mjs).
  *
- * Why not `import { WhisperModel, TranscribeTask } from 'smart-whisper'`: the package entry also runs its model
- * manager, which creates ~/.smart-whisper/models in the user's home on import (surprising for a server that keeps
- * models in MODELS_DIR, and it fails on read-only homes). Loading build/Release/smart-whisper.node directly gives
- * the same two primitives without that side effect; `runTranscription` below is what TranscribeTask.run does,
- * minus its EventEmitter. The `Whisper` convenience class is avoided on purpose: it keeps every task forever.
+ * The addon hands token text over as raw bytes (a whisper token can end in the middle of a UTF-8 character);
+ * `joinTokenBytes` turns them into strings without ever splitting a character (see token-text.ts).
  */
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import type { TranscribeParams } from 'smart-whisper'
+import { fileURLToPath } from 'node:url'
+import { joinTokenBytes } from './token-text.ts'
+
+/** Where scripts/build-whisper.mjs puts the addon. */
+export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/earshot_whisper.node', import.meta.url))
+
+interface RawToken { id: number, bytes: Buffer, p: number, plog: number, t0: number, t1: number }
+interface RawSegment { t0: number, t1: number, text: Buffer, noSpeechProb: number, tokens: RawToken[] }
+interface RawResult { segments: RawSegment[], language: string, languageProbability?: number, timings: { totalMs: number, detectMs?: number } }
+
+interface RawModel {
+  transcribe(pcm: Float32Array, opts: Record<string, unknown>, onSegment?: (s: RawSegment) => void): [Promise<RawResult>, () => void]
+  info(): { multilingual: boolean, nVocab: number, nAudioCtx: number, eot: number, type: string, ftype: number }
+  activeJobs(): number
+  free(): void
+}
+
+interface NativeAddon {
+  loadModel(path: string, opts: { flashAttn?: boolean }): Promise<RawModel>
+  systemInfo(): string
+  version(): string
+  setLogger(fn: ((level: number, line: string) => void) | null): void
+}
 
 export interface NativeToken {
-  text: string
   id: number
+  /** Decoded text; '' when the token holds only the start of a character that the next token completes. */
+  text: string
   p: number
-  /** milliseconds (token_timestamps on) */
-  from?: number
-  to?: number
+  plog: number
+  /** milliseconds */
+  t0: number
+  t1: number
 }
 
 export interface NativeSegment {
   /** milliseconds */
-  from: number
-  to: number
+  t0: number
+  t1: number
   text: string
-  lang: string
-  confidence: number
+  noSpeechProb: number
   tokens: NativeToken[]
 }
 
-/** A loaded whisper context. Must not be freed while a transcription uses it. */
-export interface NativeModel {
-  readonly handle: unknown
-  readonly freed: boolean
-  free(): Promise<void>
+export interface NativeResult {
+  segments: NativeSegment[]
+  language: string
+  languageProbability?: number
+  timings: { totalMs: number, detectMs?: number }
 }
 
-interface NativeAddon {
-  WhisperModel: { load(file: string, gpu?: boolean): Promise<NativeModel> }
-  transcribe(handle: unknown, pcm: Float32Array, params: Partial<TranscribeParams<'detail', true>>,
-    finish: (result: NativeSegment[] | Error) => void, progress: (segment: NativeSegment) => void): void
+export interface NativeJob {
+  pcm: Float32Array
+  threads: number
+  /** ISO code, or 'auto' */
+  language: string
+  detectLanguage?: boolean
+  prompt?: string
+  temperature?: number
+  task?: 'transcribe' | 'translate'
+  audioCtx?: number
+  tokenTimestamps?: boolean
+  /** Added to the decode threads' nice value (lower scheduling priority than the event loop). */
+  nice?: number
+  signal?: AbortSignal
+  onSegment?: (segment: NativeSegment) => void
+}
+
+/** The run was cancelled through its AbortSignal (the state went back to the model's pool). */
+export class NativeAbortError extends Error {
+  constructor () {
+    super('the transcription was aborted')
+    this.name = 'NativeAbortError'
+  }
 }
 
 let addon: NativeAddon | undefined
 
-/** Path of the compiled addon (whether or not it exists). */
-export function addonPath (): string {
-  const require = createRequire(import.meta.url)
-  return join(dirname(require.resolve('smart-whisper/package.json')), 'build/Release/smart-whisper.node')
-}
-
-/**
- * Loads the addon once per process. `quiet` silences whisper.cpp's own stderr logging (model load details, a few
- * lines per transcription): the addon installs a no-op logger when NODE_ENV is 'production' at load time, so it
- * is set for the duration of the synchronous require. First caller decides for the whole process.
- */
-export function loadAddon (opts: { quiet?: boolean } = {}): NativeAddon {
+export function loadAddon (): NativeAddon {
   if (addon) return addon
-  const path = addonPath()
-  if (!existsSync(path)) {
-    throw new Error(`smart-whisper's native addon is not built (${path} missing); run: node scripts/build-whisper.mjs`)
+  if (!existsSync(ADDON_PATH)) {
+    throw new Error(`earshot's whisper addon is not built (${ADDON_PATH} missing); run: node scripts/build-whisper.mjs`)
   }
-  // what the package's entry sets before loading the addon (Metal shader lookup on macOS)
-  process.env.GGML_METAL_PATH_RESOURCES ??= join(dirname(path), '../../whisper.cpp/ggml/src')
-  const saved = process.env.NODE_ENV
-  if (opts.quiet === true) process.env.NODE_ENV = 'production'
-  try {
-    addon = createRequire(import.meta.url)(path) as NativeAddon
-  } finally {
-    if (saved === undefined) delete process.env.NODE_ENV
-    else process.env.NODE_ENV = saved
-  }
+  addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon
   return addon
 }
 
-/** Loads a model file. Only ever call with a file validateModelFile() accepted: a bad file kills the process. */
-export async function loadNativeModel (path: string, quiet?: boolean): Promise<NativeModel> {
-  return await loadAddon({ quiet }).WhisperModel.load(path, false)
+/** whisper.cpp version and the instruction sets compiled in ("AVX = 1 | AVX2 = 1 | ..."). */
+export function nativeInfo (): { version: string, systemInfo: string } {
+  const a = loadAddon()
+  return { version: a.version(), systemInfo: a.systemInfo().trim() }
 }
 
-/**
- * One whisper_full run on a fresh whisper state. The addon reports failure by passing an Error to the completion
- * callback (resolving, not rejecting), so that case is turned into a rejection here.
- */
-export async function runTranscription (model: NativeModel, pcm: Float32Array,
-  params: Partial<TranscribeParams<'detail', true>>): Promise<NativeSegment[]> {
-  const handle = model.handle
-  if (model.freed || handle === null) throw new Error('whisper model has been freed')
-  return await new Promise((resolve, reject) => {
-    loadAddon().transcribe(handle, pcm, { ...params, format: 'detail' }, (result) => {
-      if (result instanceof Error) reject(new Error(`whisper transcription failed: ${result.message}`, { cause: result }))
-      else if (!Array.isArray(result)) reject(new Error('whisper transcription failed: unexpected result from the addon'))
-      else resolve(result)
-    }, () => {})
-  })
+// ggml_log_level: 1 debug, 2 info, 3 warn, 4 error
+export type WhisperLogSink = (level: 'debug' | 'info' | 'warn' | 'error', line: string) => void
+
+/** Routes whisper.cpp's and ggml's log lines to `sink` (null: silence, the default). Process-wide. */
+export function setWhisperLog (sink: WhisperLogSink | null): void {
+  const names = ['debug', 'debug', 'info', 'warn', 'error'] as const
+  loadAddon().setLogger(sink ? (level, line) => { sink(names[level] ?? 'info', line) } : null)
+}
+
+/** A loaded whisper context with a pool of decode states. Never freed while a job runs (free() throws then). */
+export class NativeModel {
+  private freedFlag = false
+  constructor (private readonly raw: RawModel) {}
+
+  get freed (): boolean { return this.freedFlag }
+  get info (): ReturnType<RawModel['info']> { return this.raw.info() }
+  get activeJobs (): number { return this.raw.activeJobs() }
+
+  async free (): Promise<void> {
+    if (this.freedFlag) return
+    this.raw.free()
+    this.freedFlag = true
+  }
+
+  /**
+   * One whisper_full run on a pooled state, on the libuv thread pool. An abort through `signal` stops the run at
+   * the next encoder start or ggml graph step and rejects with NativeAbortError.
+   */
+  async transcribe (job: NativeJob): Promise<NativeResult> {
+    if (this.freedFlag) throw new Error('whisper model has been freed')
+    const { signal } = job
+    if (signal?.aborted === true) throw new NativeAbortError()
+    const carry = { pending: new Uint8Array(0) }
+    const onSegment = job.onSegment
+    const [promise, abort] = this.raw.transcribe(job.pcm, {
+      threads: job.threads,
+      language: job.language,
+      detectLanguage: job.detectLanguage === true,
+      prompt: job.prompt ?? '',
+      temperature: job.temperature ?? 0,
+      task: job.task ?? 'transcribe',
+      audioCtx: job.audioCtx ?? 0,
+      tokenTimestamps: job.tokenTimestamps !== false,
+      nice: job.nice ?? 0
+    }, onSegment
+      ? (s) => {
+          try { onSegment(toSegment(s, carry)) } catch {} // a listener's error must not fail the decode
+        }
+      : undefined)
+    signal?.addEventListener('abort', abort, { once: true })
+    try {
+      const raw = await promise
+      const joiner = { pending: new Uint8Array(0) }
+      return {
+        segments: raw.segments.map((s) => toSegment(s, joiner)),
+        language: raw.language,
+        ...(raw.languageProbability !== undefined ? { languageProbability: raw.languageProbability } : {}),
+        timings: raw.timings
+      }
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ABORTED') throw new NativeAbortError()
+      throw err
+    } finally {
+      signal?.removeEventListener('abort', abort)
+    }
+  }
+}
+
+function toSegment (s: RawSegment, carry: { pending: Uint8Array }): NativeSegment {
+  const texts = joinTokenBytes(s.tokens.map((t) => t.bytes), carry)
+  return {
+    t0: s.t0,
+    t1: s.t1,
+    text: s.text.toString('utf8'),
+    noSpeechProb: s.noSpeechProb,
+    tokens: s.tokens.map((t, i) => ({ id: t.id, text: texts[i] ?? '', p: t.p, plog: t.plog, t0: t.t0, t1: t.t1 }))
+  }
+}
+
+/** Loads a model file (validateModelFile() first: it explains what is wrong; this only says that it failed). */
+export async function loadNativeModel (path: string, opts: { flashAttn?: boolean } = {}): Promise<NativeModel> {
+  return new NativeModel(await loadAddon().loadModel(path, { flashAttn: opts.flashAttn ?? true }))
 }

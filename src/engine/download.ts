@@ -19,9 +19,14 @@ export const DEFAULT_MODEL_BASE_URL = 'https://huggingface.co/ggerganov/whisper.
 export const modelDownloadUrl = (name: string, baseUrl: string = DEFAULT_MODEL_BASE_URL): string =>
   `${baseUrl.replace(/\/+$/, '')}/${modelFileName(name)}`
 
-export interface KnownModel { sizeBytes: number, sha1: string }
+/** sizeBytes is known for the full-precision files; the quantized ones are checked by SHA-1 only. */
+export interface KnownModel { sizeBytes?: number, sha1: string }
 
-/** whisper.cpp's standard ggml models (SHA-1 from whisper.cpp models/README.md). */
+/**
+ * whisper.cpp's standard ggml models, SHA-1 from whisper.cpp models/README.md and the model card of
+ * huggingface.co/ggerganov/whisper.cpp (which lists the quantized files: q5_1 and q8_0 up to small, q5_0 and q8_0
+ * from medium; there is no published q5_0 of tiny/base/small).
+ */
 export const KNOWN_MODELS: Readonly<Record<string, KnownModel>> = {
   tiny: { sizeBytes: 77691713, sha1: 'bd577a113a864445d4c299885e0cb97d4ba92b5f' },
   'tiny.en': { sizeBytes: 77704715, sha1: 'c78c86eb1a8faa21b369bcd33207cc90d64ae9df' },
@@ -32,7 +37,26 @@ export const KNOWN_MODELS: Readonly<Record<string, KnownModel>> = {
   medium: { sizeBytes: 1533763059, sha1: 'fd9727b6e1217c2f614f9b698455c4ffd82463b4' },
   'medium.en': { sizeBytes: 1533774781, sha1: '8c30f0e44ce9560643ebd10bbe50cd20eafd3723' },
   'large-v3': { sizeBytes: 3095033483, sha1: 'ad82bf6a9043ceed055076d0fd39f5f186ff8062' },
-  'large-v3-turbo': { sizeBytes: 1624555275, sha1: '4af2b29d7ec73d781377bfd1758ca957a807e941' }
+  'large-v3-turbo': { sizeBytes: 1624555275, sha1: '4af2b29d7ec73d781377bfd1758ca957a807e941' },
+  'tiny-q5_1': { sha1: '2827a03e495b1ed3048ef28a6a4620537db4ee51' },
+  'tiny-q8_0': { sha1: '19e8118f6652a650569f5a949d962154e01571d9' },
+  'tiny.en-q5_1': { sha1: '3fb92ec865cbbc769f08137f22470d6b66e071b6' },
+  'tiny.en-q8_0': { sha1: '802d6668e7d411123e672abe4cb6c18f12306abb' },
+  'base-q5_1': { sha1: 'a3733eda680ef76256db5fc5dd9de8629e62c5e7' },
+  'base-q8_0': { sha1: '7bb89bb49ed6955013b166f1b6a6c04584a20fbe' },
+  'base.en-q5_1': { sha1: 'd26d7ce5a1b6e57bea5d0431b9c20ae49423c94a' },
+  'base.en-q8_0': { sha1: 'bb1574182e9b924452bf0cd1510ac034d323e948' },
+  'small-q5_1': { sha1: '6fe57ddcfdd1c6b07cdcc73aaf620810ce5fc771' },
+  'small-q8_0': { sha1: 'bcad8a2083f4e53d648d586b7dbc0cd673d8afad' },
+  'small.en-q5_1': { sha1: '20f54878d608f94e4a8ee3ae56016571d47cba34' },
+  'small.en-q8_0': { sha1: '9d75ff4ccfa0a8217870d7405cf8cef0a5579852' },
+  'medium-q5_0': { sha1: '7718d4c1ec62ca96998f058114db98236937490e' },
+  'medium-q8_0': { sha1: 'e66645948aff4bebbec71b3485c576f3d63af5d6' },
+  'medium.en-q5_0': { sha1: 'bb3b5281bddd61605d6fc76bc5b92d8f20284c3b' },
+  'medium.en-q8_0': { sha1: 'b1cf48c12c807e14881f634fb7b6c6ca867f6b38' },
+  'large-v3-q5_0': { sha1: 'e6e2ed78495d403bef4b7cff42ef4aaadcfea8de' },
+  'large-v3-turbo-q5_0': { sha1: 'e050f7970618a659205450ad97eb95a18d69c9ee' },
+  'large-v3-turbo-q8_0': { sha1: '01bf15bedffe9f39d65c1b6ff9b687ea91f59e0e' }
 }
 
 export interface DownloadOptions {

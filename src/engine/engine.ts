@@ -1,23 +1,22 @@
 /**
- * The Transcriber over smart-whisper: model registry + resident-model pool + bounded priority queue.
+ * The Transcriber over earshot's native addon: model registry + resident-model pool + bounded priority queue.
  * Knows nothing about HTTP: configuration comes in through the constructor.
  *
- * Decoding is greedy (strategy 0; smart-whisper's own default is beam search, ~2-3x slower), with token
- * timestamps on and whisper's progress printing off. Each run gets a fresh whisper state on a resident model.
+ * Decoding is greedy by default (temperature 0), with token timestamps on. Each run borrows a whisper state from
+ * its model's pool (one per concurrent job, reused). An AbortSignal cancels a waiting job in the queue and a
+ * running one inside whisper (abort_callback), which then frees its CPU and returns its state.
  *
  * Language: .en models always report 'en'. Multilingual models decode `language` (default 'en'); with
- * detectLanguage whisper's language detection runs first (note: it encodes a full 30 s window whatever audioCtx
- * says, so it roughly adds one full-window encode) and the detected code is reported. languageProbability stays
- * undefined: smart-whisper exposes the detected language (whisper_full_lang_id) but not the probabilities
- * whisper_lang_auto_detect computes, and we do not invent one.
+ * detectLanguage whisper_lang_auto_detect runs first on the first 30 s (one extra full-window encode) and the
+ * detected code is reported with whisper's probability for it.
  */
 import { badRequest, modelInvalid, shuttingDown, transcriptionFailed } from '../errors.ts'
 import type { AliasRule } from './aliases.ts'
-import { runTranscription, type NativeSegment } from './binding.ts'
+import { NativeAbortError, type NativeSegment } from './binding.ts'
 import { whisperLanguage } from './languages.ts'
 import { ModelFileError, type ModelFileInfo } from './model-file.ts'
 import { ModelPool, type Lease } from './pool.ts'
-import { JobQueue, type QueueStats } from './queue.ts'
+import { AbortError, JobQueue, type QueueStats } from './queue.ts'
 import { ModelRegistry, type InstalledModel, type ModelRequest } from './registry.ts'
 import type { Logger, ModelDescription, TranscribeOptions, TranscribeResult, TranscribedSegment, Transcriber } from './types.ts'
 
@@ -45,8 +44,13 @@ export interface EngineOptions {
   /** MODEL_ALIASES rules (the built-in ones apply after them). */
   aliases?: AliasRule[]
   logger?: Logger
-  /** Let whisper.cpp write its own log lines to stderr (default: silenced). Process-wide, first engine decides. */
+  /** Log whisper.cpp's own lines at info (default: debug). They go to `logger`; process-wide, last engine decides. */
   whisperLog?: boolean
+  /**
+   * Added to the decode threads' nice value (Linux), so the event loop stays ahead of them when decodes use every
+   * core; 0 keeps them at the server's priority. Default 10.
+   */
+  decodeNice?: number
 }
 
 /**
@@ -76,7 +80,7 @@ export class Engine implements Transcriber {
   constructor (opts: EngineOptions) {
     this.opts = opts
     this.registry = new ModelRegistry(opts.modelsDir, { aliases: opts.aliases, defaultModel: opts.defaultModel })
-    this.pool = new ModelPool({ maxLoaded: opts.maxLoadedModels, quiet: opts.whisperLog !== true, logger: opts.logger })
+    this.pool = new ModelPool({ maxLoaded: opts.maxLoadedModels, whisperLogLevel: opts.whisperLog === true ? 'info' : 'debug', logger: opts.logger })
     this.queue = new JobQueue({ concurrency: opts.concurrency, maxWaiting: opts.queueMax })
   }
 
@@ -190,47 +194,59 @@ export class Engine implements Transcriber {
       input.set(pcm)
     }
     const audioCtx = effectiveAudioCtx(options.audioCtx ?? this.opts.defaultAudioCtx, input.length / SAMPLE_RATE, info.nAudioCtx)
-    let native: NativeSegment[]
+    const started = performance.now()
+    let native
     try {
-      native = await runTranscription(lease.model, input, {
-        strategy: 0,
-        n_threads: Math.max(1, Math.floor(this.opts.threads)),
-        print_progress: false,
-        print_realtime: false,
-        print_timestamps: false,
-        print_special: false,
-        token_timestamps: true,
+      native = await lease.model.transcribe({
+        pcm: input,
+        threads: Math.max(1, Math.floor(this.opts.threads)),
         language: lang,
-        translate: options.translate === true,
-        ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
-        audio_ctx: audioCtx,
-        ...(options.prompt ? { initial_prompt: options.prompt } : {})
+        detectLanguage: lang === 'auto',
+        prompt: options.prompt,
+        temperature: options.temperature ?? 0,
+        task: options.task ?? 'transcribe',
+        audioCtx,
+        tokenTimestamps: true,
+        nice: this.opts.decodeNice ?? 10,
+        signal: options.signal,
+        onSegment: options.onSegment
+          ? (s) => {
+              const seg = toSegments([s], info, duration)[0]
+              if (seg) options.onSegment?.(seg)
+            }
+          : undefined
       })
     } catch (err) {
+      if (err instanceof NativeAbortError) throw new AbortError(options.signal?.reason)
       this.opts.logger?.error({ err }, 'whisper transcription failed')
       throw transcriptionFailed(err)
     }
     return {
-      segments: toSegments(native, info, duration),
-      language: info.multilingual ? (native[0]?.lang ?? (lang === 'auto' ? 'en' : lang)) : 'en',
-      duration
+      segments: toSegments(native.segments, info, duration),
+      language: info.multilingual ? native.language : 'en',
+      ...(native.languageProbability !== undefined && lang === 'auto' ? { languageProbability: native.languageProbability } : {}),
+      duration,
+      timings: { ...(native.timings.detectMs !== undefined ? { detectMs: native.timings.detectMs } : {}), totalMs: performance.now() - started }
     }
   }
 }
 
 /** Native segments -> ours: seconds, special tokens dropped, times clamped to the real (unpadded) audio. */
 function toSegments (native: NativeSegment[], info: ModelFileInfo, duration: number): TranscribedSegment[] {
-  const sec = (ms: number | undefined, fallback: number): number => clamp((ms ?? fallback) / 1000, 0, duration)
+  const sec = (ms: number): number => clamp(ms / 1000, 0, duration)
   return native
     .map((s) => ({
       text: s.text,
-      start: sec(s.from, 0),
-      end: sec(s.to, 0),
+      start: sec(s.t0),
+      end: sec(s.t1),
+      noSpeechProb: s.noSpeechProb,
       tokens: s.tokens.filter((t) => t.id < info.eotId).map((t) => ({
+        id: t.id,
         text: t.text,
-        start: sec(t.from, s.from),
-        end: sec(t.to, s.to),
-        probability: t.p
+        start: sec(t.t0),
+        end: sec(t.t1),
+        probability: t.p,
+        logprob: t.plog
       }))
     }))
     .filter((s) => s.start < duration) // produced from the silence padding only

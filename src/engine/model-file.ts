@@ -1,9 +1,10 @@
 /**
  * Checks a whisper.cpp ggml model file completely before the native addon sees it.
  *
- * Why so thorough: smart-whisper's loader calls whisper_print_timings() on the NULL context whisper.cpp returns for
- * ANY load failure, which segfaults the whole process. So every condition under which whisper_model_load() would
- * return false (bad magic, bad ftype, unknown/missing/misshapen tensor, short read) must be caught here.
+ * Why so thorough: the addon turns a failed whisper load into a rejection, but whisper.cpp only says "failed" (the
+ * reason goes to its log), and a few malformed headers reach ggml asserts that abort the process. So every
+ * condition under which whisper_model_load() would fail (bad magic, bad ftype, unknown/missing/misshapen tensor,
+ * short read) is caught here first, with a reason fit for the API client.
  * The walk reads only headers (positioned reads), so even a 3 GB model checks in milliseconds.
  */
 import { open, type FileHandle } from 'node:fs/promises'

@@ -6,7 +6,7 @@
  * whisper_full is a use-after-free in native code. When every resident model is busy the cap is exceeded
  * temporarily and restored as soon as one is released.
  */
-import { loadNativeModel, type NativeModel } from './binding.ts'
+import { loadNativeModel, setWhisperLog, type NativeModel } from './binding.ts'
 import { validateModelFile, type ModelFileInfo } from './model-file.ts'
 import type { InstalledModel } from './registry.ts'
 import type { Logger } from './types.ts'
@@ -29,8 +29,8 @@ interface Entry {
 
 export interface PoolOptions {
   maxLoaded: number
-  /** Silence whisper.cpp's stderr logging (see binding.ts). */
-  quiet?: boolean
+  /** pino level for whisper.cpp's own log lines (its warnings and errors keep theirs). */
+  whisperLogLevel?: 'info' | 'debug'
   logger?: Logger
 }
 
@@ -103,9 +103,23 @@ export class ModelPool {
   private async load (m: InstalledModel): Promise<{ model: NativeModel, info: ModelFileInfo }> {
     const info = await validateModelFile(m.path)
     const started = Date.now()
-    const model = await loadNativeModel(m.path, this.opts.quiet)
+    this.routeWhisperLog()
+    const model = await loadNativeModel(m.path)
     this.opts.logger?.info({ model: m.name, ms: Date.now() - started, weights: info.weightType }, 'whisper model loaded')
     return { model, info }
+  }
+
+  private logRouted = false
+  private routeWhisperLog (): void {
+    const logger = this.opts.logger
+    if (this.logRouted || !logger) return
+    this.logRouted = true
+    const base = this.opts.whisperLogLevel ?? 'debug'
+    setWhisperLog((level, line) => {
+      const l = level === 'warn' || level === 'error' ? level : base
+      if (l === 'debug') logger.debug?.({ whisper: line }, 'whisper.cpp')
+      else logger[l]({ whisper: line }, 'whisper.cpp')
+    })
   }
 
   private evictIdle (limit: number): void {

@@ -1,4 +1,4 @@
-/** The narrow interface the HTTP and streaming layers use; nothing outside src/engine knows smart-whisper. */
+/** The narrow interface the HTTP and streaming layers use; nothing outside src/engine knows the native addon. */
 
 export interface TranscribeOptions {
   /** ISO-639-1 code, or undefined for the model's default ('en' for .en models). */
@@ -7,8 +7,6 @@ export interface TranscribeOptions {
   detectLanguage?: boolean
   /** Initial prompt (keyterms / keywords). */
   prompt?: string
-  /** Whisper's translate task: the transcript comes out in English. */
-  translate?: boolean
   /** Sampling temperature (0 = greedy, whisper's default). */
   temperature?: number
   /**
@@ -19,22 +17,29 @@ export interface TranscribeOptions {
   audioCtx?: number | 'auto'
   /** Queue priority: streaming finals use 'high', interims 'low' (droppable). */
   priority?: 'high' | 'normal' | 'low'
-  /** Aborted before its turn: the job is dropped from the queue and the promise rejects. */
+  /**
+   * Aborted before its turn: the job is dropped from the queue. Aborted while decoding: whisper stops at its next
+   * encoder start or graph step (well within a second) and its state goes back to the pool. Either way the
+   * promise rejects with the queue's AbortError (name 'AbortError').
+   */
   signal?: AbortSignal
-  /** Called with each segment as whisper completes it, during the decode (engines that support it: engine-v2). */
+  /** 'translate' is whisper's translate-to-English task (multilingual models). Default 'transcribe'. */
+  task?: 'transcribe' | 'translate'
+  /** Called on the JS thread as each segment completes during the decode, before the promise resolves. */
   onSegment?: (segment: TranscribedSegment) => void
 }
 
 export interface TranscribedToken {
+  /** whisper token id */
+  id: number
+  /** Text, joined across tokens that split a UTF-8 character (may be '' for the first half of one). */
   text: string
   /** seconds from the start of the given PCM */
   start: number
   end: number
   probability: number
-  /** whisper's token id (optional until the engine-v2 branch lands). */
-  id?: number
-  /** log of the token's probability as whisper computed it (optional until engine-v2). */
-  logprob?: number
+  /** whisper's log-probability of the token (plog) */
+  logprob: number
 }
 
 export interface TranscribedSegment {
@@ -42,20 +47,19 @@ export interface TranscribedSegment {
   start: number
   end: number
   tokens: TranscribedToken[]
-  /** whisper's probability that the segment holds no speech (optional until engine-v2). */
-  noSpeechProb?: number
+  /** whisper's probability that the segment's window holds no speech */
+  noSpeechProb: number
 }
 
 export interface TranscribeResult {
   segments: TranscribedSegment[]
   language: string
-  /**
-   * Left undefined by the smart-whisper engine: the binding reports the detected language but not whisper's
-   * probability for it (see src/engine/engine.ts).
-   */
+  /** whisper's probability for the detected language; set only when detectLanguage was asked (multilingual). */
   languageProbability?: number
   /** Seconds of audio transcribed (the PCM length / 16000). */
   duration?: number
+  /** Wall-clock milliseconds: model load (when this job loaded it), language detection, the whole decode. */
+  timings?: { loadMs?: number, detectMs?: number, totalMs: number }
 }
 
 export interface ModelDescription {
@@ -73,12 +77,13 @@ export interface ModelDescription {
 
 /** Pino-compatible subset the engine logs through. */
 export interface Logger {
+  debug?(obj: unknown, msg?: string): void
   info(obj: unknown, msg?: string): void
   warn(obj: unknown, msg?: string): void
   error(obj: unknown, msg?: string): void
 }
 
-/** What the routes and streaming sessions call. Implemented by src/engine/engine.ts over smart-whisper. */
+/** What the routes and streaming sessions call. Implemented by src/engine/engine.ts over the native addon. */
 export interface Transcriber {
   /** Installed and resident models. */
   listModels(): Promise<ModelDescription[]>

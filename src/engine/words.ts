@@ -5,8 +5,8 @@
  * token continues the current one (" Hel" + "lo" + "," -> "Hello,"). A token that is only punctuation and starts a
  * word (" -") is glued to the previous word instead, since Deepgram has no punctuation-only words.
  *
- * Known limit: smart-whisper hands tokens over as JS strings, so a multi-byte character split across two tokens
- * (common in CJK) arrives as replacement characters; segment text is unaffected (whisper joins bytes first).
+ * Token texts come joined across split UTF-8 (token-text.ts): a token holding only a space, whose character
+ * arrives with the next token, passes its word start on to that token.
  */
 import type { TranscribedSegment, TranscribedToken } from './types.ts'
 
@@ -57,10 +57,12 @@ export function tokensToWords (tokens: TranscribedToken[], opts: WordsOptions): 
   const duration = Math.max(0, opts.duration)
   const offset = opts.offset ?? 0
   const built: Building[] = []
+  let spaceBefore = false
   for (const t of tokens) {
     if (isSpecialToken(t.text)) continue
-    const startsWord = /^\s/.test(t.text)
+    const startsWord = spaceBefore || /^\s/.test(t.text)
     const text = t.text.trim()
+    spaceBefore = text === ''
     if (text === '') continue
     const last = built[built.length - 1]
     if (last && (!startsWord || PUNCT_ONLY_RE.test(text))) {

@@ -13,6 +13,7 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
     defaultModel: config.DEFAULT_MODEL,
     concurrency: config.ENGINE_CONCURRENCY,
     threads: config.WHISPER_THREADS,
+    decodeNice: config.WHISPER_NICE,
     queueMax: config.QUEUE_MAX,
     maxLoadedModels: config.MAX_LOADED_MODELS,
     defaultAudioCtx: config.DEFAULT_AUDIO_CTX,

@@ -82,7 +82,7 @@ export async function transcribe (engine: Transcriber, input: AudioInput, plan: 
     model: plan.model,
     ...(plan.language !== undefined ? { language: plan.language } : {}),
     detectLanguage: plan.detectLanguage,
-    translate: plan.task === 'translate',
+    task: plan.task,
     ...(plan.prompt !== undefined ? { prompt: plan.prompt } : {}),
     ...(plan.temperature !== undefined ? { temperature: plan.temperature } : {}),
     ...(plan.audioCtx !== undefined ? { audioCtx: plan.audioCtx } : {}),

@@ -23,7 +23,7 @@ before(async () => {
     const url = req.url ?? ''
     if (url.startsWith('/redirect/')) {
       res.writeHead(302, { location: `/files/${url.slice('/redirect/'.length)}` }).end()
-    } else if (url === '/files/ggml-small-test.bin' || url === '/files/ggml-tiny.en.bin') {
+    } else if (url === '/files/ggml-small-test.bin' || url === '/files/ggml-tiny.en.bin' || url === '/files/ggml-base.en-q5_1.bin') {
       res.writeHead(200, { 'content-length': model.length, 'content-type': 'application/octet-stream' })
       res.end(model)
     } else if (url === '/files/ggml-junk.bin') {
@@ -95,10 +95,24 @@ test('checksum mismatch: error, nothing left behind', async () => {
 
 test('the built-in table is enforced: a wrong-size tiny.en is refused before downloading', async () => {
   assert.equal(KNOWN_MODELS['tiny.en']?.sizeBytes, 77704715)
-  assert.equal(Object.keys(KNOWN_MODELS).length, 10)
+  assert.equal(Object.keys(KNOWN_MODELS).length, 29)
   const dir = freshDir()
   await assert.rejects(downloadModel('tiny.en', { modelsDir: dir, baseUrl: `${base}/files`, progress: false }),
     /is \d+ bytes, expected 77704715/)
+  assert.ok(noPartials(dir))
+})
+
+test('quantized models are in the table with their published SHA-1, and it is enforced', async () => {
+  for (const size of ['tiny', 'tiny.en', 'base', 'base.en', 'small', 'small.en']) {
+    for (const q of ['q5_1', 'q8_0']) assert.match(KNOWN_MODELS[`${size}-${q}`]?.sha1 ?? '', /^[0-9a-f]{40}$/, `${size}-${q}`)
+  }
+  for (const name of ['medium-q5_0', 'medium.en-q8_0', 'large-v3-q5_0', 'large-v3-turbo-q8_0']) assert.ok(KNOWN_MODELS[name], name)
+  assert.equal(KNOWN_MODELS['base.en-q5_1']?.sha1, 'd26d7ce5a1b6e57bea5d0431b9c20ae49423c94a')
+  const dir = freshDir()
+  // the mirror serves some other file under that name: downloaded, checked, refused
+  await assert.rejects(downloadModel('base.en-q5_1', { modelsDir: dir, baseUrl: `${base}/files`, progress: false }),
+    (err: unknown) => err instanceof DownloadError && /checksum mismatch.*sha1/i.test(err.message))
+  assert.ok(!existsSync(join(dir, 'ggml-base.en-q5_1.bin')))
   assert.ok(noPartials(dir))
 })
 

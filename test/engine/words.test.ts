@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { isSpecialToken, normalizeWord, segmentsToWords, tokensToWords } from '../../src/engine/words.ts'
 import type { TranscribedToken } from '../../src/engine/types.ts'
 
-const tok = (text: string, start: number, end: number, probability = 0.9): TranscribedToken => ({ text, start, end, probability })
+const tok = (text: string, start: number, end: number, probability = 0.9): TranscribedToken => ({ id: 0, text, start, end, probability, logprob: Math.log(probability) })
 
 test('merges BPE pieces into words; a leading space starts a word', () => {
   const r = tokensToWords([
@@ -68,8 +68,8 @@ test('confidence: per word mean of token probabilities, overall mean of words; e
 
 test('segmentsToWords flattens segments in order', () => {
   const r = segmentsToWords([
-    { text: ' One two.', start: 0, end: 1, tokens: [tok(' One', 0, 0.4), tok(' two', 0.4, 0.8), tok('.', 0.8, 0.9)] },
-    { text: ' Three.', start: 1, end: 2, tokens: [tok(' Three', 1, 1.5), tok('.', 1.5, 1.6)] }
+    { text: ' One two.', start: 0, end: 1, noSpeechProb: 0, tokens: [tok(' One', 0, 0.4), tok(' two', 0.4, 0.8), tok('.', 0.8, 0.9)] },
+    { text: ' Three.', start: 1, end: 2, noSpeechProb: 0, tokens: [tok(' Three', 1, 1.5), tok('.', 1.5, 1.6)] }
   ], { duration: 2 })
   assert.equal(r.transcript, 'One two. Three.')
   assert.equal(r.plainTranscript, 'one two three')

@@ -5,9 +5,9 @@ import { createHash } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { DEFAULT_PHRASE, generateModel, phraseTokens, type Arch } from '../../scripts/generate-model.mjs'
+import { DEFAULT_PHRASE, generateModel, phraseTokens, type Arch, type WeightType } from '../../scripts/generate-model.mjs'
 
-export type { Arch }
+export type { Arch, WeightType }
 export const CACHE_DIR = fileURLToPath(new URL('../.cache/models/', import.meta.url))
 /** What every synthetic model transcribes each 30 s window as. */
 export const TEST_PHRASE = DEFAULT_PHRASE
@@ -18,13 +18,13 @@ const GENERATOR_HASH = createHash('sha1')
   .update(readFileSync(fileURLToPath(new URL('../../scripts/generate-model.mjs', import.meta.url))))
   .digest('hex').slice(0, 10)
 
-/** Path of a cached synthetic model `ggml-<arch>.bin` (generated on first use). */
-export function testModel (arch: Arch = 'tiny.en'): string {
+/** Path of a cached synthetic model `ggml-<arch>[-<type>].bin` (generated on first use). */
+export function testModel (arch: Arch = 'tiny.en', type: WeightType = 'f16'): string {
   const dir = join(CACHE_DIR, GENERATOR_HASH)
-  const path = join(dir, `ggml-${arch}.bin`)
+  const path = join(dir, `ggml-${arch}${type === 'f16' ? '' : `-${type}`}.bin`)
   if (!existsSync(path)) {
     mkdirSync(dir, { recursive: true })
-    generateModel(path, { arch })
+    generateModel(path, { arch, type })
   }
   return path
 }

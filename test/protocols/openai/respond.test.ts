@@ -2,14 +2,14 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { formatReply, StreamEvents, type CoreResult, type ReplyOptions } from '../../../src/protocols/openai/respond.ts'
 
-const result: CoreResult = {
+const result = {
   language: 'de',
   duration: 3.5,
   segments: [
     { text: ' Guten Tag.', start: 0, end: 1.2, tokens: [{ text: ' Guten', start: 0, end: 0.6, probability: 0.9 }, { text: ' Tag', start: 0.6, end: 1.1, probability: 0.8 }, { text: '.', start: 1.1, end: 1.2, probability: 0.9 }] },
     { text: ' Wie geht es?', start: 1.5, end: 3.4, tokens: [{ text: ' Wie', start: 1.5, end: 2, probability: 0.9 }, { text: ' geht', start: 2, end: 2.6, probability: 0.9 }, { text: ' es', start: 2.6, end: 3.2, probability: 0.9 }, { text: '?', start: 3.2, end: 3.4, probability: 0.9 }] }
   ]
-}
+} as unknown as CoreResult
 const opts: ReplyOptions = { task: 'transcribe', temperature: 0, granularities: [], logprobs: false }
 
 test('json is {text, usage}; logprobs only when included', () => {
@@ -45,7 +45,7 @@ test('stream deltas concatenate to the done text', () => {
   assert.deepEqual(deltas.map((d) => d?.delta), ['Guten Tag.', ' Wie geht es?'])
   assert.equal(deltas[0]?.type, 'transcript.text.delta')
   assert.equal((deltas[0]?.logprobs as unknown[]).length, 3)
-  assert.equal(events.delta({ text: '', start: 3.4, end: 3.5, tokens: [] }), undefined)
+  assert.equal(events.delta({ text: '', start: 3.4, end: 3.5, tokens: [], noSpeechProb: 0 }), undefined)
   const done = events.done(result)
   assert.equal(done.type, 'transcript.text.done')
   assert.equal(done.text, deltas.map((d) => d?.delta).join(''))

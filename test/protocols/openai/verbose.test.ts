@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import type { TranscribedSegment } from '../../../src/engine/types.ts'
 import { buildLogprobs, buildSegments, buildWords, durationUsage, joinedText, tokenUsage } from '../../../src/protocols/openai/verbose.ts'
 
-const segments: TranscribedSegment[] = [
+// The last segment is shaped like an engine without ids, logprobs or no-speech probability: the fallbacks.
+const segments = [
   {
     text: ' Hello, world.',
     start: 0,
@@ -18,7 +19,7 @@ const segments: TranscribedSegment[] = [
   },
   // today's engine: no ids, no logprob, no no-speech probability
   { text: ' Größe!', start: 2.25, end: 3, tokens: [{ text: ' Größe', start: 2.25, end: 2.9, probability: 0.5 }, { text: '!', start: 2.9, end: 3, probability: 0.25 }] }
-]
+] as unknown as TranscribedSegment[]
 
 test('verbose_json segments carry every field of OpenAI\'s TranscriptionSegment', () => {
   const out = buildSegments(segments, { temperature: 0.2 })
