@@ -5,7 +5,7 @@ import type { Config } from '../config.ts'
 import { upgradeHeaders } from '../plugins/websocket.ts'
 import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
 import { DEFAULT_STREAM_LIMITS, MAX_FRAME_BYTES, type StreamLimits } from '../streaming/constants.ts'
-import { liveQuery, liveSettings, type LiveSettings } from '../streaming/query.ts'
+import { ignoredLiveParameters, liveQuery, liveSettings, type LiveSettings } from '../streaming/query.ts'
 import { LiveSession, type LiveSink } from '../streaming/session.ts'
 import { loadVoiceDetector } from '../streaming/vad.ts'
 import { planTranscription, type TranscriptionPlan } from '../transcription/plan.ts'
@@ -104,6 +104,8 @@ const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Parti
       const settings = liveSettings(request.query)
       // Live decodes size the encoder window to each utterance unless the client chose (see README).
       const plan = await planTranscription(fastify.engine, deepgramPlanRequest(request.query, { audioCtx: 'auto' }))
+      const ignored = ignoredLiveParameters(request.query)
+      if (ignored.length > 0) request.log.info({ ignored }, 'live parameters accepted and ignored')
       prepared.set(request, { settings, plan })
       upgradeHeaders.set(request.raw, { 'dg-request-id': request.id })
     },
