@@ -5,7 +5,7 @@ import type { Config } from '../config.ts'
 import { upgradeHeaders } from '../plugins/websocket.ts'
 import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
 import { DEFAULT_STREAM_LIMITS, MAX_FRAME_BYTES, type StreamLimits } from '../streaming/constants.ts'
-import { liveQuery, liveSettings, type LiveSettings } from '../streaming/query.ts'
+import { ignoredLiveParameters, liveQuery, liveSettings, type LiveSettings } from '../streaming/query.ts'
 import { LiveSession, type LiveSink } from '../streaming/session.ts'
 import { loadVoiceDetector } from '../streaming/vad.ts'
 import { planTranscription, type TranscriptionPlan } from '../transcription/plan.ts'
@@ -24,7 +24,7 @@ Server -> client (JSON text frames): \`Results\` (interim with interim_results=t
 and speech_final at an endpoint), \`SpeechStarted\` (vad_events=true), \`UtteranceEnd\` (utterance_end_ms), and
 \`Metadata\` last. Times are audio seconds from the start of the stream.
 
-Closes: 1000 after CloseStream; 1008 \`DATA-0000\` for an unknown text frame or undecodable audio; 1011
+Closes: 1000 after CloseStream; 1008 \`DATA-0000\` for a text frame that is not JSON (other JSON messages are ignored) or undecodable audio; 1011
 \`NET-0001\` after 10 s with neither audio nor a text frame; 1008 \`LIMIT-0001\` when the session reaches its
 maximum audio length (finals and Metadata are sent first); 1008 \`LIMIT-0002\` when far more audio is waiting to be
 transcribed than allowed (reading pauses first at the limit, so only a client that ignores TCP backpressure gets
@@ -104,6 +104,8 @@ const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Parti
       const settings = liveSettings(request.query)
       // Live decodes size the encoder window to each utterance unless the client chose (see README).
       const plan = await planTranscription(fastify.engine, deepgramPlanRequest(request.query, { audioCtx: 'auto' }))
+      const ignored = ignoredLiveParameters(request.query)
+      if (ignored.length > 0) request.log.info({ ignored }, 'live parameters accepted and ignored')
       prepared.set(request, { settings, plan })
       upgradeHeaders.set(request.raw, { 'dg-request-id': request.id })
     },

@@ -5,21 +5,14 @@ import { fetchAudioUrl } from '../audio/fetch-url.ts'
 import { clientClosedRequest, unsupportedMediaType } from '../errors.ts'
 import { sha256Hex } from '../audio/hash.ts'
 import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
-import { listenResponse as shapeListenResponse, type Warning } from '../protocols/deepgram/response.ts'
+import { parameterWarnings } from '../protocols/deepgram/parameters.ts'
+import { extraOf, listenResponse as shapeListenResponse } from '../protocols/deepgram/response.ts'
 import { planTranscription } from '../transcription/plan.ts'
 import { transcribe } from '../transcription/transcribe.ts'
 import { KNOWN_QUERY_KEYS, listenQuery, listenResponse, listenUrlBody } from './listen-schema.ts'
 import { authErrors, errorBody } from './schemas.ts'
 
 const AUDIO_TYPES = ['audio/*', 'video/*', 'application/octet-stream', 'deepgram/audio+video']
-
-function warningsOf (query: Record<string, unknown>): Warning[] {
-  return Object.keys(query).filter((k) => !KNOWN_QUERY_KEYS.has(k)).map((parameter) => ({
-    parameter,
-    type: 'unsupported_parameter',
-    message: `'${parameter}' is not supported by this server and was ignored.`
-  }))
-}
 
 const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, { config }) => {
   // Audio arrives as raw bytes under several media types; clients that send none (or curl's form default) too.
@@ -74,7 +67,9 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
       channels: query.channels,
       contentType: request.headers['content-type']
     }, plan, { maxSeconds: config.MAX_AUDIO_SECONDS, signal: gone.signal })
-    return shapeListenResponse(result, plan, { requestId: request.id, sha256: sha256Hex(bytes), tags: query.tag, warnings: warningsOf(query) })
+    return shapeListenResponse(result, plan, {
+      requestId: request.id, sha256: sha256Hex(bytes), tags: query.tag, extra: extraOf(query.extra), warnings: parameterWarnings(query, KNOWN_QUERY_KEYS)
+    })
   })
 }
 

@@ -67,6 +67,16 @@ export const INTERIM_INTERVAL_SECONDS = 1
 /** No interim for an utterance shorter than this: a few syllables decode to noise. */
 export const MIN_INTERIM_SECONDS = 0.8
 
+/**
+ * No audio for this long (or three times the client's usual gap between frames, if longer) and the wall-clock time
+ * since the last frame counts as silence, so the endpointer still ends the utterance of a client that stopped
+ * sending (voice agents send only KeepAlive after a second of silence). Then it advances every TICK.
+ */
+export const SILENCE_FILL_AFTER_MS = 500
+export const SILENCE_FILL_TICK_MS = 100
+/** Gaps between frames longer than this are pauses in sending, not the client's frame cadence. */
+export const MAX_FRAME_GAP_MS = 2000
+
 /** A final refused with SERVER_BUSY is retried (finals are never dropped), backing off up to this delay. */
 export const FINAL_RETRY_MAX_DELAY_MS = 1000
 /** On server shutdown, sessions get this long to deliver their finals and Metadata before the socket closes. */

@@ -4,6 +4,7 @@
  */
 import type { ModelDescription } from '../engine/types.ts'
 import { withSpeakers, type DeepgramWord } from '../protocols/deepgram/response.ts'
+import type { SearchResult } from '../transcription/format/index.ts'
 import type { ChannelTranscript } from '../transcription/transcribe.ts'
 
 /** Mono: every message is about channel 0 of 1, as Deepgram reports it. */
@@ -19,7 +20,7 @@ export interface ResultsMessage {
   is_final: boolean
   speech_final: boolean
   from_finalize: boolean
-  channel: { alternatives: Array<{ transcript: string, confidence: number, words: DeepgramWord[] }> }
+  channel: { search?: SearchResult[], alternatives: Array<{ transcript: string, confidence: number, words: DeepgramWord[] }> }
   metadata: { request_id: string, model_uuid: string, model_info: ModelInfo }
 }
 
@@ -53,6 +54,8 @@ export interface ResultsInput {
   /** Undefined for a flush that had nothing to decode: an empty transcript. */
   transcript: ChannelTranscript | undefined
   diarize: boolean
+  /** search was asked: the channel carries its hits (an empty list per query for an empty result). */
+  search: string[]
   isFinal: boolean
   speechFinal: boolean
   fromFinalize: boolean
@@ -69,6 +72,7 @@ export function resultsMessage (input: ResultsInput): ResultsMessage {
     speech_final: input.speechFinal,
     from_finalize: input.fromFinalize,
     channel: {
+      ...(input.search.length > 0 ? { search: decoded?.search ?? input.search.map((query) => ({ query, hits: [] })) } : {}),
       alternatives: [{
         transcript: decoded?.transcript ?? '',
         confidence: decoded?.confidence ?? 0,

@@ -1,18 +1,17 @@
 /**
- * The query parameters of Deepgram's live /v1/listen that earshot acts on, validated before the WebSocket
- * upgrade (a bad one is an HTTP 400, not a socket that closes at once). Unknown parameters are ignored.
+ * The query parameters of Deepgram's live /v1/listen, validated before the WebSocket upgrade (a bad one is an HTTP
+ * 400, not a socket that closes at once). Unsupported and unknown parameters are ignored with a log line.
  */
 import { z } from 'zod'
 import { RAW_ENCODINGS } from '../audio/raw.ts'
-import { flag, repeated } from '../transcription/params.ts'
+import { transcriptParameters, UNSUPPORTED } from '../protocols/deepgram/parameters.ts'
+import { flag } from '../transcription/params.ts'
 
 /** Headerless formats, plus the container formats Deepgram names (their stream header says the rest). */
 export const LIVE_ENCODINGS = ['linear16', 'linear32', 'mulaw', 'alaw', 'opus', 'ogg-opus', 'flac'] as const
 
 export const liveQuery = z.looseObject({
-  model: z.string().min(1).optional().describe('An installed model (`base.en`, see GET /v1/models) or an alias: Deepgram `nova-3`, `nova-2-*`, `whisper-small`…, OpenAI `whisper-1` (README "Model aliases", MODEL_ALIASES). Default: DEFAULT_MODEL'),
-  version: z.string().min(1).optional().describe("Deepgram's model version (e.g. `latest`): accepted; each installed model has one version"),
-  language: z.string().min(1).optional().describe('BCP-47 language tag, e.g. `en`, `de`, `en-US`'),
+  ...transcriptParameters,
   encoding: z.enum(LIVE_ENCODINGS).optional()
     .describe('Headerless audio: linear16, linear32 (float), mulaw or alaw, with sample_rate. Omit it for containerised audio ' +
       '(WebM/Opus from a browser MediaRecorder, Ogg/Opus, WAV, FLAC, MP3), which is recognised from its first bytes'),
@@ -24,11 +23,6 @@ export const liveQuery = z.looseObject({
   utterance_end_ms: z.coerce.number().int().min(1).max(60000).optional()
     .describe('Send UtteranceEnd once this many ms pass without speech after words were transcribed'),
   vad_events: flag.optional().describe('Send SpeechStarted when speech begins'),
-  punctuate: flag.optional().describe('Punctuated transcript (default true: whisper punctuates on its own)'),
-  smart_format: flag.optional().describe('Accepted; whisper output is already formatted'),
-  keyterm: repeated.optional().describe('Terms to favour (passed to whisper as its initial prompt)'),
-  keywords: repeated.optional().describe('`word` or `word:intensifier`; the words join the initial prompt'),
-  tag: repeated.optional().describe('Labels echoed back in the Metadata message'),
   audio_ctx: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(1500)]).optional()
     .describe('earshot extension: whisper encoder context in frames per decode (default auto = sized to each utterance; 0 = full 30 s window, slow)')
 }).superRefine((query, ctx) => {
@@ -66,4 +60,12 @@ export function liveSettings (query: LiveQuery): LiveSettings {
     vadEvents: query.vad_events ?? false,
     tags: query.tag
   }
+}
+
+/** Parameters set on a live request that it ignores (logged once when the session opens). */
+export function ignoredLiveParameters (query: Record<string, unknown>): string[] {
+  const known = new Set([...Object.keys(liveQuery.shape), 'token'])
+  return Object.entries(query)
+    .filter(([k, v]) => v !== undefined && v !== false && (!known.has(k) || UNSUPPORTED.has(k) || k === 'multichannel' || (k === 'filler_words' && v === true)))
+    .map(([k]) => k)
 }

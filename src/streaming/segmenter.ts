@@ -123,6 +123,9 @@ export class Segmenter {
   /** True while the last VAD frame was speech inside an open utterance. */
   get inSpeech (): boolean { return this.open !== undefined && this.lastSpeechEnd === this.frames * VAD_FRAME_SAMPLES }
 
+  /** Speech came since the last utterance-end event and utterance_end_ms is set: one is still due. */
+  get awaitingUtteranceEnd (): boolean { return this.utteranceEndSamples !== undefined && this.speechSinceUtteranceEnd }
+
   /** The open utterance so far (a copy), for interim results. */
   current (): Utterance | undefined {
     if (this.open === undefined) return undefined

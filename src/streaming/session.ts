@@ -18,7 +18,8 @@ import type { Logger, ModelDescription, Transcriber } from '../engine/types.ts'
 import type { TranscriptionPlan } from '../transcription/plan.ts'
 import { AudioIntake, UndecodableAudioError, type StreamFormat } from './audio-intake.ts'
 import {
-  CLOSE, INTERIM_INTERVAL_SECONDS, MIN_INTERIM_SECONDS, SAMPLE_RATE, SHUTDOWN_FLUSH_MS, type StreamLimits
+  CLOSE, INTERIM_INTERVAL_SECONDS, MIN_INTERIM_SECONDS, SAMPLE_RATE, SHUTDOWN_FLUSH_MS, MAX_FRAME_GAP_MS,
+  SILENCE_FILL_AFTER_MS, SILENCE_FILL_TICK_MS, VAD_FRAME_SAMPLES, type StreamLimits
 } from './constants.ts'
 import { metadataMessage, resultsMessage, speechStartedMessage, utteranceEndMessage, type LiveMessage } from './messages.ts'
 import { Outbox } from './outbox.ts'
@@ -38,6 +39,25 @@ export interface LiveSessionOptions {
   tags?: string[] | undefined
   limits: StreamLimits
   logger?: Logger | undefined
+  /** Wall-clock time and timers (tests drive a manual one); default: the real clock. */
+  clock?: SessionClock | undefined
+}
+
+/** The session's wall clock: idle timeout and silence fill run on it. */
+export interface SessionClock {
+  now (): number
+  /** Runs `fn` after `ms`; returns a function that cancels it. */
+  timer (fn: () => void, ms: number): () => void
+}
+
+export const realClock: SessionClock = {
+  now: () => performance.now(),
+  timer: (fn, ms) => {
+    // setImmediate: a timer can fire before the poll phase reads frames that arrived meanwhile; acting after it
+    // means "no audio for this long" is judged with everything the socket already holds.
+    const handle = setTimeout(() => setImmediate(fn), ms)
+    return () => { clearTimeout(handle) }
+  }
 }
 
 /** Where the session's output goes: a WebSocket in production, anything in tests. */
@@ -68,7 +88,19 @@ export class LiveSession {
   private limitReached = false
   private pendingFinalSeconds = 0
   private paused = false
-  private idleTimer: NodeJS.Timeout | undefined
+  private cancelIdle: (() => void) | undefined
+  private readonly clock: SessionClock
+  /** Wall clock when the latest binary frame arrived, and when the latest decoded audio of one did. */
+  private lastReceivedAt = 0
+  private lastAudioAt: number | undefined
+  /** The client's usual gap between frames (ms, slowly forgotten) and how far its audio runs ahead of real time. */
+  private frameGapMs = 0
+  private leadSeconds = 0
+  /** Samples of silence added since the last real audio (see noteAudio). */
+  private filledSinceAudio = 0
+  private cancelSilence: (() => void) | undefined
+  /** The latest final not yet sent: a Finalize arriving meanwhile marks it rather than sending an empty one. */
+  private unsentFinal: { fromFinalize: boolean } | undefined
   private interim: { id: number, controller: AbortController } | undefined
   /** Utterance length at the last interim launch, per utterance id. */
   private interimMark = { id: 0, seconds: 0 }
@@ -79,6 +111,7 @@ export class LiveSession {
 
   constructor (transcriber: Transcriber, private readonly options: LiveSessionOptions, private readonly sink: LiveSink) {
     this.model = options.plan.model
+    this.clock = options.clock ?? realClock
     this.intake = new AudioIntake(options.format)
     this.segmenter = new Segmenter({ endpointingMs: options.endpointingMs, utteranceEndMs: options.utteranceEndMs })
     this.decoder = new UtteranceDecoder(transcriber, options.plan, this.lifetime.signal)
@@ -100,24 +133,36 @@ export class LiveSession {
       this.end('client')
       return
     }
+    const arrivedAt = this.clock.now()
+    this.lastReceivedAt = arrivedAt
+    this.scheduleSilenceFill(this.stallMs())
     this.step(async () => {
       this.hash.update(bytes)
-      this.ingest(await this.intake.push(bytes))
+      const pcm = await this.intake.push(bytes)
+      if (pcm.length > 0) this.noteAudio(pcm.length, arrivedAt)
+      this.ingest(pcm)
     })
   }
 
-  /** A text frame: KeepAlive, Finalize or CloseStream; anything else closes 1008 DATA-0000. */
+  /**
+   * A text frame: KeepAlive, Finalize or CloseStream. Other JSON (SDK v4's `Configure`, messages of later
+   * protocol versions) is ignored with a log line; a frame that is not JSON closes 1008 DATA-0000.
+   */
   receiveText (text: string): void {
     if (this.state !== 'open') return
     this.armIdleTimer()
-    let type: unknown
+    let message: unknown
     try {
-      type = (JSON.parse(text) as { type?: unknown } | null)?.type
-    } catch {}
-    if (type === 'KeepAlive') return
-    if (type === 'Finalize') this.step(() => this.finalize())
+      message = JSON.parse(text)
+    } catch {
+      this.fail(CLOSE.badData, 'text frame is not JSON')
+      return
+    }
+    const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined
+    if (type === 'KeepAlive') this.fillSilence()
+    else if (type === 'Finalize') this.step(() => this.finalize())
     else if (type === 'CloseStream') this.end('client')
-    else this.fail(CLOSE.badData, 'text frame is not a KeepAlive, Finalize or CloseStream message')
+    else this.options.logger?.info({ type: typeof type === 'string' ? type.slice(0, 64) : typeof type }, 'live text message ignored')
   }
 
   /** The client went away: drop queued work, send nothing more. */
@@ -175,6 +220,12 @@ export class LiveSession {
       this.queueFinal(utterance, false, true)
       return
     }
+    if (this.unsentFinal !== undefined) {
+      // The endpoint closed the utterance a moment ago and its final is still being decoded: that final is the
+      // answer to this Finalize.
+      this.unsentFinal.fromFinalize = true
+      return
+    }
     const now = this.segmenter.now
     this.outbox.add(Promise.resolve(), () => this.results({ start: now, end: now }, undefined, true, false, true))
   }
@@ -187,12 +238,15 @@ export class LiveSession {
       this.pendingFinalSeconds -= seconds
       this.afterFinal()
     })
+    const pending = { fromFinalize }
+    this.unsentFinal = pending
     this.outbox.add(decoded, (d) => {
+      if (this.unsentFinal === pending) this.unsentFinal = undefined
       if (d.transcript.words.length > 0) {
         this.lastWordEnd = (d.transcript.words.at(-1) as { end: number }).end
         this.wordsSinceUtteranceEnd = true
       }
-      return this.results(utterance, d, true, speechFinal, fromFinalize)
+      return this.results(utterance, d, true, speechFinal, pending.fromFinalize)
     })
   }
 
@@ -227,6 +281,7 @@ export class LiveSession {
       end: span.end,
       transcript: decoded?.transcript,
       diarize: this.options.plan.structure.diarize,
+      search: this.options.plan.text.search,
       isFinal,
       speechFinal,
       fromFinalize
@@ -246,7 +301,7 @@ export class LiveSession {
     if (utterance !== undefined) this.queueFinal(utterance, false, false)
     if (!this.paused) {
       this.paused = true
-      this.clearIdleTimer() // not hearing from the client is our doing now
+      this.clearTimers() // not hearing from the client is our doing now
       this.sink.pause()
     }
   }
@@ -264,7 +319,7 @@ export class LiveSession {
   private end (kind: Ending): void {
     if (this.state !== 'open') return
     this.state = 'ending'
-    this.clearIdleTimer()
+    this.clearTimers()
     if (this.paused) {
       this.paused = false
       this.sink.resume() // keep reading, if only to see the client's close frame
@@ -304,7 +359,7 @@ export class LiveSession {
   private finish (close: { code: number, reason: string } | undefined): void {
     if (this.state === 'closed') return
     this.state = 'closed'
-    this.clearIdleTimer()
+    this.clearTimers()
     this.lifetime.abort(new Error('live session closed'))
     this.interim?.controller.abort()
     this.detector?.free()
@@ -320,11 +375,74 @@ export class LiveSession {
   private armIdleTimer (): void {
     this.clearIdleTimer()
     if (this.state !== 'open' || this.paused) return
-    this.idleTimer = setTimeout(() => this.end('idle'), this.options.limits.idleTimeoutSeconds * 1000)
+    this.cancelIdle = this.clock.timer(() => this.end('idle'), this.options.limits.idleTimeoutSeconds * 1000)
   }
 
   private clearIdleTimer (): void {
-    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
-    this.idleTimer = undefined
+    this.cancelIdle?.()
+    this.cancelIdle = undefined
+  }
+
+  private clearTimers (): void {
+    this.clearIdleTimer()
+    this.cancelSilence?.()
+    this.cancelSilence = undefined
+  }
+
+  /**
+   * Voice-agent clients stop sending audio after a second of silence and only send KeepAlive: without more audio
+   * the endpointer would never see the pause go on, so no final, speech_final or UtteranceEnd would come. Once no
+   * audio has arrived for a while (SILENCE_FILL_AFTER_MS, or three times the client's usual gap between frames),
+   * the wall-clock time since the last frame counts as silence while an utterance is open or an UtteranceEnd is
+   * due. Audio a client sent ahead of real time (its lead) is used up first, so a fast sender is never padded.
+   */
+  private noteAudio (samples: number, arrivedAt: number): void {
+    if (this.lastAudioAt !== undefined) {
+      const gap = arrivedAt - this.lastAudioAt
+      if (gap < MAX_FRAME_GAP_MS) this.frameGapMs = Math.max(gap, this.frameGapMs * 0.98)
+      this.leadSeconds = Math.max(0, this.leadSeconds - gap / 1000)
+    }
+    this.leadSeconds += samples / SAMPLE_RATE
+    this.lastAudioAt = arrivedAt
+    this.filledSinceAudio = 0
+  }
+
+  private stallMs (): number {
+    return Math.max(SILENCE_FILL_AFTER_MS, 3 * this.frameGapMs)
+  }
+
+  private scheduleSilenceFill (ms: number): void {
+    this.cancelSilence?.()
+    this.cancelSilence = this.state === 'open' && !this.paused ? this.clock.timer(() => this.fillSilence(), ms) : undefined
+  }
+
+  /**
+   * Adds the silence the wall clock says has passed since the last audio frame (see noteAudio). Judged inside the
+   * input chain, after every frame received before it has been decoded and ingested.
+   */
+  private fillSilence (): void {
+    if (this.state !== 'open' || this.paused) return
+    const now = this.clock.now()
+    const waited = now - this.lastReceivedAt
+    if (waited < this.stallMs()) {
+      this.scheduleSilenceFill(this.stallMs() - waited)
+      return
+    }
+    this.step(() => {
+      if (this.lastAudioAt === undefined || !this.awaitingSilence()) return
+      const gap = (now - this.lastAudioAt) / 1000
+      const due = gap - this.leadSeconds - this.filledSinceAudio / SAMPLE_RATE
+      const fill = Math.floor(due * SAMPLE_RATE / VAD_FRAME_SAMPLES) * VAD_FRAME_SAMPLES
+      if (fill > 0) {
+        this.filledSinceAudio += fill
+        this.ingest(new Float32Array(fill))
+      }
+      if (this.awaitingSilence()) this.scheduleSilenceFill(SILENCE_FILL_TICK_MS)
+    })
+  }
+
+  /** An open utterance, or an UtteranceEnd still to come: what more silence would move forward. */
+  private awaitingSilence (): boolean {
+    return this.state === 'open' && (this.segmenter.openId !== undefined || this.segmenter.awaitingUtteranceEnd)
   }
 }

@@ -62,3 +62,23 @@ test('Deepgram model names run DEFAULT_MODEL and metadata.model_info names it; v
     assert.equal(body.metadata.warnings, undefined, `${query}: ${JSON.stringify(body.metadata.warnings)}`)
   }
 })
+
+test('text parameters reach the shared formatter: search hits, replace, punctuate=false; unsupported ones warn', async (t) => {
+  const app = await build(t)
+  const key = await app.createKey()
+  const res = await app.fetch('/v1/listen?search=hello&replace=hello:howdy&punctuate=false&smart_format=true&filler_words=true&sentiment=true&extra=team:ci&mip_opt_out=true', {
+    method: 'POST', headers: { authorization: `Token ${key}`, 'content-type': 'audio/wav' }, body: wav
+  })
+  assert.equal(res.status, 200)
+  const body = await res.json() as {
+    metadata: { extra?: Record<string, string>, warnings?: Array<{ parameter: string }> }
+    results: { channels: Array<{ search?: Array<{ query: string, hits: unknown[] }>, alternatives: Array<{ transcript: string }> }> }
+  }
+  assertListenV1Response(body)
+  const channel = body.results.channels[0]
+  assert.equal(channel?.search?.[0]?.query, 'hello')
+  assert.ok((channel?.search?.[0]?.hits.length ?? 0) > 0, 'the test model says "hello"')
+  assert.match(channel?.alternatives[0]?.transcript ?? '', /^howdy/)
+  assert.deepEqual(body.metadata.extra, { team: 'ci' })
+  assert.deepEqual(body.metadata.warnings?.map((w) => w.parameter).sort(), ['filler_words', 'sentiment'])
+})

@@ -157,13 +157,20 @@ test('Finalize flushes with from_finalize; CloseStream then sends Metadata and c
   assert.deepEqual(client.problems, [])
 })
 
-test('a text frame that is no known message, or undecodable audio, closes 1008 DATA-0000', async (t) => {
+test('an unknown JSON message is ignored; a text frame that is not JSON, or undecodable audio, closes 1008 DATA-0000', async (t) => {
   const app = await build(t, ONE_THREAD)
   const key = await app.createKey()
   const headers = { authorization: `Token ${key}` }
 
+  const configure = await connect(app, RAW, { headers })
+  configure.ws.send('{"type": "Configure", "features": {"smart_format": true}}')
+  configure.sendJson({ type: 'CloseStream' })
+  assert.deepEqual(await configure.closed, { code: 1000, reason: '' })
+  assert.deepEqual(configure.messages.map((m) => m.type), ['Metadata'])
+  assert.ok(app.logs.some((line) => line.includes('live text message ignored') && line.includes('Configure')))
+
   const badJson = await connect(app, RAW, { headers })
-  badJson.ws.send('{"type": "Configure"}')
+  badJson.ws.send('{"type": ')
   assert.deepEqual(await badJson.closed, { code: 1008, reason: 'DATA-0000' })
 
   const notJson = await connect(app, RAW, { headers })

@@ -87,7 +87,7 @@ test('multichannel=true transcribes each channel into its own results.channels e
 test('utterances, paragraphs, detect_language and unknown parameters', async (t) => {
   const app = await build(t, {}, 'tiny.en')
   const key = await app.createKey()
-  const res = await listen(app, key, fixture('jfk-16k-s16.wav'), '?audio_ctx=auto&utterances=true&utt_split=0.5&paragraphs=true&detect_language=true&diarize=true&summarize=v2')
+  const res = await listen(app, key, fixture('jfk-16k-s16.wav'), '?audio_ctx=auto&utterances=true&utt_split=0.5&paragraphs=true&detect_language=true&diarize=true&summarize=v2&whatever=1')
   assert.equal(res.status, 200)
   const body = await res.json() as ListenBody
   assertListenV1Response(body)
@@ -97,7 +97,11 @@ test('utterances, paragraphs, detect_language and unknown parameters', async (t)
   for (const u of body.results.utterances ?? []) assert.equal(u.channel, 0)
   assert.equal(body.results.utterances?.map((u) => u.transcript).join(' '), channel?.alternatives[0]?.transcript)
   assert.ok(channel?.alternatives[0]?.paragraphs?.transcript.startsWith('\n'))
-  assert.deepEqual(body.metadata.warnings?.map((w) => w.parameter).sort(), ['diarize', 'summarize'])
+  assert.deepEqual(body.metadata.warnings?.map((w) => w.parameter).sort(), ['summarize', 'whatever'])
+  // diarize: one speaker per channel, on words, utterances and paragraphs
+  const words = channel?.alternatives[0]?.words as unknown as Array<{ speaker?: number, speaker_confidence?: number }>
+  assert.ok(words.length > 0 && words.every((w) => w.speaker === 0 && w.speaker_confidence === 1))
+  assert.ok((body.results.utterances as unknown as Array<{ speaker?: number }>).every((u) => u.speaker === 0))
 })
 
 test('bad input gets a clear 4xx and the server stays up', async (t) => {

@@ -98,14 +98,29 @@ test('Finalize flushes the open utterance (from_finalize) and is answered even w
   assert.deepEqual(sut.sink.types, ['final', 'final', 'Metadata'])
 })
 
-test('an unknown text frame closes 1008 DATA-0000 at once, without Metadata', async (t) => {
+test('a text frame that is not JSON closes 1008 DATA-0000 at once, without Metadata', async (t) => {
   const { engine, plan } = await testEngine(t)
-  for (const text of ['{"type":"Bogus"}', 'not json', '[]', 'null']) {
+  for (const text of ['not json', '{"type":', '']) {
     const sut = startSession(engine, plan)
     sut.session.receiveText(text)
     assert.deepEqual(await sut.sink.closed(), { code: 1008, reason: 'DATA-0000' }, text)
     assert.deepEqual(sut.sink.messages, [])
   }
+})
+
+test('JSON of an unknown type (SDK v4 Configure, later messages) is ignored with a log line; the session goes on', async (t) => {
+  const { engine, plan } = await testEngine(t)
+  const logged: unknown[] = []
+  const logger = { info: (obj: unknown, msg?: string) => { logged.push([obj, msg]) }, warn: () => {}, error: () => {} }
+  const sut = startSession(engine, plan, { logger })
+  for (const text of ['{"type":"Configure","features":{"numerals":true}}', '{"type":"Bogus"}', '[]', 'null', '{}']) sut.session.receiveText(text)
+  assert.equal(sut.sink.closedWith, undefined)
+  assert.deepEqual(logged.slice(0, 2), [[{ type: 'Configure' }, 'live text message ignored'], [{ type: 'Bogus' }, 'live text message ignored']])
+  await stream(sut, jfk.subarray(0, 2 * 32000))
+  sut.session.receiveText('{"type":"CloseStream"}')
+  assert.deepEqual(await sut.sink.closed(), { code: 1000, reason: '' })
+  assert.deepEqual(sut.sink.types.at(-1), 'Metadata')
+  assert.ok(sut.sink.results.some((r) => r.is_final && r.channel.alternatives[0]?.transcript !== ''))
 })
 
 test('no audio and no text frame for the idle timeout: the buffered final, Metadata, close 1011 NET-0001', async (t) => {

@@ -9,7 +9,8 @@ import { promptFromTerms } from '../../transcription/params.ts'
 export interface DeepgramQuery {
   model?: string | undefined
   language?: string | undefined
-  detect_language?: boolean | undefined
+  /** A list of candidate languages counts as detection (candidates are not enforced: see parameters.ts). */
+  detect_language?: boolean | string[] | undefined
   punctuate?: boolean | undefined
   smart_format?: boolean | undefined
   numerals?: boolean | undefined
@@ -21,6 +22,7 @@ export interface DeepgramQuery {
   measurements?: boolean | undefined
   filler_words?: boolean | undefined
   diarize?: boolean | undefined
+  diarize_model?: string | undefined
   utterances?: boolean | undefined
   utt_split?: number | undefined
   paragraphs?: boolean | undefined
@@ -57,7 +59,7 @@ export function deepgramPlanRequest (query: DeepgramQuery, defaults: { audioCtx?
   return {
     model: query.model,
     language: multi ? undefined : query.language,
-    detectLanguage: query.detect_language === true || multi,
+    detectLanguage: query.detect_language === true || Array.isArray(query.detect_language) || multi,
     prompt: promptFromTerms(query),
     audioCtx: query.audio_ctx ?? defaults.audioCtx,
     text: {
@@ -79,7 +81,7 @@ export function deepgramPlanRequest (query: DeepgramQuery, defaults: { audioCtx?
       uttSplit: query.utt_split,
       paragraphs: query.paragraphs,
       multichannel: query.multichannel,
-      diarize: query.diarize
+      diarize: query.diarize === true || query.diarize_model !== undefined
     }
   }
 }

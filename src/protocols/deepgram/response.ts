@@ -8,7 +8,7 @@ import type { TranscriptionPlan } from '../../transcription/plan.ts'
 import { buildParagraphs, buildUtterances, type Paragraphs, type Utterance } from '../../transcription/structure.ts'
 import type { TranscriptionResult } from '../../transcription/transcribe.ts'
 
-export interface Warning { parameter: string, type: string, message: string }
+import type { Warning } from './parameters.ts'
 
 /** diarize: one speaker per channel (no diarization model runs), stated with full confidence in that labelling. */
 export interface DeepgramWord extends Word { speaker?: number, speaker_confidence?: number }
@@ -17,7 +17,7 @@ export interface AlternativeOut {
   transcript: string
   confidence: number
   words: DeepgramWord[]
-  paragraphs?: Paragraphs
+  paragraphs?: Paragraphs & { paragraphs: Array<Paragraphs['paragraphs'][number] & { speaker?: number }> }
 }
 
 export interface ResponseContext {
@@ -25,7 +25,17 @@ export interface ResponseContext {
   sha256: string
   tags?: string[] | undefined
   warnings?: Warning[] | undefined
+  extra?: Record<string, string> | undefined
   created?: Date
+}
+
+/** Deepgram's `extra=key:value` pairs, echoed in metadata.extra. */
+export function extraOf (values: string[] | undefined): Record<string, string> | undefined {
+  if (values === undefined || values.length === 0) return undefined
+  return Object.fromEntries(values.map((v) => {
+    const at = v.indexOf(':')
+    return at < 0 ? [v, ''] : [v.slice(0, at), v.slice(at + 1)]
+  }))
 }
 
 export const modelInfoOf = (model: ModelDescription): { name: string, version: string, arch: string } =>
@@ -42,7 +52,10 @@ export function listenResponse (result: TranscriptionResult, plan: Transcription
   const channels = result.channels.map((channel, index) => {
     const words = withSpeakers(channel.words, structure.diarize)
     const alternative: AlternativeOut = { transcript: channel.transcript, confidence: channel.confidence, words }
-    if (structure.paragraphs) alternative.paragraphs = buildParagraphs(words)
+    if (structure.paragraphs) {
+      const paragraphs = buildParagraphs(words)
+      alternative.paragraphs = structure.diarize ? { ...paragraphs, paragraphs: paragraphs.paragraphs.map((p) => ({ ...p, speaker: 0 })) } : paragraphs
+    }
     if (structure.utterances) utterances.push(...buildUtterances(words, index, structure.uttSplit, text.punctuate))
     return {
       ...(text.search.length > 0 ? { search: channel.search satisfies SearchResult[] } : {}),
@@ -66,6 +79,7 @@ export function listenResponse (result: TranscriptionResult, plan: Transcription
       models: [model.uuid],
       model_info: { [model.uuid]: modelInfoOf(model) },
       ...(context.tags !== undefined && context.tags.length > 0 ? { tags: context.tags } : {}),
+      ...(context.extra !== undefined ? { extra: context.extra } : {}),
       ...(context.warnings !== undefined && context.warnings.length > 0 ? { warnings: context.warnings } : {})
     },
     results: {
