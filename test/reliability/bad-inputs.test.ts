@@ -78,9 +78,9 @@ const CASES: Case[] = [
   { name: 'JSON string', status: 400, ...json('http://example.com/a.wav') },
   { name: 'malformed JSON', status: 400, body: '{"url": ', type: 'application/json' },
   // bad parameters
-  ...['model=nova-3', 'punctuate=maybe', 'utterances=2', 'utt_split=-1', 'utt_split=abc', 'sample_rate=0&encoding=linear16',
+  ...['model=no-such-model', 'punctuate=maybe', 'utterances=2', 'utt_split=-1', 'utt_split=abc', 'sample_rate=0&encoding=linear16',
     'sample_rate=abc', 'channels=0', 'channels=99', 'encoding=speex2', 'encoding=linear16', 'encoding=mulaw&sample_rate=1',
-    'audio_ctx=9999', 'audio_ctx=-1', 'detect_language=perhaps', 'multichannel=perhaps', 'paragraphs=yes please']
+    'audio_ctx=9999', 'audio_ctx=-1', 'language=klingon', 'multichannel=perhaps', 'paragraphs=yes please']
     .map((q) => ({ name: `?${q}`, status: 400, query: `?${q}`, body: q.startsWith('encoding') || q.startsWith('sample') ? Buffer.alloc(3200) : SHORT })),
   // bad URLs, private addresses in every spelling
   ...['ftp://example.com/a.wav', 'file:///etc/passwd', 'not a url', 'http://', 'javascript:alert(1)', 'gopher://127.0.0.1:25/']
