@@ -1,19 +1,10 @@
 import type { Word } from '../../../src/engine/words.ts'
 import { normalizeWord } from '../../../src/engine/words.ts'
 import { formatTranscript, type TextOptions } from '../../../src/transcription/format/index.ts'
+import { DEFAULT_TEXT_OPTIONS } from '../../../src/transcription/plan.ts'
 
-export const OFF: TextOptions = {
-  punctuate: true,
-  smartFormat: false,
-  numerals: false,
-  profanityFilter: false,
-  redact: [],
-  replace: [],
-  search: [],
-  dictation: false,
-  measurements: false,
-  fillerWords: false
-}
+/** Every option off: the plan's defaults (one definition of them). */
+export const OFF: TextOptions = { ...DEFAULT_TEXT_OPTIONS }
 
 /** Whisper-like words from text: one word per space, word i at [i, i + 0.5) with confidence 0.9. */
 export function words (text: string): Word[] {
