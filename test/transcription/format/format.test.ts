@@ -6,7 +6,7 @@ import type { Word } from '../../../src/engine/words.ts'
 import { formatTranscript, type TextOptions } from '../../../src/transcription/format/index.ts'
 import { format, OFF, transcript, words } from './helpers.ts'
 
-const sample = JSON.parse(readFileSync(new URL('../../../../shared/reference/deepgram-rest-response-sample.json', import.meta.url), 'utf8'))
+const sample = JSON.parse(readFileSync(new URL('../../fixtures/deepgram/rest-response-sample.json', import.meta.url), 'utf8'))
 const alt = sample.results.channels[0].alternatives[0]
 
 test('the reference reply (nova-3, smart_format) passes through unchanged: word, punctuated_word and transcript', () => {
