@@ -15,6 +15,8 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { readWav } from '../prerecorded/wav.ts'
+// The project's one seeded PRNG (mulberry32), shared with the audio tests.
+import { prng } from '../../test/audio/helpers.ts'
 
 export const RATE = 16000
 export const TRUTH_FRAME = 160 // 10 ms
@@ -36,17 +38,6 @@ export function loadClips (audioDir: string): Clip[] {
   })
 }
 
-/** mulberry32: small, seeded, good enough for noise. */
-export function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const gaussian = (rand: () => number): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())
 
