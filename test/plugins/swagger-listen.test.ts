@@ -47,6 +47,12 @@ test('Swagger UI: Authorize with a key, pick a WAV for POST /v1/listen, Execute:
   const operation = page.locator('#operations-listen-post_v1_listen')
   await operation.locator('.opblock-summary').click()
   await operation.locator('.try-out__btn').click()
+  // parameters as a person sets them in the form: a Deepgram model name, a search, a formatting switch, audio_ctx
+  const parameter = (name: string) => operation.locator(`tr[data-param-name="${name}"]`)
+  await parameter('model').locator('input').fill('nova-3')
+  await parameter('search').locator('input').fill('hello')
+  await parameter('audio_ctx').locator('input').fill('auto')
+  await parameter('smart_format').locator('select').selectOption('true')
   const mediaType = operation.locator('.opblock-section-request-body select')
   for (const type of ['audio/*', 'application/octet-stream']) {
     await mediaType.selectOption(type)
@@ -56,14 +62,20 @@ test('Swagger UI: Authorize with a key, pick a WAV for POST /v1/listen, Execute:
     const request = await sent
     assert.equal(request.headers().authorization, `Token ${key}`, type)
     assert.equal(request.headers()['content-type'], type)
+    assert.deepEqual(Object.fromEntries(new URL(request.url()).searchParams), { model: 'nova-3', search: 'hello', audio_ctx: 'auto', smart_format: 'true' })
     const status = operation.locator('.live-responses-table .response .response-col_status')
     await status.waitFor()
     if ((await status.innerText()).trim() !== '200') await page.screenshot({ path: artifactPath('swagger-listen.png'), fullPage: true })
     assert.equal((await status.innerText()).trim(), '200', type)
     const text = await operation.locator('.live-responses-table .response-col_description .microlight').first().innerText()
-    const reply = JSON.parse(text) as { metadata: { models: string[] }, results: { channels: Array<{ alternatives: Array<{ transcript: string }> }> } }
+    const reply = JSON.parse(text) as {
+      metadata: { models: string[], model_info: Record<string, { name: string }> }
+      results: { channels: Array<{ search?: Array<{ query: string }>, alternatives: Array<{ transcript: string }> }> }
+    }
     assertListenV1Response(reply)
     assert.equal(reply.results.channels[0]?.alternatives[0]?.transcript, TEST_PHRASE, type)
+    assert.equal(reply.metadata.model_info[reply.metadata.models[0] as string]?.name, 'small-test', 'nova-3 ran DEFAULT_MODEL')
+    assert.equal(reply.results.channels[0]?.search?.[0]?.query, 'hello')
     // the next round must see its own reply, not this one
     await operation.locator('.btn-clear').click()
   }
