@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
-import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { fetchAudioUrl } from '../audio/fetch-url.ts'
 import { clientClosedRequest, unsupportedMediaType } from '../errors.ts'
@@ -9,7 +8,7 @@ import { parameterWarnings } from '../protocols/deepgram/parameters.ts'
 import { extraOf, listenResponse as shapeListenResponse } from '../protocols/deepgram/response.ts'
 import { planTranscription } from '../transcription/plan.ts'
 import { transcribe } from '../transcription/transcribe.ts'
-import { KNOWN_QUERY_KEYS, listenQuery, listenResponse, listenUrlBody } from './listen-schema.ts'
+import { KNOWN_QUERY_KEYS, listenBody, listenBodyByMediaType, listenQuery, listenResponse } from './listen-schema.ts'
 import { authErrors, errorBody } from './schemas.ts'
 
 const AUDIO_TYPES = ['audio/*', 'video/*', 'application/octet-stream', 'deepgram/audio+video']
@@ -36,8 +35,8 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
         'Content-Type, or `{"url": "https://…"}` as application/json. Unknown Deepgram parameters are accepted and ' +
         'listed in metadata.warnings.',
       querystring: listenQuery,
-      body: z.union([listenUrlBody, z.instanceof(Buffer).meta({ type: 'string', format: 'binary' })],
-        { error: 'expected audio bytes with an audio/* Content-Type, or JSON {"url": "https://…"}' }),
+      body: listenBody,
+      bodyByMediaType: listenBodyByMediaType,
       response: { 200: listenResponse, ...authErrors, 413: errorBody, 415: errorBody, 503: errorBody }
     }
   }, async (request, reply) => {
