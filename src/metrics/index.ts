@@ -1,0 +1,190 @@
+/**
+ * earshot's Prometheus metrics (prom-client), without any HTTP framework: the server's /metrics plugin, the
+ * `earshot worker` process and the CLI can all build one and feed it.
+ *
+ * One `Metrics` per server instance (tests run several in one process, each must count alone); the process-wide
+ * default metrics (CPU, memory, event loop lag, GC) live in one shared registry, created on first use, and are
+ * merged into every scrape.
+ *
+ * Labels are bounded on purpose: a route *pattern* (never the URL, whose query may carry a key), a status code,
+ * an installed model's name, a queue priority, a job state. Nothing a client types becomes a label value.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { EngineObserver } from '../engine/types.ts'
+import type { QueueStats } from '../engine/queue.ts'
+
+export const JOB_STATES = ['queued', 'running', 'done', 'failed'] as const
+export type JobState = typeof JOB_STATES[number]
+export type JobCounts = Partial<Record<JobState, number>>
+
+/** What the engine gauges read at scrape time (Engine.stats() fits). */
+export type EngineStats = () => QueueStats & { loadedModels: string[] }
+
+/** Label used for requests that matched no route (404s): one series, whatever the URL was. */
+export const UNMATCHED_ROUTE = 'unmatched'
+
+// Seconds. HTTP requests range from a cached /health to an hour-long transcription; decodes and queue waits
+// from tens of milliseconds (short clips, live finals) to minutes.
+const HTTP_BUCKETS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800]
+const WAIT_BUCKETS = [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]
+const DECODE_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800]
+// Decode seconds per audio second: below 1 is faster than real time.
+const RTF_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5, 10]
+
+let processRegistry: Registry | undefined
+function defaultMetricsRegistry (): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry()
+    collectDefaultMetrics({ register: processRegistry })
+  }
+  return processRegistry
+}
+
+export class Metrics {
+  readonly registry = new Registry()
+  private engineStats: EngineStats | undefined
+  private jobCounts: JobCounts = {}
+  private jobSource: (() => Promise<JobCounts> | JobCounts) | undefined
+  private liveSessions: Gauge
+
+  private readonly httpRequests = new Counter({
+    name: 'earshot_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [this.registry]
+  })
+
+  private readonly httpDuration = new Histogram({
+    name: 'earshot_http_request_duration_seconds',
+    help: 'Time from request received to response sent, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: HTTP_BUCKETS,
+    registers: [this.registry]
+  })
+
+  private readonly queueWait = new Histogram({
+    name: 'earshot_queue_wait_seconds',
+    help: 'Time a transcription job waited in the engine queue before it started, by priority',
+    labelNames: ['priority'] as const,
+    buckets: WAIT_BUCKETS,
+    registers: [this.registry]
+  })
+
+  private readonly decodeSeconds = new Histogram({
+    name: 'earshot_decode_seconds',
+    help: 'Wall-clock seconds whisper took per decode, by model',
+    labelNames: ['model'] as const,
+    buckets: DECODE_BUCKETS,
+    registers: [this.registry]
+  })
+
+  private readonly audioSeconds = new Counter({
+    name: 'earshot_decoded_audio_seconds_total',
+    help: 'Seconds of audio decoded, by model (live interims re-decode audio, so this can exceed what clients sent); ' +
+      'rate(earshot_decode_seconds_sum) / rate(this) is the real-time factor',
+    labelNames: ['model'] as const,
+    registers: [this.registry]
+  })
+
+  private readonly realTimeFactor = new Histogram({
+    name: 'earshot_real_time_factor',
+    help: 'Decode seconds per audio second of each decode, by model (below 1 is faster than real time)',
+    labelNames: ['model'] as const,
+    buckets: RTF_BUCKETS,
+    registers: [this.registry]
+  })
+
+  constructor () {
+    const self = this
+    new Gauge({
+      name: 'earshot_queue_waiting',
+      help: 'Transcription jobs waiting in the engine queue',
+      registers: [this.registry],
+      collect () { this.set(self.engineStats?.().waiting ?? 0) }
+    })
+    new Gauge({
+      name: 'earshot_queue_running',
+      help: 'Transcription jobs being decoded now',
+      registers: [this.registry],
+      collect () { this.set(self.engineStats?.().running ?? 0) }
+    })
+    new Gauge({
+      name: 'earshot_models_loaded',
+      help: 'Whisper models resident in memory',
+      registers: [this.registry],
+      collect () { this.set(self.engineStats?.().loadedModels.length ?? 0) }
+    })
+    this.liveSessions = new Gauge({
+      name: 'earshot_live_sessions',
+      help: 'Live WebSocket transcription sessions open now',
+      registers: [this.registry]
+    })
+    new Gauge({
+      name: 'earshot_jobs',
+      help: 'Asynchronous (callback) transcription jobs by state',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect () {
+        const counts = self.jobSource ? await self.jobSource() : self.jobCounts
+        for (const state of JOB_STATES) this.set({ state }, counts[state] ?? 0)
+      }
+    })
+  }
+
+  /** Queue depth and loaded models are read from here at each scrape. */
+  watchEngine (stats: EngineStats): void {
+    this.engineStats = stats
+  }
+
+  /** Hooks for Engine.observe(): queue wait, decode time, audio seconds and real-time factor. */
+  engineObserver (): EngineObserver {
+    return {
+      jobStarted: ({ waitSeconds, priority }) => { this.queueWait.observe({ priority }, waitSeconds) },
+      decoded: ({ model, audioSeconds, decodeSeconds }) => {
+        this.decodeSeconds.observe({ model }, decodeSeconds)
+        this.audioSeconds.inc({ model }, audioSeconds)
+        if (audioSeconds > 0) this.realTimeFactor.observe({ model }, decodeSeconds / audioSeconds)
+      }
+    }
+  }
+
+  /** One answered HTTP request; `route` is the matched pattern (e.g. /v1/listen) or UNMATCHED_ROUTE. */
+  httpRequest (method: string, route: string, statusCode: number, seconds: number): void {
+    const labels = { method, route, status_code: String(statusCode) }
+    this.httpRequests.inc(labels)
+    this.httpDuration.observe(labels, seconds)
+  }
+
+  /** A live session opened; call the returned function (idempotent) when it ends. */
+  liveSessionOpened (): () => void {
+    this.liveSessions.inc()
+    let open = true
+    return () => {
+      if (!open) return
+      open = false
+      this.liveSessions.dec()
+    }
+  }
+
+  /** Jobs by state, pushed by whoever runs the queue; states left out count 0. */
+  setJobCounts (counts: JobCounts): void {
+    this.jobCounts = { ...counts }
+  }
+
+  /**
+   * Or pulled: `source` is called at each scrape (e.g. a COUNT … GROUP BY state on the job table) and wins over
+   * setJobCounts. A failing source fails the scrape, which Prometheus records as `up == 0`.
+   */
+  collectJobCounts (source: () => Promise<JobCounts> | JobCounts): void {
+    this.jobSource = source
+  }
+
+  get contentType (): string {
+    return this.registry.contentType
+  }
+
+  /** The Prometheus text exposition: this instance's metrics and the process defaults. */
+  async text (): Promise<string> {
+    return await Registry.merge([defaultMetricsRegistry(), this.registry]).metrics()
+  }
+}
