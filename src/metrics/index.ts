@@ -47,6 +47,13 @@ export class Metrics {
   private jobSource: (() => Promise<JobCounts> | JobCounts) | undefined
   private liveSessions: Gauge
 
+  // Accepted upgrades never reach onResponse (the socket is handed to ws), so sessions are counted here.
+  private readonly liveSessionsOpened = new Counter({
+    name: 'earshot_live_sessions_opened_total',
+    help: 'Live WebSocket transcription sessions opened (refused upgrades count in earshot_http_requests_total)',
+    registers: [this.registry]
+  })
+
   private readonly httpRequests = new Counter({
     name: 'earshot_http_requests_total',
     help: 'HTTP requests answered, by method, route pattern and status code',
@@ -158,6 +165,7 @@ export class Metrics {
   /** A live session opened; call the returned function (idempotent) when it ends. */
   liveSessionOpened (): () => void {
     this.liveSessions.inc()
+    this.liveSessionsOpened.inc()
     let open = true
     return () => {
       if (!open) return

@@ -66,6 +66,7 @@ test('/metrics counts real requests by route pattern and status, decodes per mod
   await serverClosed
   const closed = await scrape(app.fetch)
   assert.equal(closed.value('earshot_live_sessions'), 0)
+  assert.equal(closed.value('earshot_live_sessions_opened_total') - before.value('earshot_live_sessions_opened_total'), 1)
 
   // nothing a client sent becomes part of the exposition: no key, no raw URL
   for (const text of [after.text, during.text, closed.text]) {
