@@ -61,29 +61,15 @@ export class Metrics {
     registers: [this.registry]
   })
 
-  private readonly httpDuration = new Histogram({
-    name: 'earshot_http_request_duration_seconds',
-    help: 'Time from request received to response sent, by method, route pattern and status code',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: HTTP_BUCKETS,
-    registers: [this.registry]
-  })
+  private readonly httpDuration = this.histogram('earshot_http_request_duration_seconds',
+    'Time from request received to response sent, by method, route pattern and status code',
+    ['method', 'route', 'status_code'], HTTP_BUCKETS)
 
-  private readonly queueWait = new Histogram({
-    name: 'earshot_queue_wait_seconds',
-    help: 'Time a transcription job waited in the engine queue before it started, by priority',
-    labelNames: ['priority'] as const,
-    buckets: WAIT_BUCKETS,
-    registers: [this.registry]
-  })
+  private readonly queueWait = this.histogram('earshot_queue_wait_seconds',
+    'Time a transcription job waited in the engine queue before it started, by priority', ['priority'], WAIT_BUCKETS)
 
-  private readonly decodeSeconds = new Histogram({
-    name: 'earshot_decode_seconds',
-    help: 'Wall-clock seconds whisper took per decode, by model',
-    labelNames: ['model'] as const,
-    buckets: DECODE_BUCKETS,
-    registers: [this.registry]
-  })
+  private readonly decodeSeconds = this.histogram('earshot_decode_seconds',
+    'Wall-clock seconds whisper took per decode, by model', ['model'], DECODE_BUCKETS)
 
   private readonly audioSeconds = new Counter({
     name: 'earshot_decoded_audio_seconds_total',
@@ -93,34 +79,14 @@ export class Metrics {
     registers: [this.registry]
   })
 
-  private readonly realTimeFactor = new Histogram({
-    name: 'earshot_real_time_factor',
-    help: 'Decode seconds per audio second of each decode, by model (below 1 is faster than real time)',
-    labelNames: ['model'] as const,
-    buckets: RTF_BUCKETS,
-    registers: [this.registry]
-  })
+  private readonly realTimeFactor = this.histogram('earshot_real_time_factor',
+    'Decode seconds per audio second of each decode, by model (below 1 is faster than real time)', ['model'], RTF_BUCKETS)
 
   constructor () {
     const self = this
-    new Gauge({
-      name: 'earshot_queue_waiting',
-      help: 'Transcription jobs waiting in the engine queue',
-      registers: [this.registry],
-      collect () { this.set(self.engineStats?.().waiting ?? 0) }
-    })
-    new Gauge({
-      name: 'earshot_queue_running',
-      help: 'Transcription jobs being decoded now',
-      registers: [this.registry],
-      collect () { this.set(self.engineStats?.().running ?? 0) }
-    })
-    new Gauge({
-      name: 'earshot_models_loaded',
-      help: 'Whisper models resident in memory',
-      registers: [this.registry],
-      collect () { this.set(self.engineStats?.().loadedModels.length ?? 0) }
-    })
+    this.engineGauge('earshot_queue_waiting', 'Transcription jobs waiting in the engine queue', (e) => e.waiting)
+    this.engineGauge('earshot_queue_running', 'Transcription jobs being decoded now', (e) => e.running)
+    this.engineGauge('earshot_models_loaded', 'Whisper models resident in memory', (e) => e.loadedModels.length)
     this.liveSessions = new Gauge({
       name: 'earshot_live_sessions',
       help: 'Live WebSocket transcription sessions open now',
@@ -136,6 +102,16 @@ export class Metrics {
         for (const state of JOB_STATES) this.set({ state }, counts[state] ?? 0)
       }
     })
+  }
+
+  private histogram<L extends string> (name: string, help: string, labelNames: L[], buckets: number[]): Histogram<L> {
+    return new Histogram({ name, help, labelNames, buckets, registers: [this.registry] })
+  }
+
+  /** A gauge read from the watched engine at scrape time; 0 while none is watched. */
+  private engineGauge (name: string, help: string, read: (stats: ReturnType<EngineStats>) => number): void {
+    const stats = (): ReturnType<EngineStats> | undefined => this.engineStats?.()
+    new Gauge({ name, help, registers: [this.registry], collect () { const s = stats(); this.set(s ? read(s) : 0) } })
   }
 
   /** Queue depth and loaded models are read from here at each scrape. */
