@@ -10,7 +10,7 @@ export default fp(async (fastify) => {
   const metrics = new Metrics()
   fastify.decorate('metrics', metrics)
 
-  // The jobs branch may start a replica without an engine (ENGINE=off); then there is nothing to watch.
+  // Registered after the engine plugin when there is one (app.ts); a process without an engine has nothing to watch.
   if (fastify.hasDecorator('engine')) {
     const engine = fastify.engine
     metrics.watchEngine(() => engine.stats())
@@ -22,7 +22,7 @@ export default fp(async (fastify) => {
     // routeOptions.url is the pattern (/v1/listen), never the URL with its query, which may hold a key.
     metrics.httpRequest(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000)
   })
-}, { name: 'metrics', dependencies: ['engine'] })
+}, { name: 'metrics' })
 
 declare module 'fastify' {
   interface FastifyInstance {
