@@ -56,6 +56,12 @@ export const configSchema = z.object({
   /** Trust X-Forwarded-For (set when earshot sits behind a reverse proxy). */
   TRUST_PROXY: bool.default(false),
 
+  /** GET /metrics (Prometheus text format); with METRICS_TOKEN it asks for `Authorization: Bearer <token>`. */
+  METRICS: bool.default(true),
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+
+  /** `off`: this replica runs no decodes (API only) and is ready without a model; `earshot worker` processes do them. */
+  ENGINE: z.enum(['on', 'off']).default('on'),
   MODELS_DIR: z.string().min(1).default('models'),
   DEFAULT_MODEL: z.string().min(1).default('base.en'),
   /**

@@ -31,7 +31,10 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
   fastify.decorate('engine', engine)
   fastify.readiness.add({
     name: 'model',
-    check: () => engine.isReady() ? null : failure ?? `loading default model '${config.DEFAULT_MODEL}'`
+    // ENGINE=off: this replica only takes API work (decodes run on workers), so no model gates its readiness.
+    check: () => config.ENGINE === 'off'
+      ? { ready: true, note: 'off' }
+      : engine.isReady() ? null : failure ?? `loading default model '${config.DEFAULT_MODEL}'`
   })
   fastify.addHook('onClose', async () => {
     await loading
