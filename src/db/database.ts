@@ -23,6 +23,8 @@ export interface Database {
   pool: pg.Pool | undefined
   /** PostgreSQL only: the URL, for libraries that open their own connections (pg-boss). */
   url: string | undefined
+  /** PostgreSQL with watchKeyChanges: the connection following key changes ('listening'/'disconnected' events). */
+  keyChanges: KeyChangeListener | undefined
   /** Cheap round trip for readiness. */
   ping (): Promise<void>
   close (): Promise<void>
@@ -48,7 +50,7 @@ export async function openDatabase (
     const sqlite = openSqlite(config.DATABASE_PATH)
     const kysely = sqliteKysely(sqlite)
     const keys = new SqliteKeyRepository(sqlite, kysely)
-    return { dialect: 'sqlite', kysely, keys, pool: undefined, url: undefined, ping: () => keys.ping(), close: () => keys.close() }
+    return { dialect: 'sqlite', kysely, keys, pool: undefined, url: undefined, keyChanges: undefined, ping: () => keys.ping(), close: () => keys.close() }
   }
   const pool = openPostgresPool(url, config.DATABASE_POOL_MAX, (err) => onError(err, 'idle PostgreSQL connection failed'))
   const kysely = postgresKysely<DatabaseSchema>(pool)
@@ -68,6 +70,7 @@ export async function openDatabase (
     keys,
     pool,
     url,
+    keyChanges: listener,
     ping: () => keys.ping(),
     async close () {
       await listener?.close()

@@ -24,6 +24,10 @@ export interface TestPostgres {
   logs: string[]
   /** Stops the server and deletes its files. */
   stop (): Promise<void>
+  /** Stops the server process, keeping its data: clients see it go away, as at a restart or an outage. */
+  pause (): Promise<void>
+  /** Starts it again on the same port and data after pause(). */
+  resume (): Promise<void>
 }
 
 const USER = 'earshot'
@@ -56,7 +60,8 @@ export async function startPostgres (): Promise<TestPostgres> {
     user: USER,
     password: PASSWORD,
     authMethod: 'scram-sha-256',
-    persistent: false,
+    // Kept across pause()/resume(); stop() deletes the whole temporary directory itself.
+    persistent: true,
     createPostgresUser: true,
     // TCP on loopback only: no shared socket directory between clusters of parallel test files.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
@@ -78,6 +83,12 @@ export async function startPostgres (): Promise<TestPostgres> {
     async stop () {
       await cluster.stop()
       rmSync(parent, { recursive: true, force: true })
+    },
+    async pause () {
+      await cluster.stop()
+    },
+    async resume () {
+      await cluster.start()
     },
     async createDatabase () {
       const name = `test_${randomBytes(6).toString('hex')}`
