@@ -17,7 +17,8 @@ const RETRY_MAX_MS = 5000
  * `generation()` moves on every change and on every (re)connection, and is null while not listening, when a change
  * could be missed: the key cache must then not be used at all. Reconnects with capped backoff.
  *
- * Events: 'listening', 'disconnected' (err), 'error' is never emitted (errors go to onError).
+ * Events: 'listening' (connected, cache void), 'change' (a notification, cache void), 'disconnected' (err).
+ * Errors go to onError, never to an 'error' event.
  */
 export class KeyChangeListener extends EventEmitter {
   private client: pg.Client | undefined
@@ -65,6 +66,7 @@ export class KeyChangeListener extends EventEmitter {
     client.on('notification', (message) => {
       if (message.channel !== KEY_CHANGES_CHANNEL) return
       this.counter++
+      this.emit('change')
       // Only now that the cache is void: tell whoever changed the key that this replica will refuse it.
       client.query('SELECT pg_notify($1, $2)', [KEY_CHANGES_SEEN_CHANNEL, message.payload ?? '']).catch((err: unknown) => {
         this.onError(err, 'could not confirm a key change')
