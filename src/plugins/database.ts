@@ -13,6 +13,8 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
     watchKeyChanges: true,
     onError: (err, what) => fastify.log.warn({ err }, what)
   })
+  // Its first connection was made above; these are the later ones, after an outage.
+  database.keyChanges?.on('listening', () => fastify.log.info('key change listener reconnected: keys are cached again'))
   const keys = new KeyService(database.keys, (err) => fastify.log.warn({ err }, 'could not record key use'))
   fastify.decorate('database', database)
   fastify.decorate('keyRepository', database.keys)
