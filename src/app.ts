@@ -65,7 +65,7 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
   await fastify.register(errorHandler)
   await fastify.register(readiness)
   await fastify.register(swagger)
-  await fastify.register(database, { path: config.DATABASE_PATH })
+  await fastify.register(database, { config })
   await fastify.register(auth, { config })
   await fastify.register(engine, { config })
   await fastify.register(metrics)

@@ -32,6 +32,10 @@ export const configSchema = z.object({
   PORT: int(0, 65535).default(7860),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_PATH: z.string().min(1).default('data/earshot.db'),
+  /** postgres://… switches keys (and the rate limits) to PostgreSQL, shared by every replica; DATABASE_PATH is then unused. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
+  /** Connections each process keeps to PostgreSQL (plus one listening for key changes). */
+  DATABASE_POOL_MAX: int(1, 1000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seconds in-flight requests get to finish on shutdown. */
   SHUTDOWN_GRACE_SECONDS: int(1, 3600).default(10),
