@@ -13,6 +13,7 @@ import database from './plugins/database.ts'
 import readiness from './plugins/readiness.ts'
 import swagger from './plugins/swagger.ts'
 import auth from './plugins/auth.ts'
+import usage from './plugins/usage.ts'
 import engine from './plugins/engine.ts'
 import websocket from './plugins/websocket.ts'
 import healthRoutes from './routes/health.ts'
@@ -64,6 +65,7 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
   await fastify.register(readiness)
   await fastify.register(swagger)
   await fastify.register(database, { path: config.DATABASE_PATH })
+  await fastify.register(usage, { flushMs: config.USAGE_FLUSH_MS })
   await fastify.register(auth, { config })
   await fastify.register(engine, { config })
   await fastify.register(websocket)

@@ -57,7 +57,8 @@ const toRecord = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({
 })
 
 export abstract class KyselyKeyRepository implements KeyRepository {
-  constructor (protected readonly db: Kysely<DatabaseSchema>) {}
+  /** Public so the usage repository (src/db/usage-repository.ts) shares this connection and its lifetime. */
+  constructor (readonly db: Kysely<DatabaseSchema>) {}
 
   abstract changeCounter (): Promise<number>
 
@@ -131,6 +132,6 @@ class SqliteKeyRepository extends KyselyKeyRepository {
 }
 
 /** The embedded default: a SQLite file (WAL), migrated on open. */
-export function openSqliteKeyRepository (path: string): KeyRepository {
+export function openSqliteKeyRepository (path: string): KyselyKeyRepository {
   return new SqliteKeyRepository(openSqlite(path))
 }

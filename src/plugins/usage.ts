@@ -1,0 +1,51 @@
+import fp from 'fastify-plugin'
+import type { FastifyRequest } from 'fastify'
+import { UsageRecorder, type UsageOutcome } from '../usage/recorder.ts'
+
+/**
+ * Usage per key (README "Usage"). Every request that passed authentication counts once, when it ends: failed when
+ * it was answered 4xx/5xx (a per-key 429 included) or the client left before the answer. Routes that transcribe set
+ * `request.transcribedSeconds`; live sessions, which outlive their HTTP request, report through `recordUsage`.
+ */
+export default fp<{ flushMs: number }>(async (fastify, { flushMs }) => {
+  const recorder = new UsageRecorder(fastify.usageRepository, {
+    flushMs,
+    onError: (err) => fastify.log.warn({ err }, 'could not write key usage; kept for the next write')
+  })
+  const counted = new WeakSet<FastifyRequest>()
+
+  const recordUsage = (request: FastifyRequest, outcome: UsageOutcome): void => {
+    if (request.apiKey === null || counted.has(request)) return
+    counted.add(request)
+    recorder.record(request.apiKey.id, outcome)
+  }
+
+  fastify.decorate('usage', recorder)
+  fastify.decorate('recordUsage', recordUsage)
+  fastify.decorateRequest('transcribedSeconds', 0)
+  fastify.decorateRequest('failedAfterReply', false)
+
+  fastify.addHook('onResponse', async (request, reply) => {
+    recordUsage(request, { failed: reply.statusCode >= 400 || request.failedAfterReply, audioSeconds: request.transcribedSeconds })
+  })
+  // The client hung up before the answer: no 'finish', so no onResponse.
+  fastify.addHook('onRequestAbort', async (request) => {
+    recordUsage(request, { failed: true, audioSeconds: request.transcribedSeconds })
+  })
+  // Registered after the database plugin, so this runs before the store closes.
+  fastify.addHook('onClose', async () => { await recorder.close() })
+}, { name: 'usage', dependencies: ['database'] })
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    usage: UsageRecorder
+    /** Counts a request once (later calls for the same request are ignored); live sessions call it when they end. */
+    recordUsage: (request: FastifyRequest, outcome: UsageOutcome) => void
+  }
+  interface FastifyRequest {
+    /** Seconds of audio this request transcribed; the route sets it once the transcription succeeded. */
+    transcribedSeconds: number
+    /** A streamed reply (OpenAI's stream=true) that failed after its 200 went out. */
+    failedAfterReply: boolean
+  }
+}
