@@ -25,12 +25,17 @@ export default fp<{ flushMs: number }>(async (fastify, { flushMs }) => {
   fastify.decorateRequest('transcribedSeconds', 0)
   fastify.decorateRequest('failedAfterReply', false)
 
-  fastify.addHook('onResponse', async (request, reply) => {
-    recordUsage(request, { failed: reply.statusCode >= 400 || request.failedAfterReply, audioSeconds: request.transcribedSeconds })
-  })
-  // The client hung up before the answer: no 'finish', so no onResponse.
-  fastify.addHook('onRequestAbort', async (request) => {
-    recordUsage(request, { failed: true, audioSeconds: request.transcribedSeconds })
+  // 'close' rather than onResponse: it also comes when the client hangs up before the answer (no 'finish' then).
+  // Upgraded WebSockets are left to their session; a refused upgrade is answered, so counted here.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.raw.once('close', () => {
+      if (request.apiKey === null || (request.ws && reply.raw.writableFinished === false)) return
+      const abandoned = !reply.raw.writableFinished
+      if (abandoned) request.log.info('client left before the answer: usage counts a failed request')
+      const failed = abandoned || reply.statusCode >= 400 || request.failedAfterReply
+      recordUsage(request, { failed, audioSeconds: request.transcribedSeconds })
+    })
+    done()
   })
   // Registered after the database plugin, so this runs before the store closes.
   fastify.addHook('onClose', async () => { await recorder.close() })
