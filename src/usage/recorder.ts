@@ -15,7 +15,11 @@ interface Tally {
   failedRequests: number
   audioSeconds: number
   lastUsedMs: number
+  /** Writes of this tally that failed so far */
+  failedWrites: number
 }
+
+const MAX_FAILED_WRITES = 5
 
 export interface RecorderOptions {
   /** Milliseconds between writes; 0 writes every request at once (one upsert each). */
@@ -51,7 +55,7 @@ export class UsageRecorder {
     const id = `${keyId}:${hour}`
     let tally = this.pending.get(id)
     if (tally === undefined) {
-      tally = { keyId, hour, requests: 0, failedRequests: 0, audioSeconds: 0, lastUsedMs: now }
+      tally = { keyId, hour, requests: 0, failedRequests: 0, audioSeconds: 0, lastUsedMs: now, failedWrites: 0 }
       this.pending.set(id, tally)
     }
     tally.requests++
@@ -81,8 +85,19 @@ export class UsageRecorder {
         await this.store.add([...batch.values()].map(toDelta))
         this.landed++
       } catch (err) {
-        for (const [id, tally] of batch) merge(this.pending, id, tally)
         this.options.onError(err)
+        // One row the store refuses (its key deleted by hand) must not take the others with it: try them one by one.
+        for (const [id, tally] of batch) {
+          try {
+            if (batch.size > 1) {
+              await this.store.add([toDelta(tally)])
+              this.landed++
+              continue
+            }
+          } catch {}
+          if (++tally.failedWrites < MAX_FAILED_WRITES) merge(this.pending, id, tally)
+          else this.options.onError(new Error(`usage of key ${tally.keyId} dropped after ${MAX_FAILED_WRITES} failed writes: ${tally.requests} requests`))
+        }
       } finally {
         this.unlanded.delete(batch)
       }
@@ -138,4 +153,5 @@ function merge (into: Map<string, Tally>, id: string, tally: Tally): void {
   existing.failedRequests += tally.failedRequests
   existing.audioSeconds += tally.audioSeconds
   existing.lastUsedMs = Math.max(existing.lastUsedMs, tally.lastUsedMs)
+  existing.failedWrites = Math.max(existing.failedWrites, tally.failedWrites)
 }

@@ -76,3 +76,17 @@ test('--since ages round down to the start of their hour', () => {
   assert.equal(sinceHour('2w', now), '2026-11-18T10:00:00.000Z')
   for (const bad of ['', '7', '0d', '-1d', '1y', 'd', '1.5h']) assert.throws(() => sinceHour(bad, now), /invalid --since/, bad)
 })
+
+test('a row the store always refuses is dropped after a few writes without taking other keys with it', async (t) => {
+  const { repo, counted, keyId } = await store(t)
+  const errors: string[] = []
+  const recorder = new UsageRecorder(counted, { flushMs: 3_600_000, onError: (e) => errors.push(String(e)) })
+  for (let i = 0; i < 5; i++) {
+    recorder.record(keyId, { failed: false, audioSeconds: 0 })
+    recorder.record(9999, { failed: false, audioSeconds: 0 }) // no such key: the foreign key refuses it
+    await recorder.flush()
+  }
+  assert.equal((await repo.totalsFor(keyId)).requests, 5, 'every write of the real key landed')
+  assert.match(errors.at(-1) ?? '', /usage of key 9999 dropped after 5 failed writes: 5 requests/)
+  assert.equal((await recorder.figures(9999)).requests, 0)
+})
