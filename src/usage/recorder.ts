@@ -20,6 +20,9 @@ interface Tally {
 }
 
 const MAX_FAILED_WRITES = 5
+/** How long a key's stored figures are reused by figures(), and for how many keys at most. */
+const STORED_TTL_MS = 1000
+const STORED_MAX = 10_000
 
 export interface RecorderOptions {
   /** Milliseconds between writes; 0 writes every request at once (one upsert each). */
@@ -42,6 +45,7 @@ export class UsageRecorder {
   private writing: Promise<void> = Promise.resolve()
   private readonly timer: NodeJS.Timeout | undefined
   private readonly now: () => number
+  private readonly stored = new Map<number, { totals: UsageTotals, landed: number, at: number }>()
 
   constructor (private readonly store: Pick<UsageRepository, 'add' | 'totalsFor'>, private readonly options: RecorderOptions) {
     this.now = options.now ?? Date.now
@@ -105,22 +109,34 @@ export class UsageRecorder {
     return this.writing
   }
 
-  /** The key's all-time figures: what the store has plus what this process has not written yet. */
+  /**
+   * The key's all-time figures: what the store has plus what this process has not written yet. The stored part is
+   * cached per key until this process writes again or STORED_TTL_MS pass (what other processes wrote meanwhile
+   * shows that much later): GET /v1/auth/key stays a cache hit, not a query, under load.
+   */
   async figures (keyId: number): Promise<UsageTotals> {
-    for (let attempt = 0; ; attempt++) {
-      const before = this.landed
-      const stored = await this.store.totalsFor(keyId)
-      // A write that landed during the read may or may not be in it: read again rather than count it twice.
-      if (this.landed !== before && attempt < 3) continue
-      return [this.pending, ...this.unlanded].flatMap((batch) => [...batch.values()])
-        .filter((t) => t.keyId === keyId)
-        .reduce<UsageTotals>((sum, t) => ({
-          requests: sum.requests + t.requests,
-          failedRequests: sum.failedRequests + t.failedRequests,
-          audioSeconds: sum.audioSeconds + t.audioSeconds,
-          lastUsedAt: later(sum.lastUsedAt, new Date(t.lastUsedMs).toISOString())
-        }), stored)
+    const now = performance.now()
+    let cached = this.stored.get(keyId)
+    if (cached === undefined || cached.landed !== this.landed || now - cached.at >= STORED_TTL_MS) {
+      for (let attempt = 0; ; attempt++) {
+        const before = this.landed
+        const totals = await this.store.totalsFor(keyId)
+        // A write that landed during the read may or may not be in it: read again rather than count it twice.
+        if (this.landed !== before && attempt < 3) continue
+        cached = { totals, landed: before, at: now }
+        break
+      }
+      if (this.stored.size >= STORED_MAX) this.stored.clear()
+      this.stored.set(keyId, cached)
     }
+    return [this.pending, ...this.unlanded].flatMap((batch) => [...batch.values()])
+      .filter((t) => t.keyId === keyId)
+      .reduce<UsageTotals>((sum, t) => ({
+        requests: sum.requests + t.requests,
+        failedRequests: sum.failedRequests + t.failedRequests,
+        audioSeconds: sum.audioSeconds + t.audioSeconds,
+        lastUsedAt: later(sum.lastUsedAt, new Date(t.lastUsedMs).toISOString())
+      }), cached.totals)
   }
 
   /** Stops the interval and writes the rest: the app's onClose, before the database closes. */
