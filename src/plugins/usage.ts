@@ -15,9 +15,11 @@ export default fp<{ flushMs: number }>(async (fastify, { flushMs }) => {
   const counted = new WeakSet<FastifyRequest>()
 
   const recordUsage = (request: FastifyRequest, outcome: UsageOutcome): void => {
-    if (request.apiKey === null || counted.has(request)) return
+    // apiKey is undefined, not null, in contexts made before the auth plugin decorated requests (Swagger UI's)
+    const keyId = request.apiKey?.id
+    if (keyId === undefined || counted.has(request)) return
     counted.add(request)
-    recorder.record(request.apiKey.id, outcome)
+    recorder.record(keyId, outcome)
   }
 
   fastify.decorate('usage', recorder)
@@ -29,7 +31,7 @@ export default fp<{ flushMs: number }>(async (fastify, { flushMs }) => {
   // Upgraded WebSockets are left to their session; a refused upgrade is answered, so counted here.
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.raw.once('close', () => {
-      if (request.apiKey === null || (request.ws && reply.raw.writableFinished === false)) return
+      if (request.apiKey == null || (request.ws && !reply.raw.writableFinished)) return
       const abandoned = !reply.raw.writableFinished
       if (abandoned) request.log.info('client left before the answer: usage counts a failed request')
       const failed = abandoned || reply.statusCode >= 400 || request.failedAfterReply
