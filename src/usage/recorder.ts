@@ -1,4 +1,4 @@
-import { NO_USAGE, type UsageDelta, type UsageRepository, type UsageTotals } from '../db/usage-repository.ts'
+import type { UsageDelta, UsageRepository, UsageTotals } from '../db/usage-repository.ts'
 import { hourIndex, hourStart } from './period.ts'
 
 /** What one authenticated request (or live session) adds to its key's usage. */
@@ -145,8 +145,6 @@ export class UsageRecorder {
     await this.flush()
   }
 }
-
-export { NO_USAGE }
 
 const later = (a: string | null, b: string): string => (a === null || b > a ? b : a)
 
