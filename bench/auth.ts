@@ -1,7 +1,9 @@
 // Authenticated cheap route vs a bare Fastify hello-world, measured side by side in one run.
 // Each server runs in its own process; autocannon drives both from this one, alternating rounds (A B A B …)
 // so drift on the machine hits both alike. Prints each round, then medians, the ratio and p99.
-// Usage: npm run bench:auth -- [--seconds 10] [--rounds 3] [--connections 50] [--log-level warn]
+// Usage: npm run bench:auth -- [--seconds 10] [--rounds 3] [--connections 50] [--log-level warn] [--usage]
+// --usage adds the cost of usage recording (README "Usage"): GET /v1/models on a server counting usage in memory
+// (the default) and on one writing an upsert per request (USAGE_FLUSH_MS=0), plus /v1/auth/key's usage read.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -17,7 +19,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
-    'log-level': { type: 'string', default: 'warn' }
+    'log-level': { type: 'string', default: 'warn' },
+    usage: { type: 'boolean', default: false }
   }
 })
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -37,7 +40,11 @@ async function start (script: string, env: Record<string, string>, readyUrl: (po
     try {
       if ((await fetch(readyUrl(port))).ok) break
     } catch {}
-    if (i > 200 || child.exitCode !== null) throw new Error(`${script} did not start`)
+    // a minute: on a loaded machine tsx and the model take far longer than the usual second
+    if (i > 1200 || child.exitCode !== null) {
+      child.kill('SIGTERM')
+      throw new Error(`${script} did not start`)
+    }
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   return { port, pid: child.pid as number, stop: () => child.kill('SIGTERM') }
@@ -76,30 +83,47 @@ const token = (JSON.parse(out) as { token: string }).token
 
 const hello = await start('bench/hello-server.ts', {}, (p) => `http://127.0.0.1:${p}/hello`)
 const earshot = await start('src/server.ts', env, (p) => `http://127.0.0.1:${p}/health`)
+const writeThrough = values.usage === true
+  ? await start('src/server.ts', { ...env, USAGE_FLUSH_MS: '0' }, (p) => `http://127.0.0.1:${p}/health`)
+  : undefined
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
 type Sample = { rps: number, p99: number, cpuUs: number }
-const rows: Array<{ round: number, hello: Sample, auth: Sample }> = []
+const headers = { authorization: `Token ${token}` }
+const targets: Array<{ label: string, run: () => Promise<Sample> }> = [
+  { label: 'bare Fastify hello-world', run: () => load(`http://127.0.0.1:${hello.port}/hello`, {}, hello.pid) },
+  { label: 'earshot GET /v1/auth/key (Token auth, key lookup, rate limit, usage read)', run: () => load(`http://127.0.0.1:${earshot.port}/v1/auth/key`, headers, earshot.pid) }
+]
+if (writeThrough !== undefined) {
+  targets.push(
+    { label: 'earshot GET /v1/models, usage counted in memory (USAGE_FLUSH_MS=5000)', run: () => load(`http://127.0.0.1:${earshot.port}/v1/models`, headers, earshot.pid) },
+    { label: 'earshot GET /v1/models, one usage upsert per request (USAGE_FLUSH_MS=0)', run: () => load(`http://127.0.0.1:${writeThrough.port}/v1/models`, headers, writeThrough.pid) }
+  )
+}
+const samples: Sample[][] = targets.map(() => [])
 try {
   for (let round = 1; round <= Number(values.rounds); round++) {
-    const h = await load(`http://127.0.0.1:${hello.port}/hello`, {}, hello.pid)
-    const a = await load(`http://127.0.0.1:${earshot.port}/v1/auth/key`, { authorization: `Token ${token}` }, earshot.pid)
-    rows.push({ round, hello: h, auth: a })
-    console.log(`round ${round}: hello-world ${h.rps.toFixed(0)} rps (p99 ${h.p99} ms, ${h.cpuUs.toFixed(1)} µs CPU/req) | ` +
-      `GET /v1/auth/key ${a.rps.toFixed(0)} rps (p99 ${a.p99} ms, ${a.cpuUs.toFixed(1)} µs CPU/req) | ratio ${(a.rps / h.rps).toFixed(3)}`)
+    const line: string[] = []
+    for (const [i, target] of targets.entries()) {
+      const sample = await target.run()
+      samples[i]?.push(sample)
+      line.push(`${target.label.split(' (')[0]} ${sample.rps.toFixed(0)} rps (p99 ${sample.p99} ms, ${sample.cpuUs.toFixed(1)} µs CPU/req)`)
+    }
+    console.log(`round ${round}: ${line.join(' | ')}`)
   }
 } finally {
   hello.stop()
   earshot.stop()
+  writeThrough?.stop()
   rmSync(dir, { recursive: true, force: true })
 }
-const helloRps = median(rows.map((r) => r.hello.rps))
-const authRps = median(rows.map((r) => r.auth.rps))
+const medians = samples.map((rows) => ({ rps: median(rows.map((r) => r.rps)), p99: median(rows.map((r) => r.p99)), cpuUs: median(rows.map((r) => r.cpuUs)) }))
 console.log(`\n${values.connections} connections, ${values.seconds} s x ${values.rounds} rounds, earshot LOG_LEVEL=${values['log-level']}`)
-const helloCpu = median(rows.map((r) => r.hello.cpuUs))
-const authCpu = median(rows.map((r) => r.auth.cpuUs))
 console.log(`load average: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`)
 console.log('| server | median rps | median p99 (ms) | server CPU per request (µs) |')
 console.log('|---|---|---|---|')
-console.log(`| bare Fastify hello-world | ${helloRps.toFixed(0)} | ${median(rows.map((r) => r.hello.p99))} | ${helloCpu.toFixed(1)} |`)
-console.log(`| earshot GET /v1/auth/key (Token auth, key lookup, rate limit) | ${authRps.toFixed(0)} | ${median(rows.map((r) => r.auth.p99))} | ${authCpu.toFixed(1)} |`)
-console.log(`ratio authenticated / bare: ${(authRps / helloRps).toFixed(3)} rps (target >= 0.85); CPU per request ${(authCpu / helloCpu).toFixed(2)}x`)
+for (const [i, target] of targets.entries()) {
+  const m = medians[i] as Sample
+  console.log(`| ${target.label} | ${m.rps.toFixed(0)} | ${m.p99} | ${m.cpuUs.toFixed(1)} |`)
+}
+const [bare, auth] = medians as [Sample, Sample]
+console.log(`ratio authenticated / bare: ${(auth.rps / bare.rps).toFixed(3)} rps (target >= 0.85); CPU per request ${(auth.cpuUs / bare.cpuUs).toFixed(2)}x`)

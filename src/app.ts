@@ -13,6 +13,7 @@ import database from './plugins/database.ts'
 import readiness from './plugins/readiness.ts'
 import swagger from './plugins/swagger.ts'
 import auth from './plugins/auth.ts'
+import usage from './plugins/usage.ts'
 import engine from './plugins/engine.ts'
 import metrics from './plugins/metrics.ts'
 import websocket from './plugins/websocket.ts'
@@ -66,6 +67,7 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
   await fastify.register(readiness)
   await fastify.register(swagger)
   await fastify.register(database, { config })
+  await fastify.register(usage, { flushMs: config.USAGE_FLUSH_MS })
   await fastify.register(auth, { config })
   await fastify.register(engine, { config })
   await fastify.register(metrics)

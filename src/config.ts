@@ -48,6 +48,9 @@ export const configSchema = z.object({
   /** Time from a WebSocket upgrade request to the 101 (authentication and setup included). */
   WS_HANDSHAKE_TIMEOUT: positiveDuration.default(10),
 
+  /** Usage per key is counted in memory and written this often (and on shutdown); 0 = one write per request. */
+  USAGE_FLUSH_MS: int(0, 3_600_000).default(5000),
+
   ENABLE_TEST_TOKEN_ENDPOINT: bool.default(false),
   TEST_TOKEN_TTL: duration.default(3600),
 

@@ -3,7 +3,9 @@ import { ConfigError, loadConfig, readEnvironment, type Config } from '../config
 import { KeyService } from '../auth/key-service.ts'
 import { openDatabase } from '../db/database.ts'
 import { describePostgresUrl } from '../db/postgres.ts'
+import { UsageRepository } from '../db/usage-repository.ts'
 import { createKey, listKeys, revokeKey } from './keys.ts'
+import { showUsage } from './usage.ts'
 import { downloadModelCommand, listModels } from './models.ts'
 import { UsageError, type CliIo } from './io.ts'
 
@@ -15,6 +17,9 @@ Commands:
                                            create an API key; the token is shown only now
   list [--all] [--json]                    list keys (--all includes revoked ones)
   revoke <prefix>                          revoke the key whose token starts with <prefix>
+  usage [prefix] [--since 30m|24h|7d|2w] [--json]
+                                           requests, failures and audio transcribed per key (whole hours;
+                                           a running server writes its figures every USAGE_FLUSH_MS)
   models list [--json]                     models installed in MODELS_DIR
   models download <name> [--force]         fetch ggml-<name>.bin from MODEL_BASE_URL (progress, checksum)
   help                                     show this text
@@ -23,14 +28,16 @@ Exit codes: 0 ok, 1 error, 2 usage.`
 
 type Command = (config: Config, io: CliIo, args: string[]) => Promise<number>
 
-async function withKeys<T> (config: Config, fn: (keys: KeyService) => Promise<T>): Promise<T> {
+async function withStore<T> (config: Config, fn: (keys: KeyService, usage: UsageRepository) => Promise<T>): Promise<T> {
   const database = await openDatabase(config)
   try {
-    return await fn(new KeyService(database.keys))
+    return await fn(new KeyService(database.keys), new UsageRepository(database.kysely))
   } finally {
     await database.close()
   }
 }
+
+const withKeys = <T>(config: Config, fn: (keys: KeyService) => Promise<T>): Promise<T> => withStore(config, fn)
 
 function parse (args: string[], options: ParseArgsConfig['options'], allowPositionals = false) {
   try {
@@ -65,6 +72,11 @@ const commands: Record<string, Command> = {
     const { positionals } = parse(args, {}, true)
     if (positionals.length !== 1) throw new UsageError('revoke takes exactly one prefix')
     return withKeys(config, (keys) => revokeKey(keys, io, positionals[0]))
+  },
+  async usage (config, io, args) {
+    const { values, positionals } = parse(args, { since: { type: 'string' }, json: { type: 'boolean' } }, true)
+    if (positionals.length > 1) throw new UsageError('usage takes at most one prefix')
+    return withStore(config, (_keys, usage) => showUsage(usage, io, { ...values as { since?: string, json?: boolean }, prefix: positionals[0] }))
   },
   async models (config, io, args) {
     const [sub, ...rest] = args

@@ -65,7 +65,8 @@ const toRecord = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({
 })
 
 export abstract class KyselyKeyRepository implements KeyRepository {
-  constructor (protected readonly db: Kysely<DatabaseSchema>) {}
+  /** Public so the usage repository (src/db/usage-repository.ts) shares this connection and its lifetime. */
+  constructor (readonly db: Kysely<DatabaseSchema>) {}
 
   abstract changeCounter (): Promise<number | null>
 
@@ -157,6 +158,6 @@ export const sqliteKysely = (sqlite: Database.Database): Kysely<DatabaseSchema> 
   new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) })
 
 /** The embedded default on its own: a SQLite file (WAL), migrated on open. openDatabase() is the usual way in. */
-export function openSqliteKeyRepository (path: string): KeyRepository {
+export function openSqliteKeyRepository (path: string): SqliteKeyRepository {
   return new SqliteKeyRepository(openSqlite(path))
 }

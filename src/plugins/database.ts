@@ -3,6 +3,7 @@ import { KeyService } from '../auth/key-service.ts'
 import type { Config } from '../config.ts'
 import { openDatabase, type Database } from '../db/database.ts'
 import type { KeyRepository } from '../db/keys-repository.ts'
+import { UsageRepository } from '../db/usage-repository.ts'
 
 /**
  * Opens the store (SQLite at DATABASE_PATH, or PostgreSQL at DATABASE_URL, migrated either way), exposes it and the
@@ -19,6 +20,9 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
   fastify.decorate('database', database)
   fastify.decorate('keyRepository', database.keys)
   fastify.decorate('keys', keys)
+  // The keys' own connection: on SQLite, usage writes through another one would move data_version and empty the
+  // key cache (key-service.ts) at every flush.
+  fastify.decorate('usageRepository', new UsageRepository(database.kysely))
   fastify.readiness.add({ name: 'database', check: async () => { await database.ping(); return null } })
   fastify.addHook('onClose', async () => { await database.close() })
 }, { name: 'database', dependencies: ['readiness'] })
@@ -28,5 +32,6 @@ declare module 'fastify' {
     database: Database
     keyRepository: KeyRepository
     keys: KeyService
+    usageRepository: UsageRepository
   }
 }

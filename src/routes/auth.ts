@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
 import type { ApiKeyRecord } from '../db/keys-repository.ts'
+import type { UsageTotals } from '../db/usage-repository.ts'
 import { authErrors, errorBody } from './schemas.ts'
 
 const keyInfo = z.object({
@@ -11,6 +12,22 @@ const keyInfo = z.object({
   created_at: z.string().meta({ example: '2026-11-23T12:00:00.000Z' }),
   last_used_at: z.string().nullable(),
   expires_at: z.string().nullable()
+})
+
+const usageInfo = z.object({
+  requests: z.number().int().describe('Authenticated requests made with this key (a live session counts as one)'),
+  failed_requests: z.number().int().describe('Of those, answered 4xx/5xx, abandoned by the client, or live sessions closed with an error code'),
+  audio_seconds: z.number().describe('Seconds of audio transcribed'),
+  hours: z.number().describe("The same in hours, Deepgram's usage unit"),
+  last_used_at: z.string().nullable().describe('Last request counted (to the millisecond; the key\'s own last_used_at is written at most once a minute)')
+}).describe("The calling key's usage, all time, this request not included").meta({ id: 'KeyUsage' })
+
+const usageInfoOf = (usage: UsageTotals): z.infer<typeof usageInfo> => ({
+  requests: usage.requests,
+  failed_requests: usage.failedRequests,
+  audio_seconds: usage.audioSeconds,
+  hours: usage.audioSeconds / 3600,
+  last_used_at: usage.lastUsedAt
 })
 
 const keyInfoOf = (key: ApiKeyRecord): z.infer<typeof keyInfo> => ({
@@ -26,10 +43,13 @@ const authRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, { 
   fastify.get('/auth/key', {
     schema: {
       tags: ['auth'],
-      summary: 'The calling key: lets a user check that a key works and when it expires',
-      response: { 200: keyInfo, ...authErrors }
+      summary: 'The calling key: lets a user check that a key works, when it expires, and what it has used',
+      response: { 200: keyInfo.extend({ usage: usageInfo }), ...authErrors }
     }
-  }, async (request) => keyInfoOf(request.apiKey as ApiKeyRecord))
+  }, async (request) => {
+    const key = request.apiKey as ApiKeyRecord
+    return { ...keyInfoOf(key), usage: usageInfoOf(await fastify.usage.figures(key.id)) }
+  })
 
   if (!config.ENABLE_TEST_TOKEN_ENDPOINT) return
 

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { upgradeHeaders } from '../plugins/websocket.ts'
 import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
-import { DEFAULT_STREAM_LIMITS, MAX_FRAME_BYTES, type StreamLimits } from '../streaming/constants.ts'
+import { CLOSE, DEFAULT_STREAM_LIMITS, MAX_FRAME_BYTES, type StreamLimits } from '../streaming/constants.ts'
 import { ignoredLiveParameters, liveQuery, liveSettings, type LiveSettings } from '../streaming/query.ts'
 import { LiveSession, type LiveSink } from '../streaming/session.ts'
 import { loadVoiceDetector } from '../streaming/vad.ts'
@@ -55,10 +55,14 @@ function bytesOf (data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data
 }
 
-function sinkFor (socket: WebSocket): LiveSink {
+/** `closedWith` hears the code the session closes with (the session itself only tells its sink). */
+function sinkFor (socket: WebSocket, closedWith: (code: number) => void): LiveSink {
   return {
     send: (message) => { if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message)) },
-    close: (code, reason) => { if (socket.readyState === socket.OPEN) socket.close(code, reason) },
+    close: (code, reason) => {
+      closedWith(code)
+      if (socket.readyState === socket.OPEN) socket.close(code, reason)
+    },
     pause: () => { socket.pause() },
     resume: () => { socket.resume() }
   }
@@ -121,13 +125,20 @@ const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Parti
     }),
     wsHandler: (socket, request) => {
       const { settings, plan } = prepared.get(request) as Prepared
+      let closeCode: number | undefined
       const session = new LiveSession(fastify.engine, {
         ...settings,
         requestId: request.id,
         plan,
         limits,
         logger: request.log
-      }, sinkFor(socket))
+      }, sinkFor(socket, (code) => { closeCode = code }))
+      // One request per session, counted when it ends (before a shutdown's last usage write: the WebSocket drain
+      // awaits the same promise): failed when the server closed it with an error code.
+      void session.closed.then(() => {
+        const failed = closeCode !== undefined && closeCode !== CLOSE.normal.code && closeCode !== CLOSE.goingAway.code
+        fastify.recordUsage(request, { failed, audioSeconds: session.audioSeconds })
+      })
       const unregister = fastify.onWebSocketShutdown(() => session.shutdown())
       const sessionEnded = fastify.metrics.liveSessionOpened()
       socket.on('message', (data, isBinary) => {

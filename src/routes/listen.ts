@@ -66,6 +66,7 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
       channels: query.channels,
       contentType: request.headers['content-type']
     }, plan, { maxSeconds: config.MAX_AUDIO_SECONDS, signal: gone.signal })
+    request.transcribedSeconds = result.duration
     return shapeListenResponse(result, plan, {
       requestId: request.id, sha256: sha256Hex(bytes), tags: query.tag, extra: extraOf(query.extra), warnings: parameterWarnings(query, KNOWN_QUERY_KEYS)
     })

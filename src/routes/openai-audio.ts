@@ -100,6 +100,7 @@ async function respond (job: OpenAiJob, context: JobContext, request: FastifyReq
   if (!job.stream) {
     try {
       const result = await runOpenAiJob(job, { ...context, signal: gone.signal })
+      request.transcribedSeconds = result.duration
       const { contentType, body } = formatReply(job.format, result, job.reply)
       return await reply.type(contentType).send(body)
     } catch (err) {
@@ -128,6 +129,7 @@ async function respond (job: OpenAiJob, context: JobContext, request: FastifyReq
   }
   try {
     const result = await runOpenAiJob(job, { ...context, signal: gone.signal, onSegment: emit })
+    request.transcribedSeconds = result.duration
     // engines without per-segment callbacks: the deltas follow the decode
     for (const segment of result.segments.slice(sent)) emit(segment)
     send(events.done(result))
@@ -138,6 +140,7 @@ async function respond (job: OpenAiJob, context: JobContext, request: FastifyReq
       return reply
     }
     if (!opened) throw err
+    request.failedAfterReply = true
     const failure = toOpenAiError(err)
     if (failure.unexpected) request.log.error({ err }, 'stream failed')
     sse.send(failure.body)

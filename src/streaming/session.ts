@@ -125,6 +125,9 @@ export class LiveSession {
   /** Resolves when the session has closed, whoever closed it. */
   get closed (): Promise<void> { return this.closedPromise }
 
+  /** Seconds of audio received and decoded so far: Metadata's duration, and the session's usage. */
+  get audioSeconds (): number { return this.samples / SAMPLE_RATE }
+
   /** A binary frame. An empty one ends the stream, as in Deepgram's original protocol. */
   receiveAudio (bytes: Uint8Array): void {
     if (this.state !== 'open') return

@@ -82,7 +82,7 @@ test('the calling key is described by GET /v1/auth/key, and last use is recorded
   const key = await createKey({ name: 'described', expiresAt })
   const res = await fetch('/v1/auth/key', { headers: { authorization: `Token ${key}` } })
   const body = await res.json() as Record<string, unknown>
-  assert.deepEqual(Object.keys(body).sort(), ['created_at', 'expires_at', 'last_used_at', 'name', 'prefix', 'scopes'])
+  assert.deepEqual(Object.keys(body).sort(), ['created_at', 'expires_at', 'last_used_at', 'name', 'prefix', 'scopes', 'usage'])
   assert.equal(body.expires_at, expiresAt.toISOString())
   assert.deepEqual(body.scopes, ['member'])
   const [stored] = await app.keys.list({ includeRevoked: false })
