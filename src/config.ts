@@ -92,7 +92,27 @@ export const configSchema = z.object({
   /** Live streaming: audio seconds per session, undecoded seconds held before reading pauses, idle timeout. */
   STREAM_MAX_SECONDS: int(1).default(3600),
   STREAM_MAX_BUFFER_SECONDS: int(1, 3600).default(60),
-  STREAM_IDLE_TIMEOUT: duration.default(10)
+  STREAM_IDLE_TIMEOUT: duration.default(10),
+
+  /** off = API only: no model is loaded, synchronous transcriptions get 503, callback jobs are queued for workers. */
+  ENGINE: z.enum(['on', 'off']).default('on'),
+  /** postgres://… switches state and the callback job queue (pg-boss) to PostgreSQL; unset = the SQLite default. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
+
+  /** Callback delivery: attempts in all, the first retry's delay (doubling after each failure), time per attempt. */
+  CALLBACK_ATTEMPTS: int(1, 100).default(6),
+  CALLBACK_RETRY_DELAY_MS: int(1, 3_600_000).default(1000),
+  CALLBACK_TIMEOUT: positiveDuration.default(30),
+  /** Callback jobs run at once by one process, and (in-process queue only) how many may wait. */
+  JOBS_CONCURRENCY: int(1, 64).default(1),
+  JOBS_QUEUE_MAX: int(1, 1_000_000).default(1000),
+  /** pg-boss: a job active longer than this is presumed lost (its worker died) and retried; must exceed the longest decode. */
+  JOBS_EXPIRE: positiveDuration.refine((v) => v < 86400, 'must be less than 24h (pg-boss)').default(900),
+  /** pg-boss: retries of a job whose worker died or whose delivery gave up, and the delay before the first (doubling). */
+  JOBS_RETRY_LIMIT: int(0, 100).default(2),
+  JOBS_RETRY_DELAY: positiveDuration.default(10),
+  /** pg-boss: how often expired jobs are looked for (one replica does it per interval). */
+  JOBS_SUPERVISE_INTERVAL: positiveDuration.default(60)
 })
 
 export type Config = z.infer<typeof configSchema>
