@@ -82,9 +82,19 @@ export class PgBossJobQueue implements JobQueueBackend {
     await this.start()
     await this.pool.query(`DELETE FROM job_audio WHERE created_at < now() - interval '${RETENTION_DAYS} days'`)
     for (let i = 0; i < this.opts.concurrency; i++) {
+      const slot = i
       this.workers.push(await this.boss.work<JobSpec>(JOB_QUEUE_NAME,
         { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: POLL_SECONDS },
-        async ([job]) => { if (job !== undefined) await this.runOne(job, handler) }))
+        async ([job]) => {
+          if (job === undefined) return
+          try {
+            await this.runOne(job, handler)
+          } finally {
+            // pg-boss would wait out the rest of its polling interval after a short job; look for the next one now
+            const id = this.workers[slot]
+            if (id !== undefined) this.boss.notifyWorker(id)
+          }
+        }))
     }
   }
 

@@ -12,6 +12,8 @@ export interface Received {
   body: Record<string, unknown>
   /** What the receiver answered. */
   status: number
+  /** performance.now() when the request was complete */
+  at: number
 }
 
 export interface CallbackReceiver {
@@ -42,7 +44,7 @@ export async function startReceiver (t?: TestContext): Promise<CallbackReceiver>
     req.on('end', () => {
       const status = failures > 0 ? 500 : 200
       if (failures > 0) failures--
-      received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>, status })
+      received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>, status, at: performance.now() })
       res.writeHead(status).end()
       for (const w of waiters.filter((w) => received.length >= w.count)) {
         waiters.splice(waiters.indexOf(w), 1)
