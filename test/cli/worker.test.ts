@@ -107,6 +107,22 @@ test('a worker killed with SIGKILL mid-job leaves the job to be retried: the nex
   assert.equal(receiver.received.length, 1)
 })
 
+test('SIGTERM mid-job: the worker finishes and delivers the running job, then exits 0', async (t) => {
+  const url = await postgres().createDatabase()
+  const env = { ...JOBS, DATABASE_URL: url, DEFAULT_AUDIO_CTX: '0' }
+  const api = await build(t, { ...env, ENGINE: 'off' })
+  const receiver = await startReceiver(t)
+  const worker = startWorker(t, env, 'small-test')
+  await worker.waitFor(/"msg":"worker started/)
+  const id = await submit(api, await api.createKey(), receiver.url, jfkFull)
+  await worker.waitFor(new RegExp(`"request_id":"${id}".*"msg":"callback job started"`))
+  worker.child.kill('SIGTERM')
+  assert.equal(await worker.exited, 0, worker.stderr())
+  assert.equal(receiver.received.length, 1, 'delivered before the worker exited')
+  assert.equal(receiver.received[0]?.headers['dg-request-id'], id)
+  assert.equal((await jobState(url, id))?.state, 'completed')
+})
+
 test('a replica with its engine on and DATABASE_URL takes jobs from pg-boss itself', async (t) => {
   const url = await postgres().createDatabase()
   const app = await build(t, { ...JOBS, DATABASE_URL: url })
