@@ -23,6 +23,8 @@ export class InProcessJobQueue implements JobQueueBackend {
     this.queue = new JobQueue({ concurrency: opts.concurrency, maxWaiting: opts.maxWaiting })
   }
 
+  async start (): Promise<void> {}
+
   async work (handler: JobHandler): Promise<void> {
     this.handler = handler
   }

@@ -18,6 +18,8 @@ export interface JobCounts {
 
 export interface JobQueueBackend {
   readonly kind: 'in-process' | 'pg-boss'
+  /** Connects (pg-boss: its schema and the queue); a replica that cannot reach its queue fails at start-up. */
+  start (): Promise<void>
   /** Queues a job; AppError 503 when it cannot be taken (full, or nothing could run it). */
   submit (spec: JobSpec, audio: Uint8Array): Promise<void>
   /** Starts taking jobs in this process (engine on, or `earshot worker`), `concurrency` at once. */

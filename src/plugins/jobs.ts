@@ -11,6 +11,7 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
   fastify.decorate('jobs', queue)
   // registered before the consumer starts: the engine closes after the queue (onClose runs in reverse order)
   fastify.addHook('onClose', async () => { await queue.close(config.SHUTDOWN_GRACE_SECONDS * 1000) })
+  await queue.start()
   if (config.ENGINE === 'on') await consumeJobs(queue, config, fastify.engine, fastify.log)
   fastify.log.info({ queue: queue.kind, consumer: config.ENGINE === 'on' }, 'callback job queue ready')
 }, { name: 'jobs', dependencies: ['engine'] })

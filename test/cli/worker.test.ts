@@ -9,6 +9,8 @@ import { startReceiver } from '../helpers/callback-receiver.ts'
 import { postgresForFile } from '../helpers/postgres.ts'
 import { startCliProcess, type ServerProcess } from '../helpers/process.ts'
 import type { Arch } from '../helpers/models.ts'
+import { loadConfig } from '../../src/config.ts'
+import { createJobQueue, type JobCounts } from '../../src/jobs/index.ts'
 
 const postgres = postgresForFile()
 const jfk = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url))
@@ -39,6 +41,16 @@ async function jobState (url: string, id: string): Promise<{ state: string, retr
     return rows[0]
   } finally {
     await client.end()
+  }
+}
+
+/** The jobs-by-state figures (/metrics' gauge) from a fresh queue object, as another replica sees them. */
+async function jobCounts (url: string): Promise<JobCounts> {
+  const queue = createJobQueue(loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' }), { info () {}, warn () {}, error () {} })
+  try {
+    return await queue.counts()
+  } finally {
+    await queue.close(0)
   }
 }
 
@@ -133,6 +145,7 @@ test('a replica with its engine on and DATABASE_URL takes jobs from pg-boss itse
   assert.equal((delivery?.body.metadata as { request_id: string }).request_id, id)
   await app.waitForLog(new RegExp(`"request_id":"${id}".*"msg":"callback delivered"`))
   await app.app.close()
+  assert.equal((await jobCounts(url)).completed, 1)
   assert.equal((await jobState(url, id))?.state, 'completed')
   assert.equal(receiver.received.length, 1)
 })

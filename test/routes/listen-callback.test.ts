@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
+import { DeepgramClient } from '@deepgram/sdk'
 import { build, type TestApp } from '../helpers/build.ts'
 import { startReceiver } from '../helpers/callback-receiver.ts'
 import { assertListenV1Response } from '../helpers/deepgram-schema.ts'
@@ -146,4 +147,15 @@ test('ENGINE=off without DATABASE_URL: ready without a model, synchronous reques
   // bad input is still a 400 first
   assert.equal((await submit(app, key, 'model=no-such-model')).status, 400)
   assert.equal(app.app.engine.stats().loadedModels.length, 0)
+})
+
+test('the unmodified Deepgram JS SDK submits with callback and gets the request id the delivery carries', async (t) => {
+  const app = await build(t, PRIVATE_OK)
+  const receiver = await startReceiver(t)
+  const client = new DeepgramClient({ apiKey: await app.createKey(), baseUrl: app.url })
+  const accepted = await client.listen.v1.media.transcribeFile(jfk, { callback: receiver.url, callback_method: 'PUT' })
+  assert.ok('request_id' in accepted && !('results' in accepted), JSON.stringify(accepted))
+  const [delivery] = await receiver.waitFor(1)
+  assert.equal(delivery?.method, 'PUT')
+  assert.equal((delivery?.body.metadata as Metadata).request_id, accepted.request_id)
 })
