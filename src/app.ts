@@ -15,8 +15,10 @@ import swagger from './plugins/swagger.ts'
 import auth from './plugins/auth.ts'
 import engine from './plugins/engine.ts'
 import jobs from './plugins/jobs.ts'
+import metrics from './plugins/metrics.ts'
 import websocket from './plugins/websocket.ts'
 import healthRoutes from './routes/health.ts'
+import metricsRoutes from './routes/metrics.ts'
 import authRoutes from './routes/auth.ts'
 import listenRoutes from './routes/listen.ts'
 import listenStreamRoutes from './routes/listen-stream.ts'
@@ -64,14 +66,16 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
   await fastify.register(errorHandler)
   await fastify.register(readiness)
   await fastify.register(swagger)
-  await fastify.register(database, { path: config.DATABASE_PATH })
+  await fastify.register(database, { config })
   await fastify.register(auth, { config })
   await fastify.register(engine, { config })
   await fastify.register(jobs, { config })
+  await fastify.register(metrics)
   await fastify.register(websocket)
   await fastify.register(connections, { bodyIdleMs: config.BODY_IDLE_TIMEOUT * 1000, handshakeMs: config.WS_HANDSHAKE_TIMEOUT * 1000 })
 
   await fastify.register(healthRoutes)
+  if (config.METRICS) await fastify.register(metricsRoutes, { token: config.METRICS_TOKEN })
   await fastify.register(playgroundRoutes)
   await fastify.register(async (v1) => {
     v1.addHook('onRequest', v1.authenticate)

@@ -32,6 +32,13 @@ export const configSchema = z.object({
   PORT: int(0, 65535).default(7860),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_PATH: z.string().min(1).default('data/earshot.db'),
+  /**
+   * postgres://… switches keys, the rate limits and the callback job queue (pg-boss) to PostgreSQL, shared by every
+   * replica; DATABASE_PATH is then unused.
+   */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
+  /** Connections each process keeps to PostgreSQL (plus one listening for key changes). */
+  DATABASE_POOL_MAX: int(1, 1000).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seconds in-flight requests get to finish on shutdown. */
   SHUTDOWN_GRACE_SECONDS: int(1, 3600).default(10),
@@ -56,6 +63,15 @@ export const configSchema = z.object({
   /** Trust X-Forwarded-For (set when earshot sits behind a reverse proxy). */
   TRUST_PROXY: bool.default(false),
 
+  /** GET /metrics (Prometheus text format); with METRICS_TOKEN it asks for `Authorization: Bearer <token>`. */
+  METRICS: bool.default(true),
+  METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+
+  /**
+   * `off`: this replica runs no decodes (API only): no model is loaded, it is ready without one, synchronous
+   * transcriptions get 503 ENGINE_OFF and callback jobs are queued for `earshot worker` processes.
+   */
+  ENGINE: z.enum(['on', 'off']).default('on'),
   MODELS_DIR: z.string().min(1).default('models'),
   DEFAULT_MODEL: z.string().min(1).default('base.en'),
   /**
@@ -93,11 +109,6 @@ export const configSchema = z.object({
   STREAM_MAX_SECONDS: int(1).default(3600),
   STREAM_MAX_BUFFER_SECONDS: int(1, 3600).default(60),
   STREAM_IDLE_TIMEOUT: duration.default(10),
-
-  /** off = API only: no model is loaded, synchronous transcriptions get 503, callback jobs are queued for workers. */
-  ENGINE: z.enum(['on', 'off']).default('on'),
-  /** postgres://… switches state and the callback job queue (pg-boss) to PostgreSQL; unset = the SQLite default. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
 
   /** Callback delivery: attempts in all, the first retry's delay (doubling after each failure), time per attempt. */
   CALLBACK_ATTEMPTS: int(1, 100).default(6),

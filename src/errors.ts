@@ -49,6 +49,14 @@ export const serverBusy = (retryAfterSeconds: number): AppError =>
     headers: { 'Retry-After': String(retryAfterSeconds) }
   })
 
+/** PostgreSQL (DATABASE_URL) cannot be reached: keys cannot be checked, so nothing is served until it is back. */
+export const databaseUnavailable = (cause?: unknown): AppError =>
+  new AppError(503, 'DATABASE_UNAVAILABLE', 'The key store is unreachable. Retry shortly.', {
+    extra: { retry_after: 1 },
+    headers: { 'Retry-After': '1' },
+    cause
+  })
+
 export const undecodableAudio = (cause?: unknown): AppError =>
   new AppError(400, 'Bad Request', 'failed to process audio: corrupt or unsupported data', { cause })
 

@@ -1,5 +1,5 @@
 import { invalidAuth, keyExpired } from '../errors.ts'
-import type { ApiKeyRecord, KeyRepository } from '../db/keys-repository.ts'
+import type { ApiKeyRecord, KeyRepository, RevokePropagation } from '../db/keys-repository.ts'
 import { PREFIX_LENGTH, displayPrefix, generateToken, hashToken } from './tokens.ts'
 
 export type KeyStatus = 'active' | 'expired' | 'revoked'
@@ -8,20 +8,13 @@ export const keyStatus = (key: ApiKeyRecord, now: Date = new Date()): KeyStatus 
   key.revokedAt !== null ? 'revoked' : key.expiresAt !== null && Date.parse(key.expiresAt) <= now.getTime() ? 'expired' : 'active'
 
 export type RevokeOutcome =
-  | { kind: 'revoked', key: ApiKeyRecord }
+  | { kind: 'revoked', key: ApiKeyRecord, propagation: RevokePropagation }
   | { kind: 'ambiguous', matches: ApiKeyRecord[] }
   | { kind: 'not-found' }
   | { kind: 'already-revoked', key: ApiKeyRecord }
 
 /** How often last_used_at is written per key: a disk write on every request would cost more than the lookup. */
 const TOUCH_INTERVAL_MS = 60_000
-
-/**
- * How stale the cache may be: the store's change counter is read at most once per millisecond. A revocation
- * committed by the CLI is seen by any request that starts 1 ms later, far less than the CLI takes to exit; only a
- * request racing the commit itself can pass, as it could if it had arrived a moment earlier.
- */
-const CHANGE_CHECK_INTERVAL_MS = 1
 
 /** Bounds the cache so a flood of distinct valid keys cannot grow memory without limit. */
 const CACHE_MAX = 10_000
@@ -31,8 +24,7 @@ export class KeyService {
   private readonly lastTouched = new Map<number, number>()
   /** Known keys by token hash, valid while the store's change counter stays the same. Misses are not cached. */
   private readonly cache = new Map<string, ApiKeyRecord>()
-  private cacheCounter = Number.NaN
-  private counterCheckedAt = Number.NEGATIVE_INFINITY
+  private cacheCounter: number | null = null
 
   constructor (
     private readonly repo: KeyRepository,
@@ -54,32 +46,38 @@ export class KeyService {
   }
 
   /**
-   * Resolves a presented token to its key or throws the Deepgram-shaped refusal. Keys are cached, but the
-   * store's change counter is read at most CHANGE_CHECK_INTERVAL_MS apart, so a revocation by the CLI in another
-   * process holds from the next request; writes through this service clear the cache themselves.
+   * Resolves a presented token to its key or throws the Deepgram-shaped refusal. Keys are cached while the store's
+   * change counter stays put (SQLite: read at most 1 ms apart; PostgreSQL: moved by the key listener), so a
+   * revocation by the CLI or another replica holds from the next request; with no counter (PostgreSQL's listener
+   * reconnecting) every request is checked in the store. Writes through this service clear the cache themselves.
    */
   async authenticate (token: string, now: Date = new Date()): Promise<ApiKeyRecord> {
     const hash = hashToken(token)
-    const checkedAt = performance.now()
-    if (checkedAt - this.counterCheckedAt >= CHANGE_CHECK_INTERVAL_MS) {
-      this.counterCheckedAt = checkedAt
-      const counter = await this.repo.changeCounter()
-      if (counter !== this.cacheCounter) {
-        this.cache.clear()
-        this.cacheCounter = counter
-      }
-    }
-    let key = this.cache.get(hash)
+    const counter = await this.currentCounter()
+    let key = counter === null ? undefined : this.cache.get(hash)
     if (key === undefined) {
       key = await this.repo.findByHash(hash)
       if (key === undefined) throw invalidAuth()
-      if (this.cache.size >= CACHE_MAX) this.cache.clear()
-      this.cache.set(hash, key)
+      // A change seen while the lookup ran may postdate what it read: keep the answer, do not cache it.
+      if (counter !== null && (await this.currentCounter()) === counter) {
+        if (this.cache.size >= CACHE_MAX) this.cache.clear()
+        this.cache.set(hash, key)
+      }
     }
     if (key.revokedAt !== null) throw invalidAuth()
     if (keyStatus(key, now) === 'expired') throw keyExpired(key.expiresAt as string)
     this.touch(key, now)
     return key
+  }
+
+  /** The store's counter; the cache is emptied whenever it moves or goes away. */
+  private async currentCounter (): Promise<number | null> {
+    const counter = await this.repo.changeCounter()
+    if (counter !== this.cacheCounter) {
+      this.cache.clear()
+      this.cacheCounter = counter
+    }
+    return counter
   }
 
   list (options: { includeRevoked: boolean }): Promise<ApiKeyRecord[]> {
@@ -99,9 +97,9 @@ export class KeyService {
       const [revoked] = matches
       return revoked === undefined ? { kind: 'not-found' } : { kind: 'already-revoked', key: revoked }
     }
-    await this.repo.revoke(target.id, new Date().toISOString())
+    const propagation = await this.repo.revoke(target.id, new Date().toISOString())
     this.cache.clear()
-    return { kind: 'revoked', key: target }
+    return { kind: 'revoked', key: target, propagation }
   }
 
   private touch (key: ApiKeyRecord, now: Date): void {

@@ -68,9 +68,13 @@ export async function revokeKey (keys: KeyService, io: CliIo, prefix: string | u
   if (prefix === undefined || prefix.trim() === '') throw new UsageError('revoke needs the key prefix: earshot revoke <prefix>')
   const outcome = await keys.revoke(prefix)
   switch (outcome.kind) {
-    case 'revoked':
+    case 'revoked': {
       io.out(`Successfully revoked key '${outcome.key.name}' starting with ${outcome.key.prefix}`)
+      const { replicas, unconfirmed } = outcome.propagation
+      // Revoked all the same; these replicas refuse it once their PostgreSQL connection recovers or drops.
+      if (unconfirmed > 0) io.err(`Warning: ${unconfirmed} of ${replicas} replicas did not confirm within 5 s that they refuse it.`)
       return 0
+    }
     case 'ambiguous':
       io.err(`Prefix '${prefix}' matches ${outcome.matches.length} keys; nothing was revoked. Give the whole token, or revoke one of:`)
       for (const key of outcome.matches) io.err(`  ${describeKey(key)}`)

@@ -1,7 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ConfigError, loadConfig, readEnvironment, type Config } from '../config.ts'
 import { KeyService } from '../auth/key-service.ts'
-import { openSqliteKeyRepository } from '../db/keys-repository.ts'
+import { openDatabase } from '../db/database.ts'
+import { describePostgresUrl } from '../db/postgres.ts'
 import { createKey, listKeys, revokeKey } from './keys.ts'
 import { downloadModelCommand, listModels } from './models.ts'
 import { UsageError, type CliIo } from './io.ts'
@@ -10,7 +11,7 @@ import { runWorker } from './worker.ts'
 const USAGE = `Usage: earshot <command> [options]
 
 Commands:
-  init                                     create the database (DATABASE_PATH) and apply migrations
+  init                                     create the database (DATABASE_PATH, or DATABASE_URL) and apply migrations
   create --name NAME [--expires 30d|90d|1y|never] [--scopes a,b] [--json]
                                            create an API key; the token is shown only now
   list [--all] [--json]                    list keys (--all includes revoked ones)
@@ -25,11 +26,11 @@ Exit codes: 0 ok, 1 error, 2 usage.`
 type Command = (config: Config, io: CliIo, args: string[]) => Promise<number>
 
 async function withKeys<T> (config: Config, fn: (keys: KeyService) => Promise<T>): Promise<T> {
-  const repo = openSqliteKeyRepository(config.DATABASE_PATH)
+  const database = await openDatabase(config)
   try {
-    return await fn(new KeyService(repo))
+    return await fn(new KeyService(database.keys))
   } finally {
-    await repo.close()
+    await database.close()
   }
 }
 
@@ -45,7 +46,7 @@ const commands: Record<string, Command> = {
   async init (config, io, args) {
     parse(args, {})
     await withKeys(config, async () => {})
-    io.out(`Database ready at ${config.DATABASE_PATH}.`)
+    io.out(config.DATABASE_URL === undefined ? `Database ready at ${config.DATABASE_PATH}.` : `Database ready: ${describePostgresUrl(config.DATABASE_URL)}.`)
     io.out('Create a key with: earshot create --name NAME')
     return 0
   },

@@ -23,9 +23,15 @@ export interface NewApiKey {
   expiresAt: string | null
 }
 
+/** What a revocation reached: replicas that had to confirm it (PostgreSQL), and how many did not in time. */
+export interface RevokePropagation {
+  replicas: number
+  unconfirmed: number
+}
+
 /**
- * The one storage interface for keys. SQLite (embedded) implements it today; a PostgreSQL implementation
- * only needs another Kysely dialect and its own migrations, nothing above this line changes.
+ * The one storage interface for keys: SQLite (embedded, this file) and PostgreSQL (postgres-keys-repository.ts),
+ * both over Kysely with the same queries; only the change signal and the revocation's reach differ.
  */
 export interface KeyRepository {
   create (key: NewApiKey): Promise<ApiKeyRecord>
@@ -33,13 +39,15 @@ export interface KeyRepository {
   /** Keys whose prefix starts with `prefix`, revoked ones included (the caller decides). */
   findByPrefix (prefix: string): Promise<ApiKeyRecord[]>
   list (options: { includeRevoked: boolean }): Promise<ApiKeyRecord[]>
-  revoke (id: number, at: string): Promise<void>
+  /** Resolves once every process that may have the key cached will refuse it (see PostgresKeyRepository). */
+  revoke (id: number, at: string): Promise<RevokePropagation>
   touch (id: number, at: string): Promise<void>
   /**
-   * A number that changes whenever another connection or process commits a change (SQLite's data_version).
-   * Lets the auth path cache keys yet see a revocation by the CLI on the very next request.
+   * A number that changes whenever another connection or process commits a change to keys (SQLite's
+   * data_version; PostgreSQL's key listener), or null when changes cannot be seen right now: nothing may be cached.
+   * Lets the auth path cache keys yet see a revocation by the CLI or another replica on the very next request.
    */
-  changeCounter (): Promise<number>
+  changeCounter (): Promise<number | null>
   /** Cheap round trip for the health check. */
   ping (): Promise<void>
   close (): Promise<void>
@@ -59,7 +67,7 @@ const toRecord = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({
 export abstract class KyselyKeyRepository implements KeyRepository {
   constructor (protected readonly db: Kysely<DatabaseSchema>) {}
 
-  abstract changeCounter (): Promise<number>
+  abstract changeCounter (): Promise<number | null>
 
   async create (key: NewApiKey): Promise<ApiKeyRecord> {
     const row = await this.db
@@ -99,8 +107,9 @@ export abstract class KyselyKeyRepository implements KeyRepository {
     return (await query.execute()).map(toRecord)
   }
 
-  async revoke (id: number, at: string): Promise<void> {
+  async revoke (id: number, at: string): Promise<RevokePropagation> {
     await this.db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute()
+    return { replicas: 0, unconfirmed: 0 }
   }
 
   async touch (id: number, at: string): Promise<void> {
@@ -116,21 +125,38 @@ export abstract class KyselyKeyRepository implements KeyRepository {
   }
 }
 
-class SqliteKeyRepository extends KyselyKeyRepository {
-  private readonly dataVersion: Database.Statement<[], number>
+/**
+ * How stale SQLite's counter may be: data_version is read at most once per millisecond. A revocation committed by
+ * the CLI is seen by any request that starts 1 ms later, far less than the CLI takes to exit; only a request
+ * racing the commit itself can pass, as it could if it had arrived a moment earlier.
+ */
+const CHANGE_CHECK_INTERVAL_MS = 1
 
-  constructor (sqlite: Database.Database) {
-    super(new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) }))
+export class SqliteKeyRepository extends KyselyKeyRepository {
+  private readonly dataVersion: Database.Statement<[], number>
+  private counter = 0
+  private checkedAt = Number.NEGATIVE_INFINITY
+
+  constructor (sqlite: Database.Database, db = sqliteKysely(sqlite)) {
+    super(db)
     // A raw prepared statement: this runs on every authenticated request, where Kysely's compile step would show.
     this.dataVersion = sqlite.prepare<[], number>('PRAGMA data_version').pluck()
   }
 
   async changeCounter (): Promise<number> {
-    return this.dataVersion.get() as number
+    const now = performance.now()
+    if (now - this.checkedAt >= CHANGE_CHECK_INTERVAL_MS) {
+      this.checkedAt = now
+      this.counter = this.dataVersion.get() as number
+    }
+    return this.counter
   }
 }
 
-/** The embedded default: a SQLite file (WAL), migrated on open. */
+export const sqliteKysely = (sqlite: Database.Database): Kysely<DatabaseSchema> =>
+  new Kysely<DatabaseSchema>({ dialect: new SqliteDialect({ database: sqlite }) })
+
+/** The embedded default on its own: a SQLite file (WAL), migrated on open. openDatabase() is the usual way in. */
 export function openSqliteKeyRepository (path: string): KeyRepository {
   return new SqliteKeyRepository(openSqlite(path))
 }

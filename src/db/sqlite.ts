@@ -1,24 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
+import { MIGRATIONS_DIR, SCHEMA_MIGRATIONS_DDL, readMigrations } from './migrations.ts'
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url))
-
-const MIGRATION_FILE = /^(\d{3})-[a-z0-9-]+\.sql$/
-
-export interface Migration {
-  version: number
-  name: string
-  sql: string
-}
-
-export function readMigrations (dir = MIGRATIONS_DIR): Migration[] {
-  return readdirSync(dir)
-    .filter((f) => MIGRATION_FILE.test(f))
-    .sort()
-    .map((name) => ({ version: Number(name.slice(0, 3)), name, sql: readFileSync(join(dir, name), 'utf8') }))
-}
+export { MIGRATIONS_DIR, readMigrations, type Migration } from './migrations.ts'
 
 /**
  * Opens (creating if needed) the SQLite file in WAL mode so the server and the key CLI can use it at once,
@@ -42,11 +27,7 @@ export function openSqlite (path: string, migrationsDir = MIGRATIONS_DIR): Datab
 
 /** Applies pending migrations in order, each in its own transaction; safe to run twice or from two processes. */
 export function migrate (db: Database.Database, migrationsDir = MIGRATIONS_DIR): number[] {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version    INTEGER PRIMARY KEY,
-    name       TEXT NOT NULL,
-    applied_at TEXT NOT NULL
-  )`)
+  db.exec(SCHEMA_MIGRATIONS_DDL)
   const isApplied = db.prepare<[number], { version: number }>('SELECT version FROM schema_migrations WHERE version = ?')
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
   const applied: number[] = []

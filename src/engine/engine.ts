@@ -18,7 +18,7 @@ import { ModelFileError, type ModelFileInfo } from './model-file.ts'
 import { ModelPool, type Lease } from './pool.ts'
 import { AbortError, JobQueue, type QueueStats } from './queue.ts'
 import { ModelRegistry, type InstalledModel, type ModelRequest } from './registry.ts'
-import type { Logger, ModelDescription, TranscribeOptions, TranscribeResult, TranscribedSegment, Transcriber } from './types.ts'
+import type { EngineObserver, Logger, ModelDescription, TranscribeOptions, TranscribeResult, TranscribedSegment, Transcriber } from './types.ts'
 
 export const SAMPLE_RATE = 16000
 /** whisper.cpp ignores input under 1 s (100 mel frames); shorter clips are padded with silence to this. */
@@ -78,6 +78,7 @@ export class Engine implements Transcriber {
   private readyPromise: Promise<void> | undefined
   private readyDone = false
   private closing: Promise<void> | undefined
+  private readonly observers = new Set<EngineObserver>()
 
   constructor (opts: EngineOptions) {
     this.opts = opts
@@ -103,6 +104,12 @@ export class Engine implements Transcriber {
 
   stats (): QueueStats & { loadedModels: string[] } {
     return { ...this.queue.stats(), loadedModels: this.pool.loadedNames() }
+  }
+
+  /** Adds a metrics observer; returns the function that removes it. */
+  observe (observer: EngineObserver): () => void {
+    this.observers.add(observer)
+    return () => { this.observers.delete(observer) }
   }
 
   isReady (): boolean {
@@ -144,14 +151,18 @@ export class Engine implements Transcriber {
     const duration = pcm.length / SAMPLE_RATE
     if (pcm.length === 0) return { segments: [], language: language ?? 'en', duration: 0, model: this.describe(installed) }
 
+    const submitted = performance.now()
+    const priority = options.priority ?? 'normal'
     const result = await this.queue.run(async () => {
+      const waitSeconds = (performance.now() - submitted) / 1000
+      for (const o of this.observers) o.jobStarted?.({ waitSeconds, priority })
       const lease = await this.acquire(installed)
       try {
         return await this.decode(installed.name, lease, pcm, duration, language, options)
       } finally {
         lease.release()
       }
-    }, { priority: options.priority, signal: options.signal })
+    }, { priority, signal: options.signal })
     return { ...result, model: this.describe(installed) }
   }
 
@@ -224,6 +235,8 @@ export class Engine implements Transcriber {
       this.opts.logger?.error({ err }, 'whisper transcription failed')
       throw transcriptionFailed(err)
     }
+    const decodeSeconds = (performance.now() - started) / 1000
+    for (const o of this.observers) o.decoded?.({ model: name, audioSeconds: duration, decodeSeconds })
     return {
       segments: toSegments(native.segments, info, duration),
       language: info.multilingual ? native.language : 'en',

@@ -102,3 +102,14 @@ export interface Transcriber {
   isReady(): boolean
   close(): Promise<void>
 }
+
+/**
+ * What the engine reports as it works, for metrics (src/metrics). Hooks are synchronous and must not throw;
+ * register with Engine.observe(). Keeps prom-client, and any other sink, out of src/engine.
+ */
+export interface EngineObserver {
+  /** A job left the queue and began: seconds since it was submitted, and its priority. */
+  jobStarted?(event: { waitSeconds: number, priority: 'high' | 'normal' | 'low' }): void
+  /** A decode succeeded: the installed model's name, audio seconds (unpadded) and wall seconds whisper took. */
+  decoded?(event: { model: string, audioSeconds: number, decodeSeconds: number }): void
+}

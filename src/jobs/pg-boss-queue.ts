@@ -9,9 +9,9 @@
  * retried (JOBS_RETRY_LIMIT times, JOBS_RETRY_DELAY doubling) by any consumer. A graceful stop waits for the running
  * job, then fails it so another worker retries it.
  */
-import { readFileSync } from 'node:fs'
 import PgBoss from 'pg-boss'
 import pg from 'pg'
+import { migratePostgres, postgresKysely } from '../db/postgres.ts'
 import type { Logger } from '../engine/types.ts'
 import type { JobCounts, JobHandler, JobQueueBackend } from './queue.ts'
 import type { JobSpec } from './spec.ts'
@@ -57,7 +57,8 @@ export class PgBossJobQueue implements JobQueueBackend {
   /** Connects, creates pg-boss's schema and the queue (both idempotent, safe from several processes at once). */
   start (): Promise<void> {
     this.started ??= (async () => {
-      await ensureJobAudioTable(this.pool)
+      // job_audio comes from migrations/postgres/003: a worker may be the first process to reach a new database
+      await migratePostgres(postgresKysely(this.pool))
       await this.boss.start()
       await this.boss.createQueue(JOB_QUEUE_NAME, { name: JOB_QUEUE_NAME, retentionMinutes: RETENTION_DAYS * 24 * 60, ...this.retry() })
     })()
@@ -145,25 +146,5 @@ export class PgBossJobQueue implements JobQueueBackend {
 
   private async dropAudio (requestId: string): Promise<void> {
     await this.pool.query('DELETE FROM job_audio WHERE request_id = $1', [requestId])
-  }
-}
-
-/**
- * Applies migrations/postgres/003-job-audio.sql (idempotent) under an advisory lock so replicas starting together
- * do not race. Stands in until the PostgreSQL migration runner (DATABASE_URL key repository) applies it with the others.
- */
-export async function ensureJobAudioTable (pool: pg.Pool): Promise<void> {
-  const sql = readFileSync(new URL('../../migrations/postgres/003-job-audio.sql', import.meta.url), 'utf8')
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN')
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('earshot:job_audio'))")
-    await client.query(sql)
-    await client.query('COMMIT')
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {})
-    throw err
-  } finally {
-    client.release()
   }
 }

@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin'
-import rateLimit from '@fastify/rate-limit'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.ts'
 import type { ApiKeyRecord } from '../db/keys-repository.ts'
 import { extractCredential, QUERY_TOKEN_PARAM } from '../auth/credentials.ts'
+import { createLimiter, type LimitDecision } from '../auth/rate-limits.ts'
 import { AppError, invalidAuth, rateLimited } from '../errors.ts'
 
 export const isWebSocketUpgrade = (request: FastifyRequest): boolean =>
@@ -13,29 +13,25 @@ export const isWebSocketUpgrade = (request: FastifyRequest): boolean =>
  * Authentication and rate limiting for /v1. Failed attempts are counted per client address: past
  * AUTH_FAILURE_LIMIT_MAX in the window further failures get 429 instead of 401, while a valid key from the same
  * address is still served. Accepted requests are counted per key. A route marks itself open with `config: { public: true }`.
+ * On PostgreSQL both budgets are shared by every replica (src/auth/rate-limits.ts): a client spreading guesses or
+ * requests over N replicas gets one budget, not N.
  */
 export default fp<{ config: Config }>(async (fastify, { config }) => {
-  await fastify.register(rateLimit, { global: false })
-
-  const failures = fastify.createRateLimit({
-    max: config.AUTH_FAILURE_LIMIT_MAX,
-    timeWindow: config.AUTH_FAILURE_LIMIT_WINDOW * 1000,
-    keyGenerator: (req) => `auth-failure:${req.ip}`
+  const failures = createLimiter(fastify.database, {
+    name: 'auth-failure',
+    points: config.AUTH_FAILURE_LIMIT_MAX,
+    durationSeconds: config.AUTH_FAILURE_LIMIT_WINDOW
   })
-  const perKey = fastify.createRateLimit({
-    max: config.RATE_LIMIT_MAX,
-    timeWindow: config.RATE_LIMIT_WINDOW * 1000,
-    keyGenerator: (req) => `key:${req.apiKey?.id ?? 'none'}`
-  })
+  const perKey = createLimiter(fastify.database, { name: 'key', points: config.RATE_LIMIT_MAX, durationSeconds: config.RATE_LIMIT_WINDOW })
 
-  const refuseIfExceeded = (limit: Awaited<ReturnType<typeof failures>>): void => {
-    if (!limit.isAllowed && limit.isExceeded) throw rateLimited(Math.max(1, limit.ttlInSeconds))
+  const refuseIfExceeded = (limit: LimitDecision): void => {
+    if (!limit.allowed) throw rateLimited(limit.resetSeconds)
   }
 
   async function authenticate (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (request.routeOptions.config.public === true) {
       // Open routes mint keys: every call counts against the address like a failure would.
-      refuseIfExceeded(await failures(request))
+      refuseIfExceeded(await failures.consume(request.ip))
       return
     }
     const query = request.query as Record<string, unknown> | undefined
@@ -50,17 +46,18 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
       // user, and a 256-bit key cannot be guessed, so the limiter only throttles the failures themselves.
       request.apiKey = await fastify.keys.authenticate(credential.token)
     } catch (err) {
-      if (err instanceof AppError) {
+      // A 503 (the key store unreachable) is not the client's failure.
+      if (err instanceof AppError && err.statusCode < 500) {
         request.log.info({ reason: credential.kind === 'found' ? err.code : credential.kind }, 'authentication refused')
-        refuseIfExceeded(await failures(request))
+        refuseIfExceeded(await failures.consume(request.ip))
       }
       throw err
     }
-    const limit = await perKey(request)
-    if (!limit.isAllowed) {
-      reply.header('x-ratelimit-limit', limit.max)
-      reply.header('x-ratelimit-remaining', Math.max(0, limit.remaining))
-      reply.header('x-ratelimit-reset', limit.ttlInSeconds)
+    const limit = await perKey.consume(String(request.apiKey.id))
+    if (!limit.allowed) {
+      reply.header('x-ratelimit-limit', limit.limit)
+      reply.header('x-ratelimit-remaining', limit.remaining)
+      reply.header('x-ratelimit-reset', limit.resetSeconds)
     }
     refuseIfExceeded(limit)
   }

@@ -12,8 +12,10 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
   const engine = createEngine(config, fastify.log)
   fastify.decorate('engine', engine)
   if (config.ENGINE === 'off') {
-    // API only: ready without a model; requests are still planned against MODELS_DIR's model headers
+    // API only (decodes run on workers): no model is loaded or gates readiness; requests are still planned
+    // against MODELS_DIR's model headers
     fastify.log.info('engine off (ENGINE=off): no model is loaded, synchronous transcription answers 503')
+    fastify.readiness.add({ name: 'model', check: () => ({ ready: true, note: 'off' }) })
     fastify.addHook('onClose', async () => { await engine.close() })
     return
   }

@@ -12,21 +12,43 @@ const healthBody = z.object({
   }).optional()
 })
 
+const liveBody = z.object({ status: z.literal('ok') })
+
+/**
+ * Probes for load balancers and orchestrators. Readiness (`/health`, alias `/health/ready`): 200 when every
+ * component is up, 503 with the reasons otherwise (model loading, database down, shutting down), so a balancer
+ * sends traffic only to replicas that can serve it. Liveness (`/health/live`): 200 whenever the process answers
+ * at all, for restart decisions, which a model still loading must not trigger. Neither writes request log lines:
+ * balancers poll them every few seconds.
+ */
 const health: FastifyPluginAsyncZod = async (fastify) => {
   // read once: the addon does not change under a running process
   const build = readBuildInfo()
   const engine = build ? { whisper_version: build.whisperVersion, system_info: build.systemInfo, build_flags: build.flags } : undefined
-  fastify.get('/health', {
+  for (const url of ['/health', '/health/ready']) {
+    fastify.get(url, {
+      logLevel: 'warn',
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: 200 when every component is up, 503 with the reasons otherwise',
+        description: 'Point load balancer health checks here: a replica with ENGINE=off is ready without a model.',
+        security: [],
+        response: { 200: healthBody, 503: healthBody }
+      }
+    }, async (_request, reply) => {
+      const { ready, checks } = await fastify.readiness.status()
+      return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'not_ready', checks, ...(engine ? { engine } : {}) })
+    })
+  }
+  fastify.get('/health/live', {
+    logLevel: 'warn',
     schema: {
       tags: ['health'],
-      summary: 'Readiness: 200 when every component is up, 503 with the reasons otherwise',
+      summary: 'Liveness: 200 while the process answers, whether or not it is ready',
       security: [],
-      response: { 200: healthBody, 503: healthBody }
+      response: { 200: liveBody }
     }
-  }, async (_request, reply) => {
-    const { ready, checks } = await fastify.readiness.status()
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ok' : 'not_ready', checks, ...(engine ? { engine } : {}) })
-  })
+  }, async () => ({ status: 'ok' as const }))
 }
 
 export default health

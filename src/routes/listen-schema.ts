@@ -12,6 +12,19 @@ export const listenUrlBody = z.object({
   url: z.string().min(1).describe('http(s) URL of the audio to fetch').meta({ example: 'https://example.com/audio.wav' })
 }).meta({ id: 'ListenUrlRequest' })
 
+/** The audio file itself, as a raw body (Swagger UI offers a file picker for it). */
+export const listenAudioBody = z.instanceof(Buffer).meta({ type: 'string', format: 'binary', description: 'The audio file (WAV, MP3, FLAC, Ogg, WebM…) or headerless PCM with `encoding` and `sample_rate`' })
+
+export const listenBody = z.union([listenUrlBody, listenAudioBody],
+  { error: 'expected audio bytes with an audio/* Content-Type, or JSON {"url": "https://…"}' })
+
+/** What /docs shows per media type; `listenBody` validates them all. */
+export const listenBodyByMediaType = {
+  'audio/*': listenAudioBody,
+  'application/octet-stream': listenAudioBody,
+  'application/json': listenUrlBody
+}
+
 const word = z.object({
   word: z.string(),
   start: z.number(),

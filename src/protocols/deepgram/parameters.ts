@@ -26,7 +26,7 @@ export const transcriptParameters = {
   smart_format: boolParam('Readable numbers, dates, times, currency, emails and URLs (implies punctuate)'),
   numerals: boolParam('Spoken numbers as digits ("twenty one" -> 21)'),
   profanity_filter: boolParam('Profanity masked with asterisks'),
-  redact: listParam('`pci` (card numbers), `ssn`, `numbers`; repeatable. Redacted words become `[PCI]`, `[SSN]`, `[NUMBER]`'),
+  redact: listParam('`pci` (card number, expiry, CVV), `ssn`, `numbers` (or `true`), `aggressive_numbers`, `pii`, `phi` or one entity type; repeatable. Redacted words become Deepgram\'s numbered placeholders: `[CREDIT_CARD_1]`, `[SSN_1]`, `[NUMERICAL_PII_1]`…'),
   replace: listParam('`find:replacement` (repeatable); a term without `:` is removed'),
   search: listParam('Terms or phrases to find; hits with times go to results.channels[].search'),
   dictation: boolParam('Spoken punctuation commands ("comma", "period", "new line") become punctuation'),
@@ -40,7 +40,10 @@ export const transcriptParameters = {
   tag: listParam('Labels echoed back in metadata.tags'),
   extra: listParam('`key:value` pairs echoed back in metadata.extra'),
   mip_opt_out: boolParam('Accepted: earshot never keeps or shares audio, so every request is opted out'),
-  audio_ctx: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(1500)]).optional()
+  // A string in the query (and in /docs, where Swagger UI renders a union as a select offering only `auto`)
+  audio_ctx: z.string().regex(/^(auto|\d{1,4})$/, 'expected auto or a number of frames, 0 to 1500')
+    .transform((v) => (v === 'auto' ? 'auto' as const : Number(v)))
+    .pipe(z.union([z.literal('auto'), z.number().int().min(0).max(1500)])).optional()
     .describe('earshot extension: whisper encoder context in frames (0 = full 30 s window, auto = sized to the audio). Smaller is faster on short audio and may cost accuracy'),
   callback: z.string().optional().describe('REST: queue the request and send the response to this URL when ready (the reply is `{"request_id"}` at once). Live: not supported (ignored)'),
   callback_method: z.enum(['POST', 'PUT', 'post', 'put']).optional().describe('HTTP method of the callback request (default POST)'),

@@ -1,0 +1,113 @@
+// Two real server processes on one PostgreSQL database, keys managed by the real CLI: what a load balancer in
+// front of several replicas relies on.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { runEarshot } from '../helpers/cli.ts'
+import { tempDir, testEnv } from '../helpers/build.ts'
+import { postgresForFile } from '../helpers/postgres.ts'
+import { startServerProcess, type ServerProcess } from '../helpers/process.ts'
+
+const postgres = postgresForFile()
+
+interface Replica { server: ServerProcess, get (path: string, headers?: Record<string, string>): Promise<Response> }
+
+async function startReplica (env: Record<string, string>): Promise<Replica> {
+  const server = startServerProcess(env)
+  const listening = await server.waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/)
+  const port = Number(/127\.0\.0\.1:(\d+)/.exec(listening)?.[1])
+  return { server, get: (path, headers = {}) => fetch(`http://127.0.0.1:${port}${path}`, { headers }) }
+}
+
+async function expectDeepgramError (res: Response, status: number, code: string): Promise<Record<string, unknown>> {
+  assert.equal(res.status, status)
+  const body = await res.json() as Record<string, unknown>
+  assert.equal(body.err_code, code)
+  assert.equal(typeof body.err_msg, 'string')
+  assert.equal(body.request_id, res.headers.get('dg-request-id'))
+  return body
+}
+
+test('two replicas on one PostgreSQL: CLI keys, revocation, shared limits, an outage', async (t) => {
+  const cluster = postgres()
+  const env = testEnv(tempDir(t), {
+    DATABASE_URL: await cluster.createDatabase(),
+    RATE_LIMIT_MAX: '4',
+    RATE_LIMIT_WINDOW: '60s',
+    AUTH_FAILURE_LIMIT_MAX: '3',
+    AUTH_FAILURE_LIMIT_WINDOW: '60s',
+    // Each scenario below speaks from its own client address, so one's failures do not spend another's budget.
+    TRUST_PROXY: 'true'
+  })
+  // Started together: both migrate the empty database at once.
+  const [a, b] = await Promise.all([startReplica(env), startReplica(env)])
+  t.after(() => { a.server.child.kill('SIGKILL'); b.server.child.kill('SIGKILL') })
+  const from = (address: string, token?: string): Record<string, string> =>
+    ({ 'x-forwarded-for': address, ...(token === undefined ? {} : { authorization: `Token ${token}` }) })
+  const createKey = async (name: string): Promise<string> => {
+    const created = await runEarshot(['create', '--name', name, '--json'], env)
+    assert.equal(created.code, 0, created.stderr)
+    return (JSON.parse(created.stdout) as { token: string }).token
+  }
+
+  await t.test('a key created with the CLI works on both; revoked with the CLI, both refuse the next request', async () => {
+    for (let round = 0; round < 3; round++) {
+      const token = await createKey(`round-${round}`)
+      for (const replica of [a, b, a, b]) {
+        const res = await replica.get('/v1/auth/key', from(`198.51.100.${round}`, token))
+        assert.equal(res.status, 200)
+        assert.equal((await res.json() as { name: string }).name, `round-${round}`)
+      }
+      const revoked = await runEarshot(['revoke', token.slice(0, 8)], env)
+      assert.equal(revoked.code, 0, revoked.stderr)
+      assert.equal(revoked.stderr, '', 'both replicas confirmed')
+      for (const replica of [b, a]) {
+        await expectDeepgramError(await replica.get('/v1/auth/key', from(`198.51.100.${round}`, token)), 401, 'INVALID_AUTH')
+      }
+    }
+    const listed = await runEarshot(['list', '--all', '--json'], env)
+    assert.deepEqual((JSON.parse(listed.stdout) as Array<{ status: string }>).map((k) => k.status), ['revoked', 'revoked', 'revoked'])
+  })
+
+  await t.test('RATE_LIMIT_MAX is one budget across the replicas, with the same 429', async () => {
+    const token = await createKey('limited')
+    for (const replica of [a, b, a, b]) assert.equal((await replica.get('/v1/auth/key', from('203.0.113.1', token))).status, 200)
+    for (const replica of [a, b]) {
+      const res = await replica.get('/v1/auth/key', from('203.0.113.1', token))
+      const body = await expectDeepgramError(res, 429, 'RATE_LIMIT_EXCEEDED')
+      const retryAfter = Number(res.headers.get('retry-after'))
+      assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`)
+      assert.equal(body.retry_after, retryAfter)
+      assert.equal(res.headers.get('x-ratelimit-limit'), '4')
+      assert.equal(res.headers.get('x-ratelimit-remaining'), '0')
+    }
+  })
+
+  await t.test('failed authentications are one budget per address across the replicas; valid keys still pass', async () => {
+    const token = await createKey('neighbour')
+    const wrong = 'f'.repeat(64)
+    for (const replica of [a, b, a]) await expectDeepgramError(await replica.get('/v1/auth/key', from('203.0.113.2', wrong)), 401, 'INVALID_AUTH')
+    for (const replica of [b, a]) await expectDeepgramError(await replica.get('/v1/auth/key', from('203.0.113.2', wrong)), 429, 'RATE_LIMIT_EXCEEDED')
+    for (const replica of [a, b]) assert.equal((await replica.get('/v1/auth/key', from('203.0.113.2', token))).status, 200)
+  })
+
+  await t.test('PostgreSQL stopped: a clean 503 in Deepgram\'s shape, the replicas stay up and recover', async () => {
+    const token = await createKey('outage')
+    await cluster.pause()
+    await Promise.all([a, b].map((r) => r.server.waitFor(/key change listener lost its connection/)))
+    for (const replica of [a, b]) {
+      const res = await replica.get('/v1/auth/key', from('203.0.113.3', token))
+      await expectDeepgramError(res, 503, 'DATABASE_UNAVAILABLE')
+      assert.equal(res.headers.get('retry-after'), '1')
+      const health = await replica.get('/health')
+      assert.equal(health.status, 503)
+      assert.match((await health.json() as { checks: { database: string } }).checks.database, /^failed/)
+    }
+    await cluster.resume()
+    await Promise.all([a, b].map((r) => r.server.waitFor(/key change listener reconnected/)))
+    for (const replica of [a, b]) {
+      assert.equal(replica.server.child.exitCode, null)
+      assert.equal((await replica.get('/v1/auth/key', from('203.0.113.3', token))).status, 200)
+      assert.equal((await replica.get('/health')).status, 200)
+    }
+  })
+})
