@@ -32,7 +32,10 @@ export const configSchema = z.object({
   PORT: int(0, 65535).default(7860),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATABASE_PATH: z.string().min(1).default('data/earshot.db'),
-  /** postgres://… switches keys (and the rate limits) to PostgreSQL, shared by every replica; DATABASE_PATH is then unused. */
+  /**
+   * postgres://… switches keys, the rate limits and the callback job queue (pg-boss) to PostgreSQL, shared by every
+   * replica; DATABASE_PATH is then unused.
+   */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL').optional(),
   /** Connections each process keeps to PostgreSQL (plus one listening for key changes). */
   DATABASE_POOL_MAX: int(1, 1000).default(10),
@@ -67,7 +70,10 @@ export const configSchema = z.object({
   METRICS: bool.default(true),
   METRICS_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
 
-  /** `off`: this replica runs no decodes (API only) and is ready without a model; `earshot worker` processes do them. */
+  /**
+   * `off`: this replica runs no decodes (API only): no model is loaded, it is ready without one, synchronous
+   * transcriptions get 503 ENGINE_OFF and callback jobs are queued for `earshot worker` processes.
+   */
   ENGINE: z.enum(['on', 'off']).default('on'),
   MODELS_DIR: z.string().min(1).default('models'),
   DEFAULT_MODEL: z.string().min(1).default('base.en'),
@@ -105,7 +111,22 @@ export const configSchema = z.object({
   /** Live streaming: audio seconds per session, undecoded seconds held before reading pauses, idle timeout. */
   STREAM_MAX_SECONDS: int(1).default(3600),
   STREAM_MAX_BUFFER_SECONDS: int(1, 3600).default(60),
-  STREAM_IDLE_TIMEOUT: duration.default(10)
+  STREAM_IDLE_TIMEOUT: duration.default(10),
+
+  /** Callback delivery: attempts in all, the first retry's delay (doubling after each failure), time per attempt. */
+  CALLBACK_ATTEMPTS: int(1, 100).default(6),
+  CALLBACK_RETRY_DELAY_MS: int(1, 3_600_000).default(1000),
+  CALLBACK_TIMEOUT: positiveDuration.default(30),
+  /** Callback jobs run at once by one process, and (in-process queue only) how many may wait. */
+  JOBS_CONCURRENCY: int(1, 64).default(1),
+  JOBS_QUEUE_MAX: int(1, 1_000_000).default(1000),
+  /** pg-boss: a job active longer than this is presumed lost (its worker died) and retried; must exceed the longest decode. */
+  JOBS_EXPIRE: positiveDuration.refine((v) => v < 86400, 'must be less than 24h (pg-boss)').default(900),
+  /** pg-boss: retries of a job whose worker died or whose delivery gave up, and the delay before the first (doubling). */
+  JOBS_RETRY_LIMIT: int(0, 100).default(2),
+  JOBS_RETRY_DELAY: positiveDuration.default(10),
+  /** pg-boss: how often expired jobs are looked for (one replica does it per interval). */
+  JOBS_SUPERVISE_INTERVAL: positiveDuration.default(60)
 })
 
 export type Config = z.infer<typeof configSchema>

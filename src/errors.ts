@@ -108,3 +108,13 @@ export const malformedUrl = (statusCode = 400): AppError => new AppError(statusC
 /** A 4xx Fastify raised itself (body too large, bad JSON…), under the Deepgram-facing code for it. */
 export const frameworkClientError = (statusCode: number, code: string, message: string): AppError =>
   new AppError(statusCode, code, message)
+
+/** ENGINE=off: this replica only queues callback jobs; synchronous transcription needs a replica with the engine on. */
+export const engineOff = (): AppError =>
+  new AppError(503, 'ENGINE_OFF', 'This server runs with its engine off (API only): send the request with a callback ' +
+    'URL to queue it, or send it to a server whose engine is on.', { extra: { retry_after: 1 }, headers: { 'Retry-After': '1' } })
+
+/** A callback job nothing could run: the in-process queue of a server whose engine is off. */
+export const jobsUnavailable = (): AppError =>
+  new AppError(503, 'JOBS_UNAVAILABLE', 'Callback jobs need a running engine: this server has its engine off and no ' +
+    'shared job queue (DATABASE_URL).')

@@ -8,6 +8,7 @@ import { createKey, listKeys, revokeKey } from './keys.ts'
 import { showUsage } from './usage.ts'
 import { downloadModelCommand, listModels } from './models.ts'
 import { UsageError, type CliIo } from './io.ts'
+import { runWorker } from './worker.ts'
 
 const USAGE = `Usage: earshot <command> [options]
 
@@ -22,6 +23,7 @@ Commands:
                                            a running server writes its figures every USAGE_FLUSH_MS)
   models list [--json]                     models installed in MODELS_DIR
   models download <name> [--force]         fetch ggml-<name>.bin from MODEL_BASE_URL (progress, checksum)
+  worker                                   run callback jobs from PostgreSQL (DATABASE_URL), no HTTP API
   help                                     show this text
 
 Exit codes: 0 ok, 1 error, 2 usage.`
@@ -90,6 +92,10 @@ const commands: Record<string, Command> = {
       return downloadModelCommand(config, io, positionals[0], (values as { force?: boolean }).force === true)
     }
     throw new UsageError(sub === undefined ? 'models needs a subcommand: list or download' : `unknown models subcommand '${sub}'`)
+  },
+  async worker (config, io, args) {
+    parse(args, {})
+    return runWorker(config, io)
   },
   async help (_config, io) {
     io.out(USAGE)

@@ -10,7 +10,7 @@
  * detectLanguage whisper_lang_auto_detect runs first on the first 30 s (one extra full-window encode) and the
  * detected code is reported with whisper's probability for it.
  */
-import { badRequest, modelInvalid, shuttingDown, transcriptionFailed } from '../errors.ts'
+import { badRequest, engineOff, modelInvalid, shuttingDown, transcriptionFailed } from '../errors.ts'
 import type { AliasRule } from './aliases.ts'
 import { NativeAbortError, type NativeSegment } from './binding.ts'
 import { whisperLanguage } from './languages.ts'
@@ -51,6 +51,8 @@ export interface EngineOptions {
    * core; 0 keeps them at the server's priority. Default 10.
    */
   decodeNice?: number
+  /** ENGINE=off: models are described (requests are planned) but never loaded; transcribe() refuses with 503. */
+  off?: boolean
 }
 
 /**
@@ -134,6 +136,7 @@ export class Engine implements Transcriber {
 
   async transcribe (pcm: Float32Array, options: TranscribeOptions & { model?: string | ModelDescription } = {}): Promise<TranscribeResult & { model: ModelDescription }> {
     if (this.closing) throw shuttingDown()
+    if (this.opts.off === true) throw engineOff()
     const requested = options.model
     // A plan's resolved model is looked up by its installed name (a cached listing: no I/O on the hot path).
     const installed = typeof requested === 'object'

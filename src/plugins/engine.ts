@@ -1,25 +1,24 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import { closeAudioDecoder } from '../audio/decode.ts'
-import { Engine } from '../engine/engine.ts'
+import type { Engine } from '../engine/engine.ts'
+import { createEngine } from '../engine/from-config.ts'
 
 /**
  * The resident whisper engine. The default model loads in the background so the server answers /health (503,
  * "loading") at once; transcriptions wait for it. Closing lets running decodes finish and frees the models.
  */
 export default fp<{ config: Config }>(async (fastify, { config }) => {
-  const engine = new Engine({
-    modelsDir: config.MODELS_DIR,
-    defaultModel: config.DEFAULT_MODEL,
-    concurrency: config.ENGINE_CONCURRENCY,
-    threads: config.WHISPER_THREADS,
-    decodeNice: config.WHISPER_NICE,
-    queueMax: config.QUEUE_MAX,
-    maxLoadedModels: config.MAX_LOADED_MODELS,
-    defaultAudioCtx: config.DEFAULT_AUDIO_CTX,
-    aliases: config.MODEL_ALIASES,
-    logger: fastify.log
-  })
+  const engine = createEngine(config, fastify.log)
+  fastify.decorate('engine', engine)
+  if (config.ENGINE === 'off') {
+    // API only (decodes run on workers): no model is loaded or gates readiness; requests are still planned
+    // against MODELS_DIR's model headers
+    fastify.log.info('engine off (ENGINE=off): no model is loaded, synchronous transcription answers 503')
+    fastify.readiness.add({ name: 'model', check: () => ({ ready: true, note: 'off' }) })
+    fastify.addHook('onClose', async () => { await engine.close() })
+    return
+  }
   let failure: string | null = null
   const loading = engine.ready().then(
     () => { fastify.log.info({ model: config.DEFAULT_MODEL }, 'default model loaded') },
@@ -28,13 +27,9 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
       fastify.log.error({ err }, 'default model could not be loaded')
     }
   )
-  fastify.decorate('engine', engine)
   fastify.readiness.add({
     name: 'model',
-    // ENGINE=off: this replica only takes API work (decodes run on workers), so no model gates its readiness.
-    check: () => config.ENGINE === 'off'
-      ? { ready: true, note: 'off' }
-      : engine.isReady() ? null : failure ?? `loading default model '${config.DEFAULT_MODEL}'`
+    check: () => engine.isReady() ? null : failure ?? `loading default model '${config.DEFAULT_MODEL}'`
   })
   fastify.addHook('onClose', async () => {
     await loading

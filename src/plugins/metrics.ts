@@ -18,6 +18,15 @@ export default fp(async (fastify) => {
     fastify.addHook('onClose', async () => { stop() })
   }
 
+  // The queue's own figures (pg-boss reads its table, so every replica reports the same jobs).
+  if (fastify.hasDecorator('jobs')) {
+    const jobs = fastify.jobs
+    metrics.collectJobCounts(async () => {
+      const counts = await jobs.counts()
+      return { queued: counts.queued, running: counts.active, done: counts.completed, failed: counts.failed }
+    })
+  }
+
   fastify.addHook('onResponse', async (request, reply) => {
     // routeOptions.url is the pattern (/v1/listen), never the URL with its query, which may hold a key.
     metrics.httpRequest(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode, reply.elapsedTime / 1000)

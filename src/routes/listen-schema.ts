@@ -90,4 +90,8 @@ export const listenResponse = z.object({
   })
 }).meta({ id: 'ListenV1Response', description: "Deepgram's ListenV1Response" })
 
+export const listenAccepted = z.object({
+  request_id: z.string().describe('The job\'s id: metadata.request_id and the dg-request-id header of the callback delivery')
+}).meta({ id: 'ListenV1AcceptedResponse', description: 'A request with `callback`: queued, the response follows at the callback URL' })
+
 export type ListenResponse = z.infer<typeof listenResponse>

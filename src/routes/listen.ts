@@ -1,14 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { fetchAudioUrl } from '../audio/fetch-url.ts'
-import { clientClosedRequest, unsupportedMediaType } from '../errors.ts'
+import { clientClosedRequest, engineOff, unsupportedMediaType } from '../errors.ts'
+import { checkCallbackUrl } from '../jobs/spec.ts'
 import { sha256Hex } from '../audio/hash.ts'
 import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
 import { parameterWarnings } from '../protocols/deepgram/parameters.ts'
 import { extraOf, listenResponse as shapeListenResponse } from '../protocols/deepgram/response.ts'
 import { planTranscription } from '../transcription/plan.ts'
 import { transcribe } from '../transcription/transcribe.ts'
-import { KNOWN_QUERY_KEYS, listenBody, listenBodyByMediaType, listenQuery, listenResponse } from './listen-schema.ts'
+import { KNOWN_QUERY_KEYS, listenAccepted, listenBody, listenBodyByMediaType, listenQuery, listenResponse } from './listen-schema.ts'
 import { authErrors, errorBody } from './schemas.ts'
 
 const AUDIO_TYPES = ['audio/*', 'video/*', 'application/octet-stream', 'deepgram/audio+video']
@@ -33,16 +35,19 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
       summary: 'Transcribe pre-recorded audio (raw body) or audio at a URL (JSON {"url"})',
       description: 'Deepgram-compatible. Send the audio bytes with an audio/*, video/* or application/octet-stream ' +
         'Content-Type, or `{"url": "https://…"}` as application/json. Unknown Deepgram parameters are accepted and ' +
-        'listed in metadata.warnings.',
+        'listed in metadata.warnings. With `callback` the request is queued and answered at once with ' +
+        '`{"request_id"}`; the response is POSTed (or PUT, `callback_method`) to the callback URL when ready.',
       querystring: listenQuery,
       body: listenBody,
       bodyByMediaType: listenBodyByMediaType,
-      response: { 200: listenResponse, ...authErrors, 413: errorBody, 415: errorBody, 503: errorBody }
+      response: { 200: z.union([listenResponse, listenAccepted]), ...authErrors, 413: errorBody, 415: errorBody, 503: errorBody }
     }
   }, async (request, reply) => {
     const query = request.query
     // Everything that can refuse the request is settled first: no download, no decode for a request that cannot run.
     const plan = await planTranscription(fastify.engine, deepgramPlanRequest(query, {}))
+    const callbackUrl = query.callback === undefined ? undefined : checkCallbackUrl(query.callback, config.ALLOW_PRIVATE_URLS)
+    if (callbackUrl === undefined && config.ENGINE === 'off') throw engineOff()
     // The client hanging up abandons the job: queued work is dropped before it costs a decode.
     const gone = new AbortController()
     reply.raw.on('close', () => { if (!reply.raw.writableFinished) gone.abort(clientClosedRequest()) })
@@ -59,17 +64,24 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
         signal: gone.signal
       })
     }
-    const result = await transcribe(fastify.engine, {
-      bytes,
-      encoding: query.encoding,
-      sampleRate: query.sample_rate,
-      channels: query.channels,
-      contentType: request.headers['content-type']
-    }, plan, { maxSeconds: config.MAX_AUDIO_SECONDS, signal: gone.signal })
+    const audio = { encoding: query.encoding, sampleRate: query.sample_rate, channels: query.channels, contentType: request.headers['content-type'] }
+    const echo = { tags: query.tag, extra: extraOf(query.extra), warnings: parameterWarnings(query, KNOWN_QUERY_KEYS) }
+    if (callbackUrl !== undefined) {
+      // Async (Deepgram's callback): the audio is in hand, the job is queued, the id returned at once.
+      await fastify.jobs.submit({
+        requestId: request.id,
+        plan,
+        audio,
+        response: echo,
+        callback: { url: callbackUrl.href, method: query.callback_method?.toUpperCase() === 'PUT' ? 'PUT' : 'POST' },
+        submittedAt: new Date().toISOString()
+      }, bytes)
+      request.log.info({ request_id: request.id, queue: fastify.jobs.kind }, 'callback job queued')
+      return { request_id: request.id }
+    }
+    const result = await transcribe(fastify.engine, { bytes, ...audio }, plan, { maxSeconds: config.MAX_AUDIO_SECONDS, signal: gone.signal })
     request.transcribedSeconds = result.duration
-    return shapeListenResponse(result, plan, {
-      requestId: request.id, sha256: sha256Hex(bytes), tags: query.tag, extra: extraOf(query.extra), warnings: parameterWarnings(query, KNOWN_QUERY_KEYS)
-    })
+    return shapeListenResponse(result, plan, { requestId: request.id, sha256: sha256Hex(bytes), ...echo })
   })
 }
 

@@ -16,8 +16,13 @@ async function connect (t: { after: (fn: () => Promise<void>) => void }, url: st
   return db
 }
 
-test('every SQLite migration has its PostgreSQL form under the same name, and no other', () => {
-  assert.deepEqual(readMigrations(POSTGRES_MIGRATIONS_DIR).map((m) => m.name), readMigrations(MIGRATIONS_DIR).map((m) => m.name))
+/** State that exists only with PostgreSQL: the audio of pg-boss callback jobs (the SQLite default keeps jobs in memory). */
+const POSTGRES_ONLY = ['003-job-audio.sql']
+
+test('every SQLite migration has its PostgreSQL form under the same name, and no other but the PostgreSQL-only ones', () => {
+  const postgresNames = readMigrations(POSTGRES_MIGRATIONS_DIR).map((m) => m.name)
+  assert.deepEqual(postgresNames.filter((n) => !POSTGRES_ONLY.includes(n)), readMigrations(MIGRATIONS_DIR).map((m) => m.name))
+  for (const n of POSTGRES_ONLY) assert.ok(postgresNames.includes(n), n)
 })
 
 test('PostgreSQL migrations apply once, are recorded like SQLite\'s, and a second run applies nothing', async (t) => {

@@ -14,7 +14,16 @@ export interface ServerProcess {
 
 /** Starts `src/server.ts` as its own process, exactly as `npm start` does. */
 export function startServerProcess (env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  return startProject(['--import', 'tsx', 'src/server.ts'], env)
+}
+
+/** Runs the `earshot` command (bin/earshot.mjs) with `args` as its own process, e.g. `['worker']`. */
+export function startCliProcess (args: string[], env: Record<string, string>): ServerProcess {
+  return startProject(['bin/earshot.mjs', ...args], env)
+}
+
+function startProject (nodeArgs: string[], env: Record<string, string>): ServerProcess {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe']

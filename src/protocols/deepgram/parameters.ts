@@ -45,9 +45,9 @@ export const transcriptParameters = {
     .transform((v) => (v === 'auto' ? 'auto' as const : Number(v)))
     .pipe(z.union([z.literal('auto'), z.number().int().min(0).max(1500)])).optional()
     .describe('earshot extension: whisper encoder context in frames (0 = full 30 s window, auto = sized to the audio). Smaller is faster on short audio and may cost accuracy'),
+  callback: z.string().optional().describe('REST: queue the request and send the response to this URL when ready (the reply is `{"request_id"}` at once). Live: not supported (ignored)'),
+  callback_method: z.enum(['POST', 'PUT', 'post', 'put']).optional().describe('HTTP method of the callback request (default POST)'),
   // accepted, not implemented: see UNSUPPORTED
-  callback: z.string().optional().describe('Not supported: the result is always returned in the response (warning)'),
-  callback_method: z.enum(['POST', 'PUT', 'post', 'put']).optional().describe('Not supported (see callback)'),
   detect_entities: boolParam('Not supported (warning)')
 }
 
@@ -71,11 +71,14 @@ export const restParameters = {
   custom_intent_mode: z.enum(['extended', 'strict']).optional().describe('Not supported (warning)')
 }
 
-/** Accepted and ignored: earshot cannot do what these ask (REST reports them in metadata.warnings when set). */
+/** Accepted and ignored: earshot cannot do what these ask (REST reports them in metadata.warnings when set; live also lists callback). */
 export const UNSUPPORTED = new Set([
   'callback', 'callback_method', 'detect_entities', 'sentiment', 'summarize', 'topics', 'custom_topic',
   'custom_topic_mode', 'intents', 'custom_intent', 'custom_intent_mode'
 ])
+
+/** Supported on REST (async jobs, src/jobs/), not on live. */
+const REST_ASYNC: ReadonlySet<string> = new Set(['callback', 'callback_method'])
 
 export interface Warning { parameter: string, type: string, message: string }
 
@@ -89,7 +92,7 @@ export function parameterWarnings (query: Record<string, unknown>, known: Readon
     if (value === undefined || value === false) continue
     if (!known.has(parameter)) {
       warnings.push({ parameter, type: 'unsupported_parameter', message: `'${parameter}' is not a parameter this server knows; it was ignored.` })
-    } else if (UNSUPPORTED.has(parameter)) {
+    } else if (UNSUPPORTED.has(parameter) && !REST_ASYNC.has(parameter)) {
       warnings.push({ parameter, type: 'unsupported_parameter', message: `'${parameter}' is not supported by this server and was ignored.` })
     }
   }
