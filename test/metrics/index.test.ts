@@ -50,6 +50,23 @@ test('instances count alone, and a live session ends once however often its end 
   assert.ok(sb.value('process_resident_memory_bytes') > 0, 'process defaults in every instance')
 })
 
+test('job counts: pushed with setJobCounts, or pulled at each scrape with collectJobCounts (the source wins)', async () => {
+  const m = new Metrics()
+  const zero = new Scrape(await m.text())
+  assert.deepEqual(zero.series('earshot_jobs').map((s) => [s.labels.state, s.value]),
+    [['queued', 0], ['running', 0], ['done', 0], ['failed', 0]])
+  m.setJobCounts({ queued: 3, running: 1 })
+  const pushed = new Scrape(await m.text())
+  assert.equal(pushed.value('earshot_jobs', { state: 'queued' }), 3)
+  assert.equal(pushed.value('earshot_jobs', { state: 'running' }), 1)
+  let calls = 0
+  m.collectJobCounts(async () => ({ done: ++calls * 10, failed: 2 }))
+  const pulled = new Scrape(await m.text())
+  assert.equal(pulled.value('earshot_jobs', { state: 'done' }), 10)
+  assert.equal(pulled.value('earshot_jobs', { state: 'queued' }), 0, 'the source wins over pushed counts')
+  assert.equal(new Scrape(await m.text()).value('earshot_jobs', { state: 'done' }), 20, 'read again at each scrape')
+})
+
 test('a failing job-count source fails the scrape instead of reporting stale counts', async () => {
   const m = new Metrics()
   m.setJobCounts({ queued: 5 })

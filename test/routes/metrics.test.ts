@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { build } from '../helpers/build.ts'
+import { startReceiver } from '../helpers/callback-receiver.ts'
 import { scrape } from '../helpers/prometheus.ts'
 import { fixture, jfkSpeech16k, silence16k } from '../streaming/helpers.ts'
 import { connect } from '../streaming/ws-client.ts'
@@ -78,23 +79,24 @@ test('/metrics counts real requests by route pattern and status, decodes per mod
   assert.equal(closed.type('nodejs_eventloop_lag_seconds'), 'gauge')
 })
 
-test('jobs by state: pushed with setJobCounts or pulled at each scrape with collectJobCounts', async (t) => {
-  const app = await build(t)
+test('jobs by state come from the server\'s own job queue', async (t) => {
+  const app = await build(t, { ALLOW_PRIVATE_URLS: 'true' })
+  const key = await app.createKey()
   const zero = await scrape(app.fetch)
   assert.deepEqual(zero.series('earshot_jobs').map((m) => [m.labels.state, m.value]),
     [['queued', 0], ['running', 0], ['done', 0], ['failed', 0]])
-  app.app.metrics.setJobCounts({ queued: 3, running: 1 })
-  const pushed = await scrape(app.fetch)
-  assert.equal(pushed.value('earshot_jobs', { state: 'queued' }), 3)
-  assert.equal(pushed.value('earshot_jobs', { state: 'running' }), 1)
-  assert.equal(pushed.value('earshot_jobs', { state: 'done' }), 0)
-  let calls = 0
-  app.app.metrics.collectJobCounts(async () => ({ done: ++calls * 10, failed: 2 }))
-  const pulled = await scrape(app.fetch)
-  assert.equal(pulled.value('earshot_jobs', { state: 'done' }), 10)
-  assert.equal(pulled.value('earshot_jobs', { state: 'failed' }), 2)
-  assert.equal(pulled.value('earshot_jobs', { state: 'queued' }), 0, 'the source wins over pushed counts')
-  assert.equal((await scrape(app.fetch)).value('earshot_jobs', { state: 'done' }), 20, 'read again at each scrape')
+  const receiver = await startReceiver(t)
+  const res = await app.fetch(`/v1/listen?callback=${encodeURIComponent(receiver.url)}`, {
+    method: 'POST', headers: { authorization: `Token ${key}`, 'content-type': 'audio/wav' }, body: fixture('jfk-16k-s16.wav')
+  })
+  assert.equal(res.status, 200)
+  await receiver.waitFor(1)
+  // Delivered: the job is past the queue, counted running until its handler returns and done from then on.
+  await app.waitForLog(/callback delivered/)
+  const after = await scrape(app.fetch)
+  assert.equal(after.value('earshot_jobs', { state: 'queued' }), 0)
+  assert.equal(after.value('earshot_jobs', { state: 'done' }) + after.value('earshot_jobs', { state: 'running' }), 1)
+  assert.equal(after.value('earshot_jobs', { state: 'failed' }), 0)
 })
 
 test('METRICS_TOKEN guards /metrics with a bearer token; METRICS=false removes it', async (t) => {
