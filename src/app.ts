@@ -14,6 +14,7 @@ import readiness from './plugins/readiness.ts'
 import swagger from './plugins/swagger.ts'
 import auth from './plugins/auth.ts'
 import engine from './plugins/engine.ts'
+import vad from './plugins/vad.ts'
 import websocket from './plugins/websocket.ts'
 import healthRoutes from './routes/health.ts'
 import authRoutes from './routes/auth.ts'
@@ -66,6 +67,7 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
   await fastify.register(database, { path: config.DATABASE_PATH })
   await fastify.register(auth, { config })
   await fastify.register(engine, { config })
+  await fastify.register(vad, { config })
   await fastify.register(websocket)
   await fastify.register(connections, { bodyIdleMs: config.BODY_IDLE_TIMEOUT * 1000, handshakeMs: config.WS_HANDSHAKE_TIMEOUT * 1000 })
 

@@ -76,6 +76,8 @@ export class Engine implements Transcriber {
   private readyPromise: Promise<void> | undefined
   private readyDone = false
   private closing: Promise<void> | undefined
+  /** Decodes that reached whisper (queued jobs that ran): shows that skipped audio really skipped the decoder. */
+  private decodesStarted = 0
 
   constructor (opts: EngineOptions) {
     this.opts = opts
@@ -99,8 +101,8 @@ export class Engine implements Transcriber {
     return this.describe(installed)
   }
 
-  stats (): QueueStats & { loadedModels: string[] } {
-    return { ...this.queue.stats(), loadedModels: this.pool.loadedNames() }
+  stats (): QueueStats & { loadedModels: string[], decodes: number } {
+    return { ...this.queue.stats(), loadedModels: this.pool.loadedNames(), decodes: this.decodesStarted }
   }
 
   isReady (): boolean {
@@ -142,6 +144,7 @@ export class Engine implements Transcriber {
     if (pcm.length === 0) return { segments: [], language: language ?? 'en', duration: 0, model: this.describe(installed) }
 
     const result = await this.queue.run(async () => {
+      this.decodesStarted++
       const lease = await this.acquire(installed)
       try {
         return await this.decode(installed.name, lease, pcm, duration, language, options)

@@ -43,7 +43,7 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
   }, async (request, reply) => {
     const query = request.query
     // Everything that can refuse the request is settled first: no download, no decode for a request that cannot run.
-    const plan = await planTranscription(fastify.engine, deepgramPlanRequest(query, {}))
+    const plan = await planTranscription(fastify.engine, deepgramPlanRequest(query, {}), fastify.vad.planDefaults)
     // The client hanging up abandons the job: queued work is dropped before it costs a decode.
     const gone = new AbortController()
     reply.raw.on('close', () => { if (!reply.raw.writableFinished) gone.abort(clientClosedRequest()) })
@@ -66,7 +66,7 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
       sampleRate: query.sample_rate,
       channels: query.channels,
       contentType: request.headers['content-type']
-    }, plan, { maxSeconds: config.MAX_AUDIO_SECONDS, signal: gone.signal })
+    }, plan, { maxSeconds: config.MAX_AUDIO_SECONDS, signal: gone.signal, vad: fastify.vad.detector })
     return shapeListenResponse(result, plan, {
       requestId: request.id, sha256: sha256Hex(bytes), tags: query.tag, extra: extraOf(query.extra), warnings: parameterWarnings(query, KNOWN_QUERY_KEYS)
     })
