@@ -15,16 +15,6 @@ export function toS16 (samples: Float32Array): Buffer {
   return out
 }
 
-/** A 16 kHz mono 16-bit WAV file of the samples. */
-export function wav16k (samples: Float32Array): Buffer {
-  const data = toS16(samples)
-  const h = Buffer.alloc(44)
-  h.write('RIFF', 0); h.writeUInt32LE(36 + data.length, 4); h.write('WAVE', 8); h.write('fmt ', 12)
-  h.writeUInt32LE(16, 16); h.writeUInt16LE(1, 20); h.writeUInt16LE(1, 22); h.writeUInt32LE(16000, 24)
-  h.writeUInt32LE(32000, 28); h.writeUInt16LE(2, 32); h.writeUInt16LE(16, 34); h.write('data', 36); h.writeUInt32LE(data.length, 40)
-  return Buffer.concat([h, data])
-}
-
 /** Pieces laid end to end. */
 export function concat (...parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
