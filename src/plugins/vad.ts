@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
 import type { PlanDefaults } from '../transcription/plan.ts'
@@ -25,6 +26,8 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
     speechPadMs: config.VAD_SPEECH_PAD_MS
   }
   const detector = new SileroVad()
+  // A missing model file should stop the server at start, not fail each request (the worker loads it lazily).
+  if (!existsSync(detector.modelPath)) throw new Error(`the Silero VAD model is missing: ${detector.modelPath}`)
   fastify.decorate('vad', { detector, settings, planDefaults: { vad: { enabled: config.VAD, settings } } } satisfies VoiceActivity)
   fastify.addHook('onClose', async () => { await detector.close() })
 }, { name: 'vad' })
