@@ -1,8 +1,14 @@
 // bench/vad: voice-activity detectors on a corpus with known truth per 10 ms frame (bench/vad/corpus.ts), and
 // their cost beside the engine's decode cost.
 //
-//   npm run bench:vad -- [--snrs 20,10,0] [--backgrounds white,pink,babble] [--detectors webrtc,onnx,onnx-reflect,whispercpp]
-//                        [--no-decode] [--audio ../shared/audio]
+//   npm run bench:vad -- [--snrs 20,10,0] [--backgrounds white,pink,babble]
+//                        [--detectors webrtc,server,live,sequential,onnx,onnx-reflect,whispercpp]
+//                        [--no-decode] [--long-minutes 10] [--audio ../shared/audio]
+//
+// `server` is what earshot runs (SileroVad: worker thread, files in batched chunks), `live` its streaming path,
+// `sequential` the same session options in one pass on the calling thread, `onnx` the first look's reference
+// loop (a fresh tensor per window, default session options). Batching pays on long files: the cost table at the
+// end also times each Silero route on --long-minutes of the corpus repeated (0 = skip).
 //
 // Per detector and condition: frame recall and precision of the speech regions the pipeline would decode (Silero's
 // post-processing, src/transcription/vad, default settings, applied to every detector alike), false speech as a
@@ -20,7 +26,7 @@ import {
   activeSpeechPower, background, cleanTruth, GAPS, layout, loadClips, mix, NONSPEECH, RATE, SPEECH, toTruthGrid, TRUTH_FRAME,
   type Background, type Layout
 } from './vad/corpus.ts'
-import { onnxDetector, webrtcDetector, whisperCppDetector, type Detector } from './vad/detectors.ts'
+import { liveDetector, onnxDetector, sequentialDetector, serverDetector, webrtcDetector, whisperCppDetector, type Detector } from './vad/detectors.ts'
 import { SileroOnnx } from './vad/silero-onnx.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -31,9 +37,10 @@ const arg = (name: string, fallback: string): string => {
 }
 const snrs = arg('snrs', '20,10,0').split(',').map(Number)
 const backgrounds = arg('backgrounds', 'white,pink,babble').split(',') as Background[]
-const detectorNames = arg('detectors', 'webrtc,onnx,whispercpp').split(',')
+const detectorNames = arg('detectors', 'webrtc,server,live,sequential,onnx,whispercpp').split(',')
 const audioDir = arg('audio', join(root, '../shared/audio'))
 const withDecode = !process.argv.includes('--no-decode')
+const longMinutes = Number(arg('long-minutes', '10'))
 // one noise signal per kind, the same at every SNR and for every detector, so rows differ only in what they vary
 const seedOf = (kind: Background): number => 1000 + ['silence', 'white', 'pink', 'babble'].indexOf(kind)
 const log = (m: string): void => { console.error(`[bench:vad] ${m}`) }
@@ -104,7 +111,7 @@ async function main (): Promise<void> {
   for (const kind of backgrounds) for (const snr of snrs) conditions.push({ name: `${kind} ${snr} dB`, kind, snr })
 
   const makers: Record<string, () => Promise<Detector>> = {
-    webrtc: webrtcDetector, onnx: async () => await onnxDetector('silero'), 'onnx-reflect': async () => await onnxDetector('reflect'), whispercpp: async () => await whisperCppDetector(cache, log)
+    webrtc: webrtcDetector, server: serverDetector, live: liveDetector, sequential: sequentialDetector, onnx: async () => await onnxDetector('silero'), 'onnx-reflect': async () => await onnxDetector('reflect'), whispercpp: async () => await whisperCppDetector(cache, log)
   }
   const results: Array<{ det: Detector, rows: string[], at10: Counts, at10Babble: Counts, cost: number, audio: number }> = []
   let firstAudio: Float32Array | undefined
@@ -129,6 +136,20 @@ async function main (): Promise<void> {
   }
 
   const decodePerHour = withDecode && firstAudio ? await decodeSecondsPerHour(firstAudio) : NaN
+  const long: string[] = []
+  if (longMinutes > 0 && firstAudio !== undefined) {
+    const n = Math.round(longMinutes * 60 * RATE)
+    const audio = new Float32Array(n)
+    for (let at = 0; at < n; at += firstAudio.length) audio.set(firstAudio.subarray(0, Math.min(firstAudio.length, n - at)), at)
+    for (const name of ['server', 'live', 'sequential', 'onnx'].filter((d) => detectorNames.includes(d))) {
+      const det = await (makers[name] as () => Promise<Detector>)()
+      const { seconds: cost } = await det.detect(audio)
+      await det.close()
+      const perHour = cost / (n / RATE) * 3600
+      long.push(`| ${det.name} | ${(cost / (n / 512) * 1000).toFixed(3)} | ${perHour.toFixed(1)} | ${decodePerHour.toFixed(0)} | ${pct(perHour / decodePerHour)} |`)
+      log(`${det.name}: ${longMinutes} min in ${cost.toFixed(2)} s`)
+    }
+  }
   const head = '| condition | recall | precision | false speech, % of noise frames | false speech per min of noise | raw frames: false % | raw frames: recall |\n| --- | --- | --- | --- | --- | --- | --- |'
   for (const r of results) console.log(`\n### ${r.det.name}\n\n${head}\n${r.rows.join('\n')}`)
   console.log('\n### Summary (targets: recall >= 0.97, false speech <= 1 % at 10 dB, VAD cost <= 2 % of decode)\n')
@@ -141,6 +162,11 @@ async function main (): Promise<void> {
     const recall = (c.tp + b.tp) / Math.max(1, c.tp + c.fn + b.tp + b.fn)
     const share = (x: Counts): string => (x.noiseFrames > 0 ? pct(x.noiseFp / x.noiseFrames) : '–')
     console.log(`| ${r.det.name} | ${f3(recall)} | ${share(c)} | ${share(b)} | ${perHour.toFixed(1)} | ${decodePerHour.toFixed(0)} | ${pct(perHour / decodePerHour)} |`)
+  }
+  if (long.length > 0) {
+    console.log(`\n### Cost on ${longMinutes} min of audio (the corpus repeated)\n`)
+    console.log('| detector | ms per 32 ms window | VAD s per audio hour | decode s per audio hour | VAD / decode |\n| --- | --- | --- | --- | --- |')
+    console.log(long.join('\n'))
   }
   console.log(`\nRegions: Silero's post-processing with threshold ${DEFAULT_VAD_SETTINGS.threshold}, min speech ${DEFAULT_VAD_SETTINGS.minSpeechMs} ms, min silence ${DEFAULT_VAD_SETTINGS.minSilenceMs} ms, padding ${DEFAULT_VAD_SETTINGS.speechPadMs} ms; "raw frames" = probability >= threshold per frame, no post-processing.`)
 }

@@ -15,6 +15,7 @@ import swagger from './plugins/swagger.ts'
 import auth from './plugins/auth.ts'
 import usage from './plugins/usage.ts'
 import engine from './plugins/engine.ts'
+import vad from './plugins/vad.ts'
 import jobs from './plugins/jobs.ts'
 import metrics from './plugins/metrics.ts'
 import websocket from './plugins/websocket.ts'
@@ -71,6 +72,7 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
   await fastify.register(usage, { flushMs: config.USAGE_FLUSH_MS })
   await fastify.register(auth, { config })
   await fastify.register(engine, { config })
+  await fastify.register(vad, { config })
   await fastify.register(jobs, { config })
   await fastify.register(metrics)
   await fastify.register(websocket)

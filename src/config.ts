@@ -108,6 +108,18 @@ export const configSchema = z.object({
   URL_MAX_REDIRECTS: int(0, 20).default(5),
   ALLOW_PRIVATE_URLS: bool.default(false),
 
+  /**
+   * Voice activity (Silero): VAD skips non-speech before the encoder on pre-recorded audio (`vad=false` per request
+   * turns it off); the thresholds and durations also drive live endpointing. Silero's own defaults.
+   */
+  VAD: bool.default(true),
+  VAD_THRESHOLD: z.coerce.number().min(0.01).max(0.99).default(0.5),
+  /** Unset = VAD_THRESHOLD - 0.15 (at least 0.01). */
+  VAD_NEG_THRESHOLD: z.coerce.number().min(0.01).max(0.99).optional(),
+  VAD_MIN_SPEECH_MS: int(0, 10000).default(250),
+  VAD_MIN_SILENCE_MS: int(0, 10000).default(100),
+  VAD_SPEECH_PAD_MS: int(0, 2000).default(30),
+
   /** Live streaming: audio seconds per session, undecoded seconds held before reading pauses, idle timeout. */
   STREAM_MAX_SECONDS: int(1).default(3600),
   STREAM_MAX_BUFFER_SECONDS: int(1, 3600).default(60),
@@ -152,7 +164,10 @@ export function loadConfig (env: Record<string, string | undefined> = readEnviro
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))
   }
-  const { REQUEST_TIMEOUT, HEADERS_TIMEOUT } = parsed.data
+  const { REQUEST_TIMEOUT, HEADERS_TIMEOUT, VAD_THRESHOLD, VAD_NEG_THRESHOLD } = parsed.data
+  if (VAD_NEG_THRESHOLD !== undefined && VAD_NEG_THRESHOLD > VAD_THRESHOLD) {
+    throw new ConfigError([`VAD_NEG_THRESHOLD: must not exceed VAD_THRESHOLD (${VAD_THRESHOLD})`])
+  }
   if (REQUEST_TIMEOUT !== 0 && REQUEST_TIMEOUT < HEADERS_TIMEOUT) {
     throw new ConfigError([`REQUEST_TIMEOUT: must be 0 (off) or at least HEADERS_TIMEOUT (${HEADERS_TIMEOUT}s)`])
   }

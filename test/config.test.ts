@@ -42,3 +42,12 @@ test('MODEL_ALIASES: rules parsed once, a malformed one named in the start-up er
   ])
   assert.throws(() => loadConfig({ MODEL_ALIASES: 'nova-3=base,oops' }), /MODEL_ALIASES: .*'oops'/)
 })
+
+test('VAD: on by default with Silero\'s settings; thresholds are checked against each other', () => {
+  const config = loadConfig({})
+  assert.deepEqual([config.VAD, config.VAD_THRESHOLD, config.VAD_NEG_THRESHOLD, config.VAD_MIN_SPEECH_MS, config.VAD_MIN_SILENCE_MS, config.VAD_SPEECH_PAD_MS],
+    [true, 0.5, undefined, 250, 100, 30])
+  assert.equal(loadConfig({ VAD: 'false', VAD_THRESHOLD: '0.6', VAD_NEG_THRESHOLD: '0.4' }).VAD, false)
+  assert.throws(() => loadConfig({ VAD_THRESHOLD: '0.4', VAD_NEG_THRESHOLD: '0.5' }), /VAD_NEG_THRESHOLD: must not exceed VAD_THRESHOLD/)
+  assert.throws(() => loadConfig({ VAD_THRESHOLD: '1.5' }), /VAD_THRESHOLD/)
+})

@@ -4,11 +4,13 @@ import { execFile } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { loadVoiceDetector, VoiceDetector } from '../../src/streaming/vad.ts'
+import { loadVoiceDetector, VoiceDetector } from './webrtc.ts'
 import { VAD_FRAME_SAMPLES } from '../../src/streaming/constants.ts'
 import { convertSileroOnnx } from '../../scripts/convert-silero.mjs'
 import { buildWhisperVad } from './build-whisper-vad.mjs'
 import { SileroOnnx, sileroOnnxPath, type Framing } from './silero-onnx.ts'
+import { SileroVad } from '../../src/transcription/vad/index.ts'
+import { SileroRunner, SILERO_CONTEXT_SAMPLES, SILERO_STATE_SIZE } from '../../src/transcription/vad/silero-runner.ts'
 
 const run = promisify(execFile)
 
@@ -55,6 +57,71 @@ export async function onnxDetector (framing: Framing = 'silero'): Promise<Detect
       return { probs, seconds: (performance.now() - t) / 1000 }
     },
     close: async () => await vad.close()
+  }
+}
+
+/**
+ * The server's detector: SileroVad, its worker thread, files scored in batched chunks (silero-runner.ts). Time is
+ * the wall clock around each call from the main thread (the copy to the worker and back included).
+ */
+export async function serverDetector (): Promise<Detector> {
+  const vad = new SileroVad()
+  await vad.ready()
+  return {
+    name: 'Silero v6.2 / ONNX Runtime, server (worker, batched)',
+    frameSamples: 512,
+    async detect (samples) {
+      const t = performance.now()
+      const probs = await vad.probabilities(samples)
+      return { probs, seconds: (performance.now() - t) / 1000 }
+    },
+    close: async () => await vad.close()
+  }
+}
+
+/** The server's live path: one SileroStream fed 100 ms at a time (3–4 windows per worker round trip). */
+export async function liveDetector (): Promise<Detector> {
+  const vad = new SileroVad()
+  await vad.ready()
+  return {
+    name: 'Silero v6.2 / ONNX Runtime, live (worker, 100 ms pieces)',
+    frameSamples: 512,
+    async detect (samples) {
+      const stream = vad.stream()
+      const whole = Math.floor(samples.length / 512) * 512
+      const probs = new Float32Array(whole / 512)
+      let at = 0
+      let carry = new Float32Array(0)
+      const t = performance.now()
+      for (let off = 0; off < whole; off += 1600) {
+        const piece = new Float32Array(carry.length + Math.min(1600, whole - off))
+        piece.set(carry)
+        piece.set(samples.subarray(off, off + piece.length - carry.length), carry.length)
+        const use = Math.floor(piece.length / 512) * 512
+        carry = piece.slice(use)
+        if (use > 0) { probs.set(await stream.score(piece.subarray(0, use)), at); at += use / 512 }
+      }
+      return { probs, seconds: (performance.now() - t) / 1000 }
+    },
+    close: async () => await vad.close()
+  }
+}
+
+/** The same model, options and framing in one sequential pass on the calling thread (no batching, no worker). */
+export async function sequentialDetector (): Promise<Detector> {
+  const runner = await SileroRunner.load()
+  return {
+    name: 'Silero v6.2 / ONNX Runtime, sequential (server options)',
+    frameSamples: 512,
+    async detect (samples) {
+      const whole = Math.floor(samples.length / 512) * 512
+      const input = new Float32Array(SILERO_CONTEXT_SAMPLES + whole)
+      input.set(samples.subarray(0, whole), SILERO_CONTEXT_SAMPLES)
+      const t = performance.now()
+      const { probs } = await runner.stream(input, new Float32Array(SILERO_STATE_SIZE))
+      return { probs, seconds: (performance.now() - t) / 1000 }
+    },
+    close: async () => await runner.close()
   }
 }
 

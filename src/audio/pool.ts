@@ -52,7 +52,7 @@ const ENTRY_URL = new URL(import.meta.url.endsWith('.ts') ? './decode-worker.ts'
  * The parent's flags minus those that make no sense for a worker's file entry: `--input-type` (set when the
  * process was started with `-e` / stdin) makes Node refuse to load worker-boot.mjs at all.
  */
-function workerExecArgv (): string[] {
+export function workerExecArgv (): string[] {
   const out: string[] = []
   for (let i = 0; i < process.execArgv.length; i++) {
     const arg = process.execArgv[i]!

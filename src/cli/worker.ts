@@ -8,6 +8,7 @@ import { once } from 'node:events'
 import { pino, type LoggerOptions } from 'pino'
 import type { Config } from '../config.ts'
 import { createEngine } from '../engine/from-config.ts'
+import { SileroVad } from '../transcription/vad/index.ts'
 import { consumeJobs, createJobQueue } from '../jobs/index.ts'
 import { loggerOptions } from '../logger.ts'
 import { ensureDefaultModel } from '../model-setup.ts'
@@ -22,16 +23,18 @@ export async function runWorker (config: Config, io: CliIo, stop: Promise<unknow
   await ensureDefaultModel(config)
   const engine = createEngine({ ...config, ENGINE: 'on' }, logger)
   const queue = createJobQueue(config, logger)
+  const vad = new SileroVad()
   try {
     await engine.ready()
     logger.info({ model: config.DEFAULT_MODEL }, 'default model loaded')
-    await consumeJobs(queue, config, engine, logger)
+    await consumeJobs(queue, config, engine, vad, logger)
     logger.info({ concurrency: config.JOBS_CONCURRENCY }, 'worker started: taking callback jobs')
     const signal = await stop
     logger.info({ signal }, 'worker stopping: finishing the running job')
   } finally {
     await queue.close(config.SHUTDOWN_GRACE_SECONDS * 1000)
     await engine.close()
+    await vad.close()
     logger.info('worker stopped')
     logger.flush()
   }

@@ -79,6 +79,8 @@ export class Engine implements Transcriber {
   private readyDone = false
   private closing: Promise<void> | undefined
   private readonly observers = new Set<EngineObserver>()
+  /** Decodes that reached whisper (queued jobs that ran): shows that skipped audio really skipped the decoder. */
+  private decodesStarted = 0
 
   constructor (opts: EngineOptions) {
     this.opts = opts
@@ -102,8 +104,8 @@ export class Engine implements Transcriber {
     return this.describe(installed)
   }
 
-  stats (): QueueStats & { loadedModels: string[] } {
-    return { ...this.queue.stats(), loadedModels: this.pool.loadedNames() }
+  stats (): QueueStats & { loadedModels: string[], decodes: number } {
+    return { ...this.queue.stats(), loadedModels: this.pool.loadedNames(), decodes: this.decodesStarted }
   }
 
   /** Adds a metrics observer; returns the function that removes it. */
@@ -156,6 +158,7 @@ export class Engine implements Transcriber {
     const result = await this.queue.run(async () => {
       const waitSeconds = (performance.now() - submitted) / 1000
       for (const o of this.observers) o.jobStarted?.({ waitSeconds, priority })
+      this.decodesStarted++
       const lease = await this.acquire(installed)
       try {
         return await this.decode(installed.name, lease, pcm, duration, language, options)

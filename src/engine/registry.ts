@@ -46,6 +46,8 @@ export interface RegistryOptions {
 }
 
 const FILE_RE = /^ggml-(.+)\.bin$/
+/** whisper.cpp's VAD models share the `ggml-*.bin` naming (ggml-silero-v6.2.0.bin) but are not whisper models. */
+const VAD_FILE_RE = /^ggml-silero-/i
 /** What a model name may contain: it becomes part of a file path. */
 export const MODEL_NAME_RE = /^[a-z0-9][a-z0-9._-]*$/
 
@@ -113,7 +115,7 @@ export class ModelRegistry {
     const models: InstalledModel[] = []
     for (const file of names) {
       const m = FILE_RE.exec(file)
-      if (!m) continue
+      if (!m || VAD_FILE_RE.test(file)) continue
       const name = m[1] as string
       const path = join(this.dir, file)
       try {

@@ -3,6 +3,7 @@ import type { Logger, Transcriber } from '../engine/types.ts'
 import { InProcessJobQueue } from './in-process-queue.ts'
 import { PgBossJobQueue } from './pg-boss-queue.ts'
 import type { JobQueueBackend } from './queue.ts'
+import type { SpeechDetector } from '../transcription/speech-only.ts'
 import { runJob, type JobRunnerOptions } from './run.ts'
 
 export type { JobQueueBackend, JobCounts } from './queue.ts'
@@ -24,9 +25,10 @@ export function createJobQueue (config: Config, logger: Logger): JobQueueBackend
   return new InProcessJobQueue({ concurrency: config.JOBS_CONCURRENCY, maxWaiting: config.JOBS_QUEUE_MAX, logger })
 }
 
-export function jobRunnerOptions (config: Config, engine: Transcriber, logger: Logger): JobRunnerOptions {
+export function jobRunnerOptions (config: Config, engine: Transcriber, vad: SpeechDetector, logger: Logger): JobRunnerOptions {
   return {
     engine,
+    vad,
     maxSeconds: config.MAX_AUDIO_SECONDS,
     logger,
     delivery: {
@@ -39,7 +41,8 @@ export function jobRunnerOptions (config: Config, engine: Transcriber, logger: L
 }
 
 /** Starts consuming `queue` with `engine`: each job transcribed and delivered; pg-boss retries what throws. */
-export async function consumeJobs (queue: JobQueueBackend, config: Config, engine: Transcriber, logger: Logger): Promise<void> {
-  const options = jobRunnerOptions(config, engine, logger)
+export async function consumeJobs (queue: JobQueueBackend, config: Config, engine: Transcriber, vad: SpeechDetector,
+  logger: Logger): Promise<void> {
+  const options = jobRunnerOptions(config, engine, vad, logger)
   await queue.work((spec, audio, signal) => runJob(spec, audio, options, queue.kind === 'pg-boss', signal))
 }

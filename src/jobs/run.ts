@@ -7,12 +7,15 @@ import { sha256Hex } from '../audio/hash.ts'
 import type { Logger, Transcriber } from '../engine/types.ts'
 import { AppError, errorBody, transcriptionFailed } from '../errors.ts'
 import { listenResponse } from '../protocols/deepgram/response.ts'
+import type { SpeechDetector } from '../transcription/speech-only.ts'
 import { transcribe } from '../transcription/transcribe.ts'
 import { deliverCallback, type DeliveryOptions } from './deliver.ts'
 import type { JobSpec } from './spec.ts'
 
 export interface JobRunnerOptions {
   engine: Transcriber
+  /** The process's VAD: a job's plan carries the request's VAD settings (vad=false turns it off) */
+  vad: SpeechDetector
   /** MAX_AUDIO_SECONDS */
   maxSeconds: number
   delivery: Omit<DeliveryOptions, 'signal' | 'logger'>
@@ -27,7 +30,7 @@ export const isTransient = (err: unknown): boolean =>
 export async function transcribeJob (spec: JobSpec, bytes: Uint8Array, opts: JobRunnerOptions, retryable: boolean,
   signal?: AbortSignal): Promise<unknown> {
   try {
-    const result = await transcribe(opts.engine, { bytes, ...spec.audio }, spec.plan, { maxSeconds: opts.maxSeconds, signal })
+    const result = await transcribe(opts.engine, { bytes, ...spec.audio }, spec.plan, { maxSeconds: opts.maxSeconds, signal, vad: opts.vad })
     return listenResponse(result, spec.plan, { requestId: spec.requestId, sha256: sha256Hex(bytes), ...spec.response })
   } catch (err) {
     if (retryable && isTransient(err)) throw err

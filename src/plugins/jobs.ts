@@ -12,9 +12,9 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
   // registered before the consumer starts: the engine closes after the queue (onClose runs in reverse order)
   fastify.addHook('onClose', async () => { await queue.close(config.SHUTDOWN_GRACE_SECONDS * 1000) })
   await queue.start()
-  if (config.ENGINE === 'on') await consumeJobs(queue, config, fastify.engine, fastify.log)
+  if (config.ENGINE === 'on') await consumeJobs(queue, config, fastify.engine, fastify.vad.detector, fastify.log)
   fastify.log.info({ queue: queue.kind, consumer: config.ENGINE === 'on' }, 'callback job queue ready')
-}, { name: 'jobs', dependencies: ['engine'] })
+}, { name: 'jobs', dependencies: ['engine', 'vad'] })
 
 declare module 'fastify' {
   interface FastifyInstance {

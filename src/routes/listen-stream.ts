@@ -7,7 +7,6 @@ import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
 import { CLOSE, DEFAULT_STREAM_LIMITS, MAX_FRAME_BYTES, type StreamLimits } from '../streaming/constants.ts'
 import { ignoredLiveParameters, liveQuery, liveSettings, type LiveSettings } from '../streaming/query.ts'
 import { LiveSession, type LiveSink } from '../streaming/session.ts'
-import { loadVoiceDetector } from '../streaming/vad.ts'
 import { planTranscription, type TranscriptionPlan } from '../transcription/plan.ts'
 import { authErrors, errorBody } from './schemas.ts'
 
@@ -74,7 +73,6 @@ function sinkFor (socket: WebSocket, closedWith: (code: number) => void): LiveSi
  */
 const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Partial<StreamLimits> }> = async (fastify, options) => {
   const limits: StreamLimits = { ...DEFAULT_STREAM_LIMITS, ...options.limits }
-  await loadVoiceDetector() // a broken VAD build should stop the server at start, not fail each session
   const prepared = new WeakMap<object, Prepared>()
 
   fastify.addHook('onSend', async (request, reply, payload) => {
@@ -108,6 +106,9 @@ const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Parti
       const settings = liveSettings(request.query)
       // Live decodes size the encoder window to each utterance unless the client chose (see README).
       const plan = await planTranscription(fastify.engine, deepgramPlanRequest(request.query, { audioCtx: 'auto' }))
+      // The VAD worker starts with the first session that needs it: loaded before the upgrade, a session's first
+      // frames never wait for it (and a model that cannot load is a 500 here, not a dead session).
+      await fastify.vad.detector.ready()
       const ignored = ignoredLiveParameters(request.query)
       if (ignored.length > 0) request.log.info({ ignored }, 'live parameters accepted and ignored')
       prepared.set(request, { settings, plan })
@@ -131,6 +132,7 @@ const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Parti
         requestId: request.id,
         plan,
         limits,
+        vad: { detector: fastify.vad.detector, settings: fastify.vad.settings },
         logger: request.log
       }, sinkFor(socket, (code) => { closeCode = code }))
       // One request per session, counted when it ends (before a shutdown's last usage write: the WebSocket drain

@@ -45,7 +45,7 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
   }, async (request, reply) => {
     const query = request.query
     // Everything that can refuse the request is settled first: no download, no decode for a request that cannot run.
-    const plan = await planTranscription(fastify.engine, deepgramPlanRequest(query, {}))
+    const plan = await planTranscription(fastify.engine, deepgramPlanRequest(query, {}), fastify.vad.planDefaults)
     const callbackUrl = query.callback === undefined ? undefined : checkCallbackUrl(query.callback, config.ALLOW_PRIVATE_URLS)
     if (callbackUrl === undefined && config.ENGINE === 'off') throw engineOff()
     // The client hanging up abandons the job: queued work is dropped before it costs a decode.
@@ -79,7 +79,7 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
       request.log.info({ request_id: request.id, queue: fastify.jobs.kind }, 'callback job queued')
       return { request_id: request.id }
     }
-    const result = await transcribe(fastify.engine, { bytes, ...audio }, plan, { maxSeconds: config.MAX_AUDIO_SECONDS, signal: gone.signal })
+    const result = await transcribe(fastify.engine, { bytes, ...audio }, plan, { maxSeconds: config.MAX_AUDIO_SECONDS, signal: gone.signal, vad: fastify.vad.detector })
     request.transcribedSeconds = result.duration
     return shapeListenResponse(result, plan, { requestId: request.id, sha256: sha256Hex(bytes), ...echo })
   })

@@ -50,7 +50,7 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
     if (typeof request.body === 'object' && request.body !== null) normalizeForm(request.body as Record<string, unknown>)
   })
 
-  const context = { engine: fastify.engine, maxSeconds: config.MAX_AUDIO_SECONDS }
+  const context = { engine: fastify.engine, maxSeconds: config.MAX_AUDIO_SECONDS, vad: fastify.vad }
 
   fastify.post('/transcriptions', {
     schema: {

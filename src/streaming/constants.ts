@@ -29,20 +29,20 @@ export const DEFAULT_STREAM_LIMITS: Readonly<StreamLimits> = {
   idleTimeoutSeconds: 10
 }
 
+/** Binary frames a session may hold unprocessed (decoding, VAD) before it stops reading the socket for a moment. */
+export const MAX_UNPROCESSED_FRAMES = 8
+
 /** Largest WebSocket message accepted (ws closes 1009 above it): ~33 s of 16 kHz linear16 per frame is plenty. */
 export const MAX_FRAME_BYTES = 1024 * 1024
 
 /** Everything downstream of the audio intake works on 16 kHz mono, whisper's input. */
 export const SAMPLE_RATE = 16000
 
-/** WebRTC VAD frame: 20 ms (it accepts 10, 20 or 30 ms); short enough to find a pause's start within a frame. */
+/**
+ * The endpointer's frame: 20 ms, short enough to find a pause's start within a frame. Silero scores 32 ms windows;
+ * each 20 ms frame takes the decision of the window holding its middle (src/transcription/vad/stream.ts).
+ */
 export const VAD_FRAME_SAMPLES = 320
-/** libfvad aggressiveness 0-3; 3 flags the fewest noise frames as speech, which is what endpointing needs. */
-export const VAD_MODE = 3
-/** Frames quieter than this (dBFS) are silence whatever the VAD says: digital silence and a quiet room. */
-export const VAD_ENERGY_FLOOR_DB = -55
-/** libfvad calls its first frames speech while its noise model settles: they are ignored (audio is kept). */
-export const VAD_WARMUP_FRAMES = 5
 /** Speech starts when this many of the last ONSET_WINDOW frames are speech (filters clicks and breaths). */
 export const ONSET_FRAMES = 4
 export const ONSET_WINDOW = 5

@@ -1,9 +1,10 @@
 /**
  * One live transcription session: Deepgram's /v1/listen protocol over any message transport.
  *
- * Client frames go through one ordered input chain (audio is decoded asynchronously, and a Finalize must act on
- * all audio sent before it): bytes -> AudioIntake (16 kHz mono) -> VoiceDetector (speech per 20 ms) ->
- * Segmenter (utterances) -> UtteranceDecoder (engine) -> Outbox (in order) -> sink.
+ * Client frames go through one ordered input chain (audio is decoded asynchronously, Silero scores it in its
+ * worker thread, and a Finalize must act on all audio sent before it): bytes -> AudioIntake (16 kHz mono) ->
+ * StreamingVoiceDetector (Silero, speech per 20 ms) -> Segmenter (utterances) -> UtteranceDecoder (engine) ->
+ * Outbox (in order) -> sink.
  *
  * Message sequence: SpeechStarted (vad_events) when an utterance opens; interim Results (interim_results) about
  * once per second of its audio while speech goes on, only when nothing else of this session is decoding or
@@ -16,16 +17,16 @@ import { createHash } from 'node:crypto'
 import { AppError } from '../errors.ts'
 import type { Logger, ModelDescription, Transcriber } from '../engine/types.ts'
 import type { TranscriptionPlan } from '../transcription/plan.ts'
+import { StreamingVoiceDetector, type VadSettings, type WindowScorer } from '../transcription/vad/index.ts'
 import { AudioIntake, UndecodableAudioError, type StreamFormat } from './audio-intake.ts'
 import {
   CLOSE, INTERIM_INTERVAL_SECONDS, MIN_INTERIM_SECONDS, SAMPLE_RATE, SHUTDOWN_FLUSH_MS, MAX_FRAME_GAP_MS,
-  SILENCE_FILL_AFTER_MS, SILENCE_FILL_TICK_MS, VAD_FRAME_SAMPLES, type StreamLimits
+  SILENCE_FILL_AFTER_MS, SILENCE_FILL_TICK_MS, VAD_FRAME_SAMPLES, MAX_UNPROCESSED_FRAMES, type StreamLimits
 } from './constants.ts'
 import { metadataMessage, resultsMessage, speechStartedMessage, utteranceEndMessage, type LiveMessage } from './messages.ts'
 import { Outbox } from './outbox.ts'
 import { Segmenter, type SegmenterEvent, type Utterance } from './segmenter.ts'
 import { UtteranceDecoder, type DecodedUtterance } from './utterance-decoder.ts'
-import { loadVoiceDetector, VoiceDetector } from './vad.ts'
 
 export interface LiveSessionOptions {
   requestId: string
@@ -36,6 +37,8 @@ export interface LiveSessionOptions {
   endpointingMs: number | false
   utteranceEndMs?: number | undefined
   vadEvents: boolean
+  /** The process's Silero VAD (one scorer per session) and its thresholds: they decide speech, endpoints and UtteranceEnd. */
+  vad: { detector: { stream (): WindowScorer }, settings: Pick<VadSettings, 'threshold' | 'negThreshold'> }
   tags?: string[] | undefined
   limits: StreamLimits
   logger?: Logger | undefined
@@ -79,8 +82,8 @@ export class LiveSession {
   private readonly segmenter: Segmenter
   private readonly decoder: UtteranceDecoder
   private readonly outbox: Outbox
-  private detector: VoiceDetector | undefined
-  private input: Promise<void>
+  private readonly detector: StreamingVoiceDetector
+  private input: Promise<void> = Promise.resolve()
   private readonly hash = createHash('sha256')
   private readonly created = new Date()
   private model: ModelDescription
@@ -88,6 +91,9 @@ export class LiveSession {
   private limitReached = false
   private pendingFinalSeconds = 0
   private paused = false
+  /** Binary frames received and not yet through the input chain, and whether that backlog holds reading. */
+  private unprocessedFrames = 0
+  private backlogPaused = false
   private cancelIdle: (() => void) | undefined
   private readonly clock: SessionClock
   /** Wall clock when the latest binary frame arrived, and when the latest decoded audio of one did. */
@@ -117,8 +123,7 @@ export class LiveSession {
     this.decoder = new UtteranceDecoder(transcriber, options.plan, this.lifetime.signal)
     this.outbox = new Outbox((m) => this.send(m), (err) => this.onError(err))
     this.closedPromise = new Promise((resolve) => { this.resolveClosed = resolve })
-    this.input = loadVoiceDetector().then((vad) => { this.detector = new VoiceDetector(vad) })
-    this.input.catch((err: unknown) => this.onError(err))
+    this.detector = new StreamingVoiceDetector(options.vad.detector.stream(), options.vad.settings)
     this.armIdleTimer()
   }
 
@@ -139,11 +144,18 @@ export class LiveSession {
     const arrivedAt = this.clock.now()
     this.lastReceivedAt = arrivedAt
     this.scheduleSilenceFill(this.stallMs())
+    this.unprocessedFrames++
+    if (this.unprocessedFrames > MAX_UNPROCESSED_FRAMES) this.holdInput(true)
     this.step(async () => {
-      this.hash.update(bytes)
-      const pcm = await this.intake.push(bytes)
-      if (pcm.length > 0) this.noteAudio(pcm.length, arrivedAt)
-      this.ingest(pcm)
+      try {
+        this.hash.update(bytes)
+        const pcm = await this.intake.push(bytes)
+        if (pcm.length > 0) this.noteAudio(pcm.length, arrivedAt)
+        await this.ingest(pcm)
+      } finally {
+        this.unprocessedFrames--
+        if (this.unprocessedFrames <= MAX_UNPROCESSED_FRAMES / 2) this.holdInput(false)
+      }
     })
   }
 
@@ -187,13 +199,16 @@ export class LiveSession {
     }).catch((err: unknown) => this.onError(err))
   }
 
-  private ingest (pcm: Float32Array, checkLimits = true): void {
-    if (pcm.length === 0 || this.limitReached || this.detector === undefined) return
+  /** Audio into the segmenter, then its VAD decisions (awaited: Silero runs in its worker), inside the input chain. */
+  private async ingest (pcm: Float32Array, checkLimits = true): Promise<void> {
+    if (pcm.length === 0 || this.limitReached) return
     const room = this.options.limits.maxSeconds * SAMPLE_RATE - this.samples
     const take = pcm.length > room ? pcm.subarray(0, Math.max(0, room)) : pcm
     this.samples += take.length
     this.segmenter.append(take)
-    this.detector.push(take, (speech) => { for (const event of this.segmenter.frame(speech)) this.onEvent(event) })
+    const decisions = await this.detector.push(take)
+    if (this.state === 'closed') return
+    for (const speech of decisions) for (const event of this.segmenter.frame(speech)) this.onEvent(event)
     if (take.length < pcm.length) {
       this.limitReached = true
       this.end('limit')
@@ -291,6 +306,19 @@ export class LiveSession {
     })
   }
 
+  /**
+   * Frames arrive faster than the input chain takes them (each waits on decoding and on Silero's worker): past
+   * MAX_UNPROCESSED_FRAMES the socket stops being read until half of them are through, so the buffer cap below
+   * judges audio the session has actually seen rather than a pile it has not reached yet.
+   */
+  private holdInput (hold: boolean): void {
+    if (hold === this.backlogPaused || this.state === 'closed') return
+    this.backlogPaused = hold
+    if (this.paused) return // the buffer cap holds reading already, and resumes it
+    if (hold) this.sink.pause()
+    else this.sink.resume()
+  }
+
   /** Undecoded audio over the cap: finalize the open utterance and stop reading until the backlog halves. */
   private checkBuffer (): void {
     const cap = this.options.limits.maxBufferSeconds
@@ -313,7 +341,7 @@ export class LiveSession {
     if (this.paused && this.state === 'open' && this.pendingFinalSeconds <= this.options.limits.maxBufferSeconds / 2) {
       this.paused = false
       this.armIdleTimer()
-      this.sink.resume()
+      if (!this.backlogPaused) this.sink.resume()
     }
     this.scheduleInterim()
   }
@@ -323,12 +351,13 @@ export class LiveSession {
     if (this.state !== 'open') return
     this.state = 'ending'
     this.clearTimers()
-    if (this.paused) {
+    if (this.paused || this.backlogPaused) {
       this.paused = false
+      this.backlogPaused = false
       this.sink.resume() // keep reading, if only to see the client's close frame
     }
     this.step(async () => {
-      if (kind !== 'limit') this.ingest(await this.intake.end(), false)
+      if (kind !== 'limit') await this.ingest(await this.intake.end(), false)
       const utterance = this.segmenter.flush()
       if (utterance !== undefined) this.queueFinal(utterance, false, false)
       this.outbox.add(Promise.resolve(), () => metadataMessage({
@@ -365,7 +394,6 @@ export class LiveSession {
     this.clearTimers()
     this.lifetime.abort(new Error('live session closed'))
     this.interim?.controller.abort()
-    this.detector?.free()
     this.intake.free()
     if (close !== undefined) this.sink.close(close.code, close.reason)
     this.resolveClosed()
@@ -431,14 +459,14 @@ export class LiveSession {
       this.scheduleSilenceFill(this.stallMs() - waited)
       return
     }
-    this.step(() => {
+    this.step(async () => {
       if (this.lastAudioAt === undefined || !this.awaitingSilence()) return
       const gap = (now - this.lastAudioAt) / 1000
       const due = gap - this.leadSeconds - this.filledSinceAudio / SAMPLE_RATE
       const fill = Math.floor(due * SAMPLE_RATE / VAD_FRAME_SAMPLES) * VAD_FRAME_SAMPLES
       if (fill > 0) {
         this.filledSinceAudio += fill
-        this.ingest(new Float32Array(fill))
+        await this.ingest(new Float32Array(fill))
       }
       if (this.awaitingSilence()) this.scheduleSilenceFill(SILENCE_FILL_TICK_MS)
     })

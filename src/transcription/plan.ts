@@ -9,6 +9,7 @@ import type { ModelDescription, Transcriber, TranscribeOptions } from '../engine
 import { badRequest } from '../errors.ts'
 import type { TextOptions } from './format/index.ts'
 import { DEFAULT_UTT_SPLIT } from './structure.ts'
+import type { VadSettings } from './vad/settings.ts'
 
 export type Task = 'transcribe' | 'translate'
 
@@ -38,6 +39,13 @@ export interface TranscriptionPlan {
   audioCtx: TranscribeOptions['audioCtx']
   text: TextOptions
   structure: StructureOptions
+  /** Skip non-speech before the encoder with these settings (./speech-only.ts); undefined = decode everything. */
+  vad: VadSettings | undefined
+}
+
+/** What the server decides when a request does not: VAD (config VAD and VAD_*). */
+export interface PlanDefaults {
+  vad?: { enabled: boolean, settings: VadSettings } | undefined
 }
 
 /** What a protocol asks for, in its own terms already mapped to ours; everything is optional. */
@@ -53,6 +61,8 @@ export interface PlanRequest {
   audioCtx?: TranscribeOptions['audioCtx'] | undefined
   text?: Partial<TextOptions> | undefined
   structure?: Partial<StructureOptions> | undefined
+  /** Deepgram `vad`, OpenAI form field `vad` (earshot extensions): false decodes every second of the audio. */
+  vad?: boolean | undefined
 }
 
 export const DEFAULT_TEXT_OPTIONS: Readonly<TextOptions> = {
@@ -81,9 +91,10 @@ const defined = <T extends object>(o: T | undefined): Partial<T> =>
 /**
  * Resolves and checks a request: AppError 400 (protocol-neutral; each protocol shapes it) for an unknown model or
  * alias, an unknown language, a language the model cannot decode, or a translation an English-only model cannot do.
- * `models` is the engine (anything with describeModel); nothing is loaded or decoded.
+ * `models` is the engine (anything with describeModel); nothing is loaded or decoded. `defaults` are the
+ * server's (config) choices a request may override.
  */
-export async function planTranscription (models: Pick<Transcriber, 'describeModel'>, request: PlanRequest): Promise<TranscriptionPlan> {
+export async function planTranscription (models: Pick<Transcriber, 'describeModel'>, request: PlanRequest, defaults: PlanDefaults = {}): Promise<TranscriptionPlan> {
   const detectLanguage = request.detectLanguage === true
   let language: string | undefined
   const tag = request.language?.trim()
@@ -116,6 +127,8 @@ export async function planTranscription (models: Pick<Transcriber, 'describeMode
     temperature,
     audioCtx: request.audioCtx,
     text: { ...DEFAULT_TEXT_OPTIONS, ...defined(request.text) },
-    structure: { ...DEFAULT_STRUCTURE, ...defined(request.structure) }
+    structure: { ...DEFAULT_STRUCTURE, ...defined(request.structure) },
+    // Without server defaults (library use, tests) VAD is off: the caller has no detector to run it with.
+    vad: defaults.vad !== undefined && (request.vad ?? defaults.vad.enabled) ? { ...defaults.vad.settings } : undefined
   }
 }

@@ -8,6 +8,7 @@ import type { ModelDescription, TranscribedSegment, Transcriber, TranscribeOptio
 import { segmentsToWords, type Word } from '../engine/words.ts'
 import { formatTranscript, type SearchResult } from './format/index.ts'
 import type { TranscriptionPlan } from './plan.ts'
+import { transcribeSpeech, type SpeechDetector } from './speech-only.ts'
 
 /** Audio as received (decoded here, in a worker), or PCM a protocol already holds (16 kHz, one array per channel). */
 export type AudioInput =
@@ -48,6 +49,8 @@ export interface RunContext {
    * Only for a single (mixed) channel, and only with engines that report segments as they go.
    */
   onSegment?: (segment: TranscribedSegment) => void
+  /** Runs the plan's VAD (plan.vad); required when the plan asks for it. */
+  vad?: SpeechDetector | undefined
 }
 
 const shift = (segments: TranscribedSegment[], offset: number): TranscribedSegment[] => offset === 0
@@ -78,18 +81,25 @@ export async function transcribe (engine: Transcriber, input: AudioInput, plan: 
   const perSegment = onSegment !== undefined && inputs.length === 1
     ? { onSegment: (segment: TranscribedSegment) => { onSegment(shift([segment], offset)[0] ?? segment) } }
     : {}
-  const runs = await Promise.all(inputs.map((pcm) => engine.transcribe(pcm, {
-    model: plan.model,
-    ...(plan.language !== undefined ? { language: plan.language } : {}),
-    detectLanguage: plan.detectLanguage,
-    task: plan.task,
-    ...(plan.prompt !== undefined ? { prompt: plan.prompt } : {}),
-    ...(plan.temperature !== undefined ? { temperature: plan.temperature } : {}),
-    ...(plan.audioCtx !== undefined ? { audioCtx: plan.audioCtx } : {}),
-    ...(context.priority !== undefined ? { priority: context.priority } : {}),
-    ...(context.signal !== undefined ? { signal: context.signal } : {}),
-    ...perSegment
-  })))
+  const vad = plan.vad
+  if (vad !== undefined && context.vad === undefined) throw new Error('the plan asks for VAD but no detector was given')
+  const runs = await Promise.all(inputs.map(async (pcm) => {
+    const options = {
+      model: plan.model,
+      ...(plan.language !== undefined ? { language: plan.language } : {}),
+      detectLanguage: plan.detectLanguage,
+      task: plan.task,
+      ...(plan.prompt !== undefined ? { prompt: plan.prompt } : {}),
+      ...(plan.temperature !== undefined ? { temperature: plan.temperature } : {}),
+      ...(plan.audioCtx !== undefined ? { audioCtx: plan.audioCtx } : {}),
+      ...(context.priority !== undefined ? { priority: context.priority } : {}),
+      ...(context.signal !== undefined ? { signal: context.signal } : {}),
+      ...perSegment
+    }
+    return vad !== undefined && context.vad !== undefined
+      ? await transcribeSpeech(engine, pcm, options, context.vad, vad)
+      : await engine.transcribe(pcm, options)
+  }))
   return {
     model: runs[0]?.model ?? plan.model,
     duration,

@@ -1,7 +1,7 @@
 // The engine on the real binding with synthetic models (they transcribe every window as TEST_PHRASE).
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AppError } from '../../src/errors.ts'
@@ -110,6 +110,9 @@ test('unknown model: 400 naming the installed ones; aliases resolve', async () =
       assert.equal((await engine.describeModel(alias)).name, 'tiny.en')
     }
     await assert.rejects(engine.describeModel('tiny'), { statusCode: 400 }) // no fuzzy match to tiny.en
+    // whisper.cpp's VAD model shares the ggml-*.bin naming: it is not a whisper model
+    writeFileSync(join(engine.registry.dir, 'ggml-silero-v6.2.0.bin'), Buffer.alloc(64))
+    await assert.rejects(engine.describeModel('silero-v6.2.0'), { statusCode: 400 })
     const list = await engine.listModels()
     assert.deepEqual(list.map((m) => m.name), ['base', 'tiny.en'])
     assert.match(list[0]?.uuid ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)

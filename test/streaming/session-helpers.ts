@@ -1,12 +1,19 @@
 /** A real engine on the generated test model, and a sink that records what a session sends. */
 import { dirname } from 'node:path'
-import type { TestContext } from 'node:test'
+import { after, type TestContext } from 'node:test'
 import { Engine } from '../../src/engine/engine.ts'
 import { planTranscription, type PlanRequest, type TranscriptionPlan } from '../../src/transcription/plan.ts'
 import { DEFAULT_STREAM_LIMITS, type StreamLimits } from '../../src/streaming/constants.ts'
 import type { LiveMessage, ResultsMessage } from '../../src/streaming/messages.ts'
 import { LiveSession, type LiveSessionOptions, type LiveSink } from '../../src/streaming/session.ts'
 import { testModel } from '../helpers/models.ts'
+import { DEFAULT_VAD_SETTINGS, SileroVad } from '../../src/transcription/vad/index.ts'
+
+// One Silero VAD for the test file, as the server has one for all its sessions (its worker starts on first use);
+// closed after the file. Registered at load: `after` inside a test would close it after that test.
+const vad = new SileroVad()
+after(() => vad.close())
+export const testVad = (): SileroVad => vad
 
 /**
  * One whisper thread: with two, ggml's spinning thread barrier turns a 40 ms decode into seconds whenever another
@@ -18,6 +25,9 @@ export async function testEngine (t: TestContext, concurrency = 1, request: Plan
     modelsDir: dirname(path), defaultModel: 'small-test', concurrency, threads: 1, queueMax: 16, maxLoadedModels: 1, defaultAudioCtx: 'auto'
   })
   t.after(() => engine.close())
+  // Both loaded before the session starts, as in the server (the model at start, the VAD before the upgrade):
+  // a cold load under a loaded machine would otherwise race the session's wall-clock silence fill.
+  await Promise.all([engine.ready(), vad.ready()])
   return { engine, plan: await planTranscription(engine, { audioCtx: 'auto', ...request }) }
 }
 
@@ -84,6 +94,7 @@ export function startSession (engine: Engine, plan: TranscriptionPlan, options: 
     interimResults: false,
     endpointingMs: 10,
     vadEvents: false,
+    vad: { detector: testVad(), settings: DEFAULT_VAD_SETTINGS },
     limits: { ...DEFAULT_STREAM_LIMITS, ...limits },
     ...options
   }, sink)

@@ -5,9 +5,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { MetadataMessage } from '../../src/streaming/messages.ts'
 import type { SessionClock } from '../../src/streaming/session.ts'
-import { loadVoiceDetector } from '../../src/streaming/vad.ts'
 import { jfkSpeech16k, silence16k } from './helpers.ts'
-import { startSession, testEngine, type SessionUnderTest } from './session-helpers.ts'
+import { startSession, testEngine, testVad, type SessionUnderTest } from './session-helpers.ts'
 
 const jfk = jfkSpeech16k()
 const FRAME = 640 // 20 ms of 16 kHz s16le
@@ -50,7 +49,7 @@ async function realTime (sut: SessionUnderTest, clock: ManualClock, bytes: Buffe
 
 test('a client that stops sending after speech and only sends KeepAlive gets final, speech_final and UtteranceEnd', async (t) => {
   const { engine, plan } = await testEngine(t)
-  await loadVoiceDetector() // the session's first step; loaded, the clock below is what moves the session
+  await testVad().ready() // the VAD worker started and loaded: the clock below is what moves the session
   const clock = new ManualClock()
   const sut = startSession(engine, plan, { clock, endpointingMs: 300, utteranceEndMs: 1000 }, { idleTimeoutSeconds: 10 })
   const sent = Buffer.concat([jfk, silence16k(0.1)])

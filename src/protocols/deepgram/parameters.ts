@@ -55,6 +55,7 @@ export const transcriptParameters = {
 export const restParameters = {
   detect_language: detectLanguage.optional()
     .describe('Detect the spoken language into detected_language (multilingual models); a list of languages is accepted, detection considers all'),
+  vad: boolParam('earshot extension: `false` decodes every second of the audio. By default (config VAD) Silero VAD finds the speech first and only speech reaches whisper, so silence and noise cannot turn into invented text and long pauses cost nothing; times stay times in the original audio'),
   utterances: boolParam('Add results.utterances'),
   utt_split: z.coerce.number().positive().max(60).optional().describe('Pause in seconds that splits utterances (default 0.8)'),
   paragraphs: boolParam('Add paragraphs to each alternative'),

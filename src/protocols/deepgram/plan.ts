@@ -30,6 +30,8 @@ export interface DeepgramQuery {
   keyterm?: string[] | undefined
   keywords?: string[] | undefined
   audio_ctx?: number | 'auto' | undefined
+  /** earshot extension (REST): false turns VAD off for this request. */
+  vad?: boolean | undefined
 }
 
 /** `redact=true` is Deepgram's older spelling of the default redaction set; `false` turns it off. */
@@ -62,6 +64,7 @@ export function deepgramPlanRequest (query: DeepgramQuery, defaults: { audioCtx?
     detectLanguage: query.detect_language === true || Array.isArray(query.detect_language) || multi,
     prompt: promptFromTerms(query),
     audioCtx: query.audio_ctx ?? defaults.audioCtx,
+    vad: query.vad,
     text: {
       punctuate: query.punctuate,
       // smart_format implies punctuation, as Deepgram documents

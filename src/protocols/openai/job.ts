@@ -5,8 +5,9 @@
  * options the shaping (respond.ts) needs.
  */
 import type { TranscribedSegment, Transcriber } from '../../engine/types.ts'
+import type { SpeechDetector } from '../../transcription/speech-only.ts'
 import { badRequest } from '../../errors.ts'
-import { planTranscription, type PlanRequest, type TranscriptionPlan } from '../../transcription/plan.ts'
+import { planTranscription, type PlanDefaults, type PlanRequest, type TranscriptionPlan } from '../../transcription/plan.ts'
 import { transcribe } from '../../transcription/transcribe.ts'
 import { forParam, ParamError } from './errors.ts'
 import { languageCode } from './languages.ts'
@@ -24,6 +25,8 @@ export interface OpenAiJob {
 export interface JobContext {
   engine: Transcriber
   maxSeconds: number
+  /** The server's VAD: its plan defaults and the detector that runs it. */
+  vad: { detector: SpeechDetector, planDefaults: PlanDefaults }
 }
 
 const refuse = (param: string, message: string): ParamError => new ParamError(param, badRequest(message))
@@ -32,9 +35,9 @@ const refuse = (param: string, message: string): ParamError => new ParamError(pa
  * The plan, with each refusal tied to its field: the model name first (unknown model or alias -> `model`), then
  * what the model cannot do (`language` for a transcription, `model` for a translation on an English-only model).
  */
-async function plan (request: PlanRequest, engine: Transcriber, capabilityParam: string): Promise<TranscriptionPlan> {
-  const model = await forParam('model', async () => await engine.describeModel(request.model, request))
-  return await forParam(capabilityParam, async () => await planTranscription({ describeModel: async () => model }, request))
+async function plan (request: PlanRequest, context: JobContext, capabilityParam: string): Promise<TranscriptionPlan> {
+  const model = await forParam('model', async () => await context.engine.describeModel(request.model, request))
+  return await forParam(capabilityParam, async () => await planTranscription({ describeModel: async () => model }, request, context.vad.planDefaults))
 }
 
 export async function prepareTranscription (form: TranscriptionForm, context: JobContext): Promise<OpenAiJob> {
@@ -53,8 +56,9 @@ export async function prepareTranscription (form: TranscriptionForm, context: Jo
     detectLanguage: language === undefined,
     task: 'transcribe',
     prompt: form.prompt,
-    temperature: form.temperature
-  }, context.engine, 'language')
+    temperature: form.temperature,
+    vad: form.vad
+  }, context, 'language')
   return {
     format,
     stream,
@@ -75,8 +79,9 @@ export async function prepareTranslation (form: TranslationForm, context: JobCon
     detectLanguage: true,
     task: 'translate',
     prompt: form.prompt,
-    temperature: form.temperature
-  }, context.engine, 'model')
+    temperature: form.temperature,
+    vad: form.vad
+  }, context, 'model')
   return {
     format: form.response_format ?? 'json',
     stream: false,
@@ -94,6 +99,7 @@ export async function runOpenAiJob (job: OpenAiJob, context: JobContext & {
   const result = await forParam('file', async () => await transcribe(context.engine, { bytes: job.audio }, job.plan, {
     maxSeconds: context.maxSeconds,
     signal: context.signal,
+    vad: context.vad.detector,
     ...(context.onSegment !== undefined ? { onSegment: context.onSegment } : {})
   }))
   const channel = result.channels[0]

@@ -49,6 +49,9 @@ const temperature = z.coerce.number().min(0).max(1).optional()
 const granularities = repeatedEnum(['word', 'segment'] as const).optional()
   .describe('verbose_json only: `segment` (the default) and/or `word` timestamps').meta({ example: ['segment'] })
 
+const vad = formFlag.optional()
+  .describe('earshot extension: `false` decodes every second of the audio. By default (config VAD) Silero VAD finds the speech first, so silence and noise never become text; times stay times in the original audio')
+
 const include = repeatedEnum(['logprobs'] as const).optional()
   .describe('`logprobs`: the log probability of each token (json and stream replies)').meta({ example: [] })
 
@@ -66,7 +69,8 @@ export const transcriptionForm = z.looseObject({
   stream: formFlag.optional().describe('`true`: Server-Sent Events, `transcript.text.delta` as segments complete, then `transcript.text.done`'),
   'include[]': include,
   chunking_strategy: z.string().optional().describe('Accepted for compatibility (`auto` or a server_vad object); whisper chunks the audio itself')
-    .meta({ example: 'auto' })
+    .meta({ example: 'auto' }),
+  vad
 }).meta({ id: 'OpenAiTranscriptionRequest' })
 
 export type TranscriptionForm = z.infer<typeof transcriptionForm>
@@ -77,7 +81,8 @@ export const translationForm = z.looseObject({
   prompt: prompt.describe('Text to guide the style, in English'),
   temperature,
   response_format: z.enum(RESPONSE_FORMATS).optional().describe('`json` (default), `text`, `srt`, `verbose_json` or `vtt`')
-    .meta({ example: 'json' })
+    .meta({ example: 'json' }),
+  vad
 }).meta({ id: 'OpenAiTranslationRequest' })
 
 export type TranslationForm = z.infer<typeof translationForm>

@@ -1,6 +1,6 @@
 /**
- * Voice activity detection, engine-independent: per-frame speech probabilities in (from whichever Silero runs
- * them), speech regions, decode windows of at most 30 s and the time map back to the original audio out.
+ * Voice activity detection: Silero (ONNX Runtime, in a worker) gives per-frame speech probabilities; speech
+ * regions, decode windows of at most 30 s and the time map back to the original audio come from them.
  * No fastify, no engine: the pre-recorded pipeline, live streaming, the CLI and bench/vad share it.
  */
 export * from './settings.ts'
@@ -9,3 +9,4 @@ export * from './time-map.ts'
 export * from './windows.ts'
 export * from './stream.ts'
 export * from './models.ts'
+export { SileroVad, SileroStream, type SileroVadOptions } from './silero.ts'

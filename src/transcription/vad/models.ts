@@ -23,7 +23,10 @@ export const KNOWN_VAD_MODELS: Readonly<Record<string, KnownVadModel>> = {
   }
 }
 
-/** The model the VAD uses unless configured otherwise. */
+/**
+ * The ggml file matching the ONNX weights the server runs (silero-runner.ts). The server does not use whisper.cpp's
+ * VAD (README, *Voice activity detection*); the table stays for the converter, its test and bench/vad.
+ */
 export const DEFAULT_VAD_MODEL = 'silero-v6.2.0'
 
 export const vadModelUrl = (name: string, baseUrl: string = VAD_MODEL_BASE_URL): string => {

@@ -1,21 +1,22 @@
 /**
- * The live-streaming shape of a neural VAD: the same `push(samples, onFrame)` contract as
- * src/streaming/vad.ts's WebRTC `VoiceDetector` (one speech/non-speech decision per 20 ms frame, in order), so the
- * segmenter can switch detectors without changing.
+ * The live-streaming shape of the neural VAD: audio in as it arrives, one speech/non-speech decision per 20 ms
+ * frame out, in order (the frame the segmenter counts, src/streaming/segmenter.ts).
  *
  * Silero scores 512-sample (32 ms) windows; the segmenter counts 320-sample (20 ms) frames. Each output frame
  * takes the decision of the Silero window holding its middle sample, and is emitted as soon as that window has
  * been scored (so at most one window, 32 ms, later than the audio). Decisions use Silero's hysteresis: speech
  * starts at `threshold` and ends only below the negative threshold, so a region does not flicker.
  *
- * The scorer is synchronous (whisper.cpp's VAD through the addon scores one window in well under a millisecond).
+ * The scorer is asynchronous (Silero runs in a worker thread): each push sends all the whole windows it completes
+ * in one call, and pushes are chained, so decisions come out in stream order however the caller awaits them.
  */
-import { negativeThreshold, SILERO_FRAME_SAMPLES, type VadSettings } from './settings.ts'
+import { negativeThreshold, type VadSettings } from './settings.ts'
 
-/** Scores one window of `frameSamples` samples; keeps its recurrent state between calls until `reset`. */
-export interface FrameScorer {
+/** Scores whole windows of `frameSamples` samples in stream order; keeps its recurrent state until `reset`. */
+export interface WindowScorer {
   readonly frameSamples: number
-  score (window: Float32Array): number
+  /** One probability per window in `windows` (its length is a multiple of frameSamples). */
+  score (windows: Float32Array): Promise<Float32Array> | Float32Array
   reset (): void
 }
 
@@ -31,33 +32,48 @@ export class StreamingVoiceDetector {
   private readonly pending: boolean[] = []
   private pendingBase = 0 // window index of pending[0]
   private readonly neg: number
+  private chain: Promise<unknown> = Promise.resolve()
 
   constructor (
-    private readonly scorer: FrameScorer,
+    private readonly scorer: WindowScorer,
     private readonly settings: Pick<VadSettings, 'threshold' | 'negThreshold'>,
     private readonly outFrameSamples: number = STREAM_FRAME_SAMPLES
   ) {
-    this.window = new Float32Array(scorer.frameSamples ?? SILERO_FRAME_SAMPLES)
+    this.window = new Float32Array(scorer.frameSamples)
     this.neg = negativeThreshold(settings)
   }
 
-  /** Feeds samples; `onFrame` runs once per completed output frame whose decision is known. */
-  push (samples: Float32Array, onFrame: (speech: boolean) => void): void {
+  /** Feeds samples; resolves with the decisions of the output frames this completed (possibly none), in order. */
+  async push (samples: Float32Array): Promise<boolean[]> {
     const size = this.window.length
-    let offset = 0
-    while (offset < samples.length) {
-      const take = Math.min(size - this.filled, samples.length - offset)
-      this.window.set(samples.subarray(offset, offset + take), this.filled)
-      this.filled += take
-      offset += take
-      if (this.filled < size) break
-      this.filled = 0
-      const p = this.scorer.score(this.window)
-      this.speaking = this.speaking ? p >= this.neg : p >= this.settings.threshold
-      this.pending.push(this.speaking)
-      this.scoredWindows++
-      this.emit(onFrame)
+    const whole = Math.floor((this.filled + samples.length) / size)
+    let windows: Float32Array | undefined
+    if (whole === 0) {
+      this.window.set(samples, this.filled)
+      this.filled += samples.length
+    } else {
+      // the buffered partial window, then as many whole windows as `samples` completes; the rest waits
+      windows = new Float32Array(whole * size)
+      windows.set(this.window.subarray(0, this.filled))
+      const used = whole * size - this.filled
+      windows.set(samples.subarray(0, used), this.filled)
+      this.filled = samples.length - used
+      this.window.set(samples.subarray(used))
     }
+    const run = this.chain.then(async () => {
+      if (windows === undefined) return []
+      const probs = await this.scorer.score(windows)
+      const out: boolean[] = []
+      for (const p of probs) {
+        this.speaking = this.speaking ? p >= this.neg : p >= this.settings.threshold
+        this.pending.push(this.speaking)
+        this.scoredWindows++
+        this.emit(out)
+      }
+      return out
+    })
+    this.chain = run.catch(() => {})
+    return await run
   }
 
   /** Starts a new stream: recurrent state, partial window and frame counters cleared. */
@@ -71,7 +87,7 @@ export class StreamingVoiceDetector {
     this.pendingBase = 0
   }
 
-  private emit (onFrame: (speech: boolean) => void): void {
+  private emit (out: boolean[]): void {
     const size = this.window.length
     const scoredSamples = this.scoredWindows * size
     for (;;) {
@@ -80,7 +96,7 @@ export class StreamingVoiceDetector {
       const windowIndex = Math.floor((start + this.outFrameSamples / 2) / size)
       // windows wholly before this frame will never be looked at again
       while (this.pendingBase < windowIndex) { this.pending.shift(); this.pendingBase++ }
-      onFrame(this.pending[0] as boolean)
+      out.push(this.pending[0] as boolean)
       this.emittedFrames++
     }
   }

@@ -1,0 +1,41 @@
+// Live voice activity from Silero: noise alone never opens an utterance (no SpeechStarted, no Results with words,
+// nothing decoded), and speech after the noise does, at its own time.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { ResultsMessage } from '../../src/streaming/messages.ts'
+import { concat, noise, toS16 } from '../helpers/noise.ts'
+import { jfkSpeech16k, silence16k } from './helpers.ts'
+import { startSession, stream, testEngine } from './session-helpers.ts'
+
+const CLOSE_STREAM = JSON.stringify({ type: 'CloseStream' })
+const noiseBed = (): Float32Array => concat(noise('white', 4, -30, 21), noise('pink', 4, -25, 22), noise('white', 2, -40, 23))
+
+test('a stream of white and pink noise opens no utterance: no SpeechStarted, no Results, no decode', async (t) => {
+  const { engine, plan } = await testEngine(t)
+  const sut = startSession(engine, plan, { vadEvents: true, interimResults: true, utteranceEndMs: 1000 })
+  await stream(sut, toS16(noiseBed()))
+  sut.session.receiveText(CLOSE_STREAM)
+  assert.equal((await sut.sink.closed()).code, 1000)
+  assert.deepEqual(sut.sink.types, ['Metadata'])
+  assert.equal(engine.stats().decodes, 0)
+})
+
+test('speech after noise opens an utterance at the speech: SpeechStarted, then a final with words', async (t) => {
+  const { engine, plan } = await testEngine(t)
+  const sut = startSession(engine, plan, { vadEvents: true, utteranceEndMs: 1000 })
+  const bed = noiseBed()
+  const speech = jfkSpeech16k()
+  await stream(sut, Buffer.concat([toS16(bed), speech, silence16k(1.5)]))
+  sut.session.receiveText(CLOSE_STREAM)
+  await sut.sink.closed()
+  const onset = bed.length / 16000
+  const started = sut.sink.messages.filter((m) => m.type === 'SpeechStarted') as Array<{ timestamp: number }>
+  assert.equal(started.length, 1, sut.sink.types.join())
+  assert.ok(started[0]!.timestamp >= onset - 0.05 && started[0]!.timestamp < onset + 0.5, `SpeechStarted at ${started[0]!.timestamp} s, speech at ${onset} s`)
+  const finals = sut.sink.results.filter((r) => r.is_final)
+  assert.equal(finals.length, 1, sut.sink.types.join())
+  const final = finals[0] as ResultsMessage
+  assert.ok(final.start >= onset - 0.35, `the utterance starts at ${final.start} s: only the pre-roll before the speech`)
+  assert.ok((final.channel.alternatives[0]?.words.length ?? 0) > 0)
+  assert.deepEqual(sut.sink.types, ['SpeechStarted', 'final', 'UtteranceEnd', 'Metadata'])
+})

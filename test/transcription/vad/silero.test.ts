@@ -1,0 +1,61 @@
+// Silero on ONNX Runtime, as the server runs it: in the VAD worker, batched for files, streamed for live.
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { readWav } from '../../../bench/prerecorded/wav.ts'
+import { SileroVad, speechRegions, DEFAULT_VAD_SETTINGS } from '../../../src/transcription/vad/index.ts'
+import { SileroRunner, SILERO_CONTEXT_SAMPLES, SILERO_STATE_SIZE } from '../../../src/transcription/vad/silero-runner.ts'
+import { concat, noise } from '../../helpers/noise.ts'
+
+const S = 16000
+const jfk = readWav(fileURLToPath(new URL('../../fixtures/audio/jfk-full-16k-s16.wav', import.meta.url)))
+const speech = Float32Array.from(jfk.samples, (x) => x / 32768)
+// 48 s: long enough to be scored in batched chunks (the runner batches from 33 s up)
+const audio = concat(new Float32Array(2 * S), speech, noise('pink', 8, -35, 3), speech, new Float32Array(5 * S), speech)
+
+let vad: SileroVad
+let sequential: Float32Array
+before(async () => {
+  vad = new SileroVad()
+  // the reference: one pass, window after window, exactly Silero's OnnxWrapper framing
+  const runner = await SileroRunner.load()
+  const whole = Math.floor(audio.length / 512) * 512
+  sequential = (await runner.stream(concat(new Float32Array(SILERO_CONTEXT_SAMPLES), audio.subarray(0, whole)), new Float32Array(SILERO_STATE_SIZE))).probs
+  await runner.close()
+})
+after(async () => { await vad.close() })
+
+test('batched file scoring matches one sequential pass: the same regions, 97 % of windows within 0.05', async () => {
+  const probs = await vad.probabilities(audio)
+  assert.equal(probs.length, Math.ceil(audio.length / 512))
+  let off = 0
+  for (let i = 0; i < sequential.length; i++) if (Math.abs((probs[i] as number) - (sequential[i] as number)) > 0.05) off++
+  assert.ok(off < 0.03 * sequential.length, `${off} of ${sequential.length} windows differ by more than 0.05`)
+  const a = speechRegions(probs, DEFAULT_VAD_SETTINGS, { totalSamples: audio.length })
+  const b = speechRegions(sequential, DEFAULT_VAD_SETTINGS, { totalSamples: audio.length })
+  assert.deepEqual(a, b)
+  assert.ok(vad.windowsScored >= probs.length)
+})
+
+test('a live stream fed in uneven pieces scores like the sequential pass', async () => {
+  const stream = vad.stream()
+  const got: number[] = []
+  const pieces = [512, 3 * 512, 5120, 512, 16 * 512]
+  let at = 0
+  for (let i = 0; at + (pieces[i % pieces.length] as number) <= sequential.length * 512; i++) {
+    const n = pieces[i % pieces.length] as number
+    got.push(...await stream.score(audio.subarray(at, at + n)))
+    at += n
+  }
+  let worst = 0
+  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs((got[i] as number) - (sequential[i] as number)))
+  assert.ok(worst < 1e-5, `largest difference ${worst}`)
+})
+
+test('an aborted file run rejects, and the detector goes on serving', async () => {
+  const controller = new AbortController()
+  const run = vad.probabilities(audio, controller.signal)
+  controller.abort(new Error('client gone'))
+  await assert.rejects(run, /client gone/)
+  assert.equal((await vad.probabilities(speech)).length, Math.ceil(speech.length / 512))
+})
