@@ -22,10 +22,10 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { generateModel } from '../scripts/generate-model.mjs'
 import { readBuildInfo } from '../src/engine/build-info.ts'
 import { effectiveAudioCtx } from '../src/engine/engine.ts'
 import { buildAnchors, cliArgs, runCli, type CliRun } from './prerecorded/cli.ts'
+import { modelPath } from './prerecorded/model.ts'
 import { createKey, listen, startServer, type RunningServer } from './prerecorded/server.ts'
 import { loadAverage, log, machine, median, ms, percentile, ratio, sec, sum, table } from './prerecorded/stats.ts'
 import { RATE, cutClips, readWav, wavBytes, writeWav } from './prerecorded/wav.ts'
@@ -86,20 +86,7 @@ log(`load average at start: ${loadStart} (${machine()})`)
 const anchors = buildAnchors()
 const cli = { path: anchors.cli, cflags: anchors.cflags }
 
-// synthetic models, cached and keyed by the generator's source (like test/helpers/models.ts)
-const generatorHash = createHash('sha1').update(readFileSync(join(root, 'scripts/generate-model.mjs'))).digest('hex').slice(0, 10)
-const modelCacheDir = join(cache, 'models', generatorHash)
-function cachedModelFor (arch: 'tiny.en' | 'base.en'): string {
-  const path = join(modelCacheDir, `ggml-${arch}.bin`)
-  if (!existsSync(path)) {
-    log(`generating the synthetic ${arch} model...`)
-    mkdirSync(modelCacheDir, { recursive: true })
-    const tmpModel = `${path}.tmp-${process.pid}`
-    generateModel(tmpModel, { arch })
-    renameSync(tmpModel, path)
-  }
-  return path
-}
+const cachedModelFor = (arch: 'tiny.en' | 'base.en'): string => modelPath(arch, log)
 const cachedModel = cachedModelFor('tiny.en')
 
 const tmp = mkdtempSync(join(tmpdir(), 'earshot-bench-prerecorded-'))
@@ -114,9 +101,8 @@ mkdirSync(cliOut)
 // inputs: the 3 s clips (b, d) written as WAV into the cache, whole files for (a) and (c)
 const librivoxFiles = readdirSync(LIBRIVOX).filter((f) => f.endsWith('.wav')).sort().map((f) => join(LIBRIVOX, f))
 const sources = [JFK, ...librivoxFiles].map((p) => ({ name: basename(p, '.wav'), path: p, pcm: readWav(p) }))
-const clipDir = join(cache, 'prerecorded-clips')
-rmSync(clipDir, { recursive: true, force: true })
-mkdirSync(clipDir, { recursive: true })
+const clipDir = join(tmp, 'clips') // per run: two runs at once must not rewrite each other's inputs
+mkdirSync(clipDir)
 const clips = cutClips(sources, Math.max(clipCount, 20), 3).map((c, i) => {
   const path = join(clipDir, `clip-${String(i).padStart(2, '0')}.wav`)
   writeWav(path, c.samples)
