@@ -16,8 +16,7 @@
 // The machine may be shared: each section's load average is reported, (a) is interleaved rep by rep and (b) clip by
 // clip (so a burst of someone else's work hits both sides alike), and medians are reported.
 // The report (markdown) goes to stdout, progress to stderr. Needs no stdin; cleans up its temp dir and servers.
-import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'

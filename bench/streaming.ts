@@ -16,8 +16,7 @@
 // usage: npm run bench:streaming -- [--streams 1,2,4] [--threads 2] [--chunk-ms 20] [--quick] [--skip-full-window]
 //        [--log-level warn]
 // The report (markdown) goes to stdout, progress to stderr; it exits by itself and leaves nothing behind.
-import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -53,7 +52,6 @@ const chunkMs = Number(values['chunk-ms'])
 if (![10, 20, 40, 100].includes(chunkMs)) throw new Error('--chunk-ms: 10, 20, 40 or 100')
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const cache = join(root, 'bench/.cache')
 const AUDIO = join(root, '../shared/audio')
 const SILENCE_AFTER = 1.5
 
