@@ -16,19 +16,19 @@
 // The machine may be shared: each section's load average is reported, (a) is interleaved rep by rep and (b) clip by
 // clip (so a burst of someone else's work hits both sides alike), and medians are reported.
 // The report (markdown) goes to stdout, progress to stderr. Needs no stdin; cleans up its temp dir and servers.
-import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { generateModel } from '../scripts/generate-model.mjs'
 import { readBuildInfo } from '../src/engine/build-info.ts'
 import { effectiveAudioCtx } from '../src/engine/engine.ts'
 import { buildAnchors, cliArgs, runCli, type CliRun } from './prerecorded/cli.ts'
+import { modelPath } from './prerecorded/model.ts'
 import { createKey, listen, startServer, type RunningServer } from './prerecorded/server.ts'
 import { loadAverage, log, machine, median, ms, percentile, ratio, sec, sum, table } from './prerecorded/stats.ts'
 import { RATE, cutClips, readWav, wavBytes, writeWav } from './prerecorded/wav.ts'
+import { TranscriptCheck } from './prerecorded/transcripts.ts'
 import { inference, startWhisperServer } from './prerecorded/whisper-server.ts'
 
 const { values } = parseArgs({
@@ -85,20 +85,7 @@ log(`load average at start: ${loadStart} (${machine()})`)
 const anchors = buildAnchors()
 const cli = { path: anchors.cli, cflags: anchors.cflags }
 
-// synthetic models, cached and keyed by the generator's source (like test/helpers/models.ts)
-const generatorHash = createHash('sha1').update(readFileSync(join(root, 'scripts/generate-model.mjs'))).digest('hex').slice(0, 10)
-const modelCacheDir = join(cache, 'models', generatorHash)
-function cachedModelFor (arch: 'tiny.en' | 'base.en'): string {
-  const path = join(modelCacheDir, `ggml-${arch}.bin`)
-  if (!existsSync(path)) {
-    log(`generating the synthetic ${arch} model...`)
-    mkdirSync(modelCacheDir, { recursive: true })
-    const tmpModel = `${path}.tmp-${process.pid}`
-    generateModel(tmpModel, { arch })
-    renameSync(tmpModel, path)
-  }
-  return path
-}
+const cachedModelFor = (arch: 'tiny.en' | 'base.en'): string => modelPath(arch, log)
 const cachedModel = cachedModelFor('tiny.en')
 
 const tmp = mkdtempSync(join(tmpdir(), 'earshot-bench-prerecorded-'))
@@ -113,9 +100,8 @@ mkdirSync(cliOut)
 // inputs: the 3 s clips (b, d) written as WAV into the cache, whole files for (a) and (c)
 const librivoxFiles = readdirSync(LIBRIVOX).filter((f) => f.endsWith('.wav')).sort().map((f) => join(LIBRIVOX, f))
 const sources = [JFK, ...librivoxFiles].map((p) => ({ name: basename(p, '.wav'), path: p, pcm: readWav(p) }))
-const clipDir = join(cache, 'prerecorded-clips')
-rmSync(clipDir, { recursive: true, force: true })
-mkdirSync(clipDir, { recursive: true })
+const clipDir = join(tmp, 'clips') // per run: two runs at once must not rewrite each other's inputs
+mkdirSync(clipDir)
 const clips = cutClips(sources, Math.max(clipCount, 20), 3).map((c, i) => {
   const path = join(clipDir, `clip-${String(i).padStart(2, '0')}.wav`)
   writeWav(path, c.samples)
@@ -135,12 +121,20 @@ const serverEnv = (concurrency: number, whisperThreads: number, dir = modelsDir,
   ENGINE_CONCURRENCY: String(concurrency),
   WHISPER_THREADS: String(whisperThreads),
   QUEUE_MAX: '256',
+  // The anchors' compute threads run at this process's priority; so do earshot's here (its default lowers them by
+  // 10 to keep the event loop ahead). On a shared machine a nice-10 decode would lose CPU the anchors keep.
+  WHISPER_NICE: '0',
   DEFAULT_AUDIO_CTX: '0',
   RATE_LIMIT_MAX: '1000000000',
   LOG_LEVEL: String(values['log-level'])
 })
 const cliOpts = (audioCtx: number, tag: string) => ({ threads, audioCtx, outBase: join(cliOut, tag) })
-const norm = (s: string): string => s.replace(/\s+/g, ' ').trim()
+/** Runs `a` and `b` in turn, `a` first on even `i`: drift on a shared machine hits both sides alike (ABBA...). */
+async function pair<A, B> (i: number, a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> {
+  if (i % 2 === 0) { const x = await a(); return [x, await b()] }
+  const y = await b()
+  return [await a(), y]
+}
 
 const report: string[] = []
 const summary: string[][] = []
@@ -189,9 +183,8 @@ if (sections.has('a')) {
       cliRunInfo = warmCli.runInfo
       const serverMs: number[] = []
       const cliRuns: CliRun[] = []
-      let transcriptsMatch = true
+      const check = new TranscriptCheck()
       for (let r = 0; r < reps; r++) {
-        // alternate who goes first, so drift on the machine hits both sides alike
         const doServer = async () => {
           const res = await listen(server.base, token, jfk.bytes)
           serverMs.push(res.ms)
@@ -202,9 +195,8 @@ if (sections.has('a')) {
           cliRuns.push(run)
           return run.text
         }
-        let st: string, ct: string
-        if (r % 2 === 0) { st = await doServer(); ct = await doCli() } else { ct = await doCli(); st = await doServer() }
-        if (norm(st) !== norm(ct)) transcriptsMatch = false
+        const [st, ct] = await pair(r, doServer, doCli)
+        check.compare(`jfk rep ${r + 1}`, st, ct)
         log(`  rep ${r + 1}: server ${ms(serverMs.at(-1) as number)} | CLI total-load ${ms((cliRuns.at(-1) as CliRun).computeMs)} ` +
           `(stages ${ms((cliRuns.at(-1) as CliRun).stagesMs)}, process ${ms((cliRuns.at(-1) as CliRun).wallMs)})`)
       }
@@ -232,7 +224,7 @@ if (sections.has('a')) {
           ['whisper.cpp main: whole process', ms(cWall), cliRuns.map((c) => c.wallMs.toFixed(0)).join(', '),
             `spawn -> exit (model load ${ms(t('loadMs'))} included); fallbacks ${cliRuns[0]?.timings.fallbacks ?? '?'}`]
         ]),
-        `\nTranscripts identical on both sides: ${transcriptsMatch ? 'yes' : 'NO (see progress log)'}.\n`)
+        `\nTranscripts identical on both sides: ${check.describe()}.\n`)
     }
 
     {
@@ -247,6 +239,7 @@ if (sections.has('a')) {
       const modes = ['full', 'ctx'] as const
       const byMode: Record<typeof modes[number], Round[]> = { full: [], ctx: [] }
       const ctxs = new Set<number>()
+      const check = new TranscriptCheck()
       for (let round = 0; round < rounds; round++) {
         for (const mode of modes) {
           const serverMs: number[] = []
@@ -255,9 +248,18 @@ if (sections.has('a')) {
             // the N the server's `auto` picks for this clip (src/engine/engine.ts), given to the CLI as -ac N
             const n = mode === 'full' ? 0 : effectiveAudioCtx('auto', clip.samples.length / RATE)
             if (mode === 'ctx') ctxs.add(n)
-            const doServer = async () => { serverMs.push((await listen(server.base, token, clip.bytes, { audio_ctx: mode === 'full' ? '0' : 'auto' })).ms) }
-            const doCli = async () => { cliRuns.push(await runCli(cli.path, model, clip.path, cliOpts(n, `b-${mode}-${i}`))) }
-            if ((i + round) % 2 === 0) { await doServer(); await doCli() } else { await doCli(); await doServer() }
+            const doServer = async () => {
+              const x = await listen(server.base, token, clip.bytes, { audio_ctx: mode === 'full' ? '0' : 'auto' })
+              serverMs.push(x.ms)
+              return x.transcript
+            }
+            const doCli = async () => {
+              const run = await runCli(cli.path, model, clip.path, cliOpts(n, `b-${mode}-${i}`))
+              cliRuns.push(run)
+              return run.text
+            }
+            const [st, ct] = await pair(i + round, doServer, doCli)
+            check.compare(`${clip.name} ${mode}`, st, ct)
           }
           const r: Round = {
             server: sum(serverMs),
@@ -302,7 +304,8 @@ if (sections.has('a')) {
         '\nServer: client-side time of sequential POST /v1/listen (resident model, a fresh whisper state per request). ' +
         'CLI: spawn -> exit of one `main` per clip: process start, model load (whisper\'s load time), then total−load ' +
         '(state init, WAV read, whisper_full, JSON output), then whisper_free and exit. ' +
-        'The per-clip ratio (server request / adjacent CLI process) is less sensitive to bursts of other load.\n')
+        'The per-clip ratio (server request / adjacent CLI process) is less sensitive to bursts of other load. ' +
+        `Transcripts identical: ${check.describe()}.\n`)
     }
   })
 }
@@ -319,21 +322,21 @@ if (sections.has('b')) {
       await inference(ws.base, jfk.bytes)
       const e: number[] = []
       const w: number[] = []
-      let same = true
+      const check = new TranscriptCheck()
       for (let r = 0; r < reps; r++) {
         const doE = async () => { const x = await listen(server.base, token, jfk.bytes); e.push(x.ms); return x.transcript }
         const doW = async () => { const x = await inference(ws.base, jfk.bytes); w.push(x.ms); return x.text }
-        let et: string, wt: string
-        if (r % 2 === 0) { et = await doE(); wt = await doW() } else { wt = await doW(); et = await doE() }
-        if (norm(et) !== norm(wt)) same = false
+        const [et, wt] = await pair(r, doE, doW)
+        check.compare(`jfk rep ${r + 1}`, et, wt)
         log(`  jfk rep ${r + 1}: earshot ${ms(e.at(-1) as number)} | whisper-server ${ms(w.at(-1) as number)}`)
       }
       const ce: number[] = []
       const cw: number[] = []
       for (const [i, clip] of bClips.entries()) {
-        const doE = async () => { ce.push((await listen(server.base, token, clip.bytes, { audio_ctx: '0' })).ms) }
-        const doW = async () => { cw.push((await inference(ws.base, clip.bytes)).ms) }
-        if (i % 2 === 0) { await doE(); await doW() } else { await doW(); await doE() }
+        const doE = async () => { const x = await listen(server.base, token, clip.bytes, { audio_ctx: '0' }); ce.push(x.ms); return x.transcript }
+        const doW = async () => { const x = await inference(ws.base, clip.bytes); cw.push(x.ms); return x.text }
+        const [et, wt] = await pair(i, doE, doW)
+        check.compare(clip.name, et, wt)
       }
       const jr = median(e) / median(w)
       const cr = sum(ce) / sum(cw)
@@ -345,7 +348,7 @@ if (sections.has('b')) {
           [`jfk.wav, median of ${reps}`, ms(median(e)), ms(median(w)), ratio(jr)],
           [`${bClips.length} clips of 3 s, total`, sec(sum(ce)), sec(sum(cw)), ratio(cr)]
         ]),
-        `\nTranscripts identical: ${same ? 'yes' : 'NO'}. Both client side over HTTP on 127.0.0.1 (earshot: WAV body; whisper-server: multipart). ` +
+        `\nTranscripts identical: ${check.describe()}. Both client side over HTTP on 127.0.0.1 (earshot: WAV body; whisper-server: multipart). ` +
         'whisper-server does not compute token timestamps; earshot does.\n')
     })
   } finally {
@@ -367,10 +370,22 @@ if (sections.has('c')) {
     const e: number[] = []
     const old: CliRun[] = []
     const neu: CliRun[] = []
+    const check = new TranscriptCheck()
     for (let r = 0; r < reps; r++) {
-      e.push((await listen(server.base, token, jfk.bytes)).ms)
-      old.push(await runCli(anchors.oldMain, cModel, jfk.path, cliOpts(0, `c-old-${r}`)))
-      neu.push(await runCli(anchors.cli, cModel, jfk.path, cliOpts(0, `c-new-${r}`)))
+      // the old engine alternates with both new-engine runs (earshot, whisper-cli), which keep their own order
+      const [[et, nt], ot] = await pair(r, async () => {
+        const x = await listen(server.base, token, jfk.bytes)
+        e.push(x.ms)
+        const n = await runCli(anchors.cli, cModel, jfk.path, cliOpts(0, `c-new-${r}`))
+        neu.push(n)
+        return [x.transcript, n.text] as const
+      }, async () => {
+        const o = await runCli(anchors.oldMain, cModel, jfk.path, cliOpts(0, `c-old-${r}`))
+        old.push(o)
+        return o.text
+      })
+      check.compare(`jfk rep ${r + 1}, earshot vs previous engine`, et, ot)
+      check.compare(`jfk rep ${r + 1}, whisper-cli vs previous engine`, nt, ot)
       log(`  rep ${r + 1}: earshot ${ms(e.at(-1) as number)} | old main total−load ${ms((old.at(-1) as CliRun).computeMs)} | whisper-cli ${ms((neu.at(-1) as CliRun).computeMs)}`)
     }
     const oc = median(old.map((c) => c.computeMs))
@@ -383,7 +398,8 @@ if (sections.has('c')) {
         ['earshot POST /v1/listen (whisper.cpp v1.9.1 addon)', ms(median(e)), e.map((x) => x.toFixed(0)).join(', ')],
         ['smart-whisper 0.8.1 whisper.cpp main, total − load', ms(oc), old.map((c) => c.computeMs.toFixed(0)).join(', ')],
         ['whisper-cli v1.9.1, total − load', ms(nc), neu.map((c) => c.computeMs.toFixed(0)).join(', ')]
-      ]), '\nThe previous engine measured 1.02-1.04x its own main (README history), so its main stands in for it.\n')
+      ]), '\nThe previous engine measured 1.02-1.04x its own main (README history), so its main stands in for it. ' +
+      `Transcripts identical: ${check.describe()}.\n`)
   }, serverEnv(1, threads, cDir, cArch))
 }
 

@@ -16,13 +16,12 @@
 // usage: npm run bench:streaming -- [--streams 1,2,4] [--threads 2] [--chunk-ms 20] [--quick] [--skip-full-window]
 //        [--log-level warn]
 // The report (markdown) goes to stdout, progress to stderr; it exits by itself and leaves nothing behind.
-import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { generateModel } from '../scripts/generate-model.mjs'
+import { modelPath } from './prerecorded/model.ts'
 import { createKey, startServer, type RunningServer } from './prerecorded/server.ts'
 import { loadAverage, machine, median, percentile, table } from './prerecorded/stats.ts'
 import { RATE, readWav } from './prerecorded/wav.ts'
@@ -53,21 +52,11 @@ const chunkMs = Number(values['chunk-ms'])
 if (![10, 20, 40, 100].includes(chunkMs)) throw new Error('--chunk-ms: 10, 20, 40 or 100')
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const cache = join(root, 'bench/.cache')
 const AUDIO = join(root, '../shared/audio')
 const SILENCE_AFTER = 1.5
 
 // ---------------------------------------------------------------------------------------------- setup
-// synthetic tiny.en, cached and keyed by the generator's source (like test/helpers/models.ts)
-const generatorHash = createHash('sha1').update(readFileSync(join(root, 'scripts/generate-model.mjs'))).digest('hex').slice(0, 10)
-const cachedModel = join(cache, 'models', generatorHash, 'ggml-tiny.en.bin')
-if (!existsSync(cachedModel)) {
-  log('generating the synthetic tiny.en model (~78 MB)...')
-  mkdirSync(join(cache, 'models', generatorHash), { recursive: true })
-  const tmpModel = `${cachedModel}.tmp-${process.pid}`
-  generateModel(tmpModel, { arch: 'tiny.en' })
-  renameSync(tmpModel, cachedModel)
-}
+const cachedModel = modelPath('tiny.en', log)
 const tmp = mkdtempSync(join(tmpdir(), 'earshot-bench-streaming-'))
 process.on('exit', () => { rmSync(tmp, { recursive: true, force: true }) })
 mkdirSync(join(tmp, 'models'))

@@ -9,11 +9,10 @@
 // - The previous engine for ratio (c): smart-whisper@0.8.1's vendored whisper.cpp (2024-10) `main`, built with
 //   its Makefile and the same flags by scripts/build-whisper-cli.mjs from `npm pack smart-whisper@0.8.1`.
 //
-// Idempotent: keyed by flags and source; `--force` rebuilds.
+// Idempotent: a stamp records source and CMake options; a change reconfigures in place; `--force` rebuilds.
 // usage: node scripts/build-whisper-bench.mjs [--force] [--json]   (prints {cli, server, oldMain})
 import { spawnSync } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -30,28 +29,59 @@ export function addonFlags () {
   try { return JSON.parse(readFileSync(STAMP, 'utf8')).flags } catch { return chooseFlags() }
 }
 
+/**
+ * The CMake options that make whisper.cpp's own build match the addon's (native/binding.gyp): a static CPU-only
+ * build, the SIMD set given explicitly through the compiler flags (every GGML_<ISA> switch off, GGML_NATIVE off so
+ * no -march=native), ggml's own thread pool (no OpenMP), llamafile sgemm and weight repacking on (binding.gyp
+ * defines GGML_USE_LLAMAFILE and GGML_USE_CPU_REPACK; whisper.cpp's CMake leaves llamafile off by default), AMX off.
+ */
+export function cmakeOptions (cflags) {
+  const off = ['AVX', 'AVX2', 'AVX_VNNI', 'BMI2', 'FMA', 'F16C', 'AVX512', 'AVX512_VBMI', 'AVX512_VNNI', 'AVX512_BF16', 'AMX_TILE', 'AMX_INT8', 'AMX_BF16']
+    .map((o) => `-DGGML_${o}=OFF`)
+  return ['-DCMAKE_BUILD_TYPE=Release', '-DBUILD_SHARED_LIBS=OFF', '-DGGML_NATIVE=OFF', '-DGGML_OPENMP=OFF',
+    '-DGGML_LLAMAFILE=ON', '-DGGML_CPU_REPACK=ON', '-DWHISPER_BUILD_TESTS=OFF', '-DWHISPER_SDL2=OFF', '-DWHISPER_CURL=OFF',
+    ...off, `-DCMAKE_C_FLAGS=${cflags}`, `-DCMAKE_CXX_FLAGS=${cflags}`]
+}
+
 export function buildAnchors ({ force = false } = {}) {
   const src = join(dirname(createRequire(join(root, 'package.json')).resolve('nodejs-whisper/package.json')), 'cpp/whisper.cpp')
+  const version = JSON.parse(readFileSync(join(src, '../../package.json'), 'utf8')).version
   const flags = addonFlags()
   const cflags = `-DNDEBUG ${flags}`.trim()
-  const key = createHash('sha1').update(JSON.stringify({ v: 1, src, flags })).digest('hex').slice(0, 10)
-  const dir = join(cache, `whisper-v1.9.1-${key}`)
+  const options = cmakeOptions(cflags)
+  // One build directory, reconfigured in place when the options change (CMake rebuilds only what they affect).
+  const dir = join(cache, 'whisper-v1.9.1')
+  const stampPath = join(dir, 'earshot-anchor-build.json')
   const bin = (n) => join(dir, 'bin', n)
-  if (force || !existsSync(bin('whisper-cli')) || !existsSync(bin('whisper-server'))) {
+  let stamp = null
+  try { stamp = JSON.parse(readFileSync(stampPath, 'utf8')) } catch {}
+  const current = stamp && stamp.src === src && stamp.nodejsWhisper === version && JSON.stringify(stamp.options) === JSON.stringify(options)
+  if (force || !current || !existsSync(bin('whisper-cli')) || !existsSync(bin('whisper-server'))) {
     if (spawnSync('cmake', ['--version']).status !== 0) throw new Error('cmake is needed for the benchmark anchors (not for npm ci)')
-    const off = ['AVX', 'AVX2', 'AVX_VNNI', 'BMI2', 'FMA', 'F16C', 'AVX512', 'AVX512_VBMI', 'AVX512_VNNI', 'AVX512_BF16', 'AMX_TILE', 'AMX_INT8', 'AMX_BF16']
-      .map((o) => `-DGGML_${o}=OFF`)
-    const conf = ['-S', src, '-B', dir, '-DCMAKE_BUILD_TYPE=Release', '-DBUILD_SHARED_LIBS=OFF', '-DGGML_NATIVE=OFF',
-      '-DGGML_OPENMP=OFF', '-DWHISPER_BUILD_TESTS=OFF', '-DWHISPER_SDL2=OFF', '-DWHISPER_CURL=OFF', ...off,
-      `-DCMAKE_C_FLAGS=${cflags}`, `-DCMAKE_CXX_FLAGS=${cflags}`]
-    log(`configuring whisper.cpp v1.9.1 with "${cflags}"`)
-    const c = spawnSync('cmake', conf, { stdio: ['ignore', 'ignore', 'inherit'] })
-    if (c.status !== 0) throw new Error('cmake configure failed')
-    log('building whisper-cli and whisper-server (~2-4 min)...')
-    const b = spawnSync('cmake', ['--build', dir, '--config', 'Release', '-j', String(availableParallelism()), '--target', 'whisper-cli', 'whisper-server'],
-      { stdio: ['ignore', 'ignore', 'inherit'] })
-    if (b.status !== 0) throw new Error('cmake build failed')
-    writeFileSync(join(dir, 'earshot-anchor-build.json'), JSON.stringify({ src, cflags, builtAt: new Date().toISOString() }, null, 2) + '\n')
+    mkdirSync(dir, { recursive: true })
+    rmSync(stampPath, { force: true })
+    // compiler output (thousands of ggml warnings) goes to a log; its tail is shown on failure
+    const logPath = join(dir, 'build.log')
+    const logFd = openSync(logPath, 'w')
+    const run = (args, what) => {
+      const r = spawnSync('cmake', args, { stdio: ['ignore', logFd, logFd] })
+      if (r.status !== 0) {
+        const tail = readFileSync(logPath, 'utf8').split('\n').filter(Boolean).slice(-25).join('\n')
+        throw new Error(`${what} failed (exit ${r.status ?? r.signal}); ${logPath}:\n${tail}`)
+      }
+    }
+    const started = Date.now()
+    try {
+      log(`configuring whisper.cpp v1.9.1 (nodejs-whisper@${version}) with "${cflags}"`)
+      run(['-S', src, '-B', dir, ...options], 'cmake configure')
+      log('building whisper-cli and whisper-server (4-8 min from scratch on 2 busy cores)...')
+      run(['--build', dir, '--config', 'Release', '-j', String(availableParallelism()), '--target', 'whisper-cli', 'whisper-server'], 'cmake build')
+    } finally {
+      closeSync(logFd)
+    }
+    writeFileSync(stampPath, JSON.stringify({ src, nodejsWhisper: version, cflags, options, builtAt: new Date().toISOString(),
+      buildSeconds: (Date.now() - started) / 1000 }, null, 2) + '\n')
+    log(`built in ${((Date.now() - started) / 1000).toFixed(0)} s`)
   }
   // the previous engine: smart-whisper 0.8.1's tree, from its npm tarball
   const swDir = join(cache, 'smart-whisper-0.8.1')

@@ -3,6 +3,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { killOnExit } from './server.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -87,6 +88,7 @@ export async function runCli (exe: string, model: string, wav: string, o: CliOpt
   const args = cliArgs(model, wav, o)
   const started = performance.now()
   const child = spawn(exe, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  killOnExit(child)
   let stdout = ''
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })

@@ -8,6 +8,12 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const live = new Set<ChildProcess>()
 
+/** Kills `child` when this process exits or is interrupted (servers, and the anchors' CLI runs). */
+export function killOnExit (child: ChildProcess): void {
+  live.add(child)
+  child.once('exit', () => { live.delete(child) })
+}
+
 // Whatever happens (exception, Ctrl-C), no server is left behind.
 process.on('exit', () => { for (const c of live) c.kill('SIGKILL') })
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -51,8 +57,8 @@ export async function startServer (env: Record<string, string>): Promise<Running
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 2, 2]
   })
-  live.add(child)
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { live.delete(child); resolve() }))
+  killOnExit(child)
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve() }))
   const base = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 60_000
   for (;;) {

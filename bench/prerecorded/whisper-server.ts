@@ -1,6 +1,7 @@
 // whisper.cpp's own HTTP server (whisper-server, built by scripts/build-whisper-bench.mjs) as a benchmark anchor.
 import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
+import { killOnExit } from './server.ts'
 
 export interface WhisperServer { base: string, pid: number, stop(): Promise<void> }
 
@@ -23,6 +24,7 @@ export async function startWhisperServer (exe: string, model: string, threads: n
   const port = await freePort()
   const child = spawn(exe, ['-m', model, '-t', String(threads), '-bs', '1', '-bo', '1', '-l', 'en', '-ac', String(audioCtx),
     '--host', '127.0.0.1', '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] })
+  killOnExit(child)
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-4000) })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
