@@ -27,6 +27,7 @@
 #endif
 
 #include "whisper.h"
+#include "whisper-state-abort.h"
 
 namespace {
 
@@ -394,6 +395,9 @@ void TranscribeWorker::Execute() {
   whisper_context* ctx = model_->ctx();
   whisper_state* st = model_->Borrow();
   if (!st) { SetError("could not allocate a whisper state (out of memory?)"); return; }
+  // abort() must stop the encoder mid-pass too, not only between whisper's own steps (see whisper-unit.cpp).
+  // aborted_ outlives this run (the worker owns it); cleared below before the state goes back to the pool.
+  earshot_whisper_state_set_abort(st, &TranscribeWorker::OnAbortCheck, aborted_.get());
 
   int saved_nice = 0;
   if (opts_.nice != 0) { saved_nice = get_thread_nice(); set_thread_nice(saved_nice + opts_.nice); }
@@ -412,7 +416,10 @@ void TranscribeWorker::Execute() {
       ok = false;
     } else {
       int id = whisper_lang_auto_detect_with_state(ctx, st, 0, opts_.threads, probs.data());
-      if (id < 0) {
+      if (aborted_->load()) {
+        was_aborted_ = true;  // an abort mid-encoder makes detection fail: not an error
+        ok = false;
+      } else if (id < 0) {
         SetError("whisper language detection failed");
         ok = false;
       } else {
@@ -460,6 +467,7 @@ void TranscribeWorker::Execute() {
   }
 
   if (opts_.nice != 0) set_thread_nice(saved_nice);  // may fail without CAP_SYS_NICE (see set_thread_nice)
+  earshot_whisper_state_set_abort(st, nullptr, nullptr);
   model_->Return(st);  // reused by the next job; a state has no per-job data that leaks into the next run
   total_ms_ = ms_since(started);
 }
