@@ -40,10 +40,18 @@ bool g_log_set = false;
 
 struct LogLine { int level; std::string text; };
 
+// The abort flag of the job running on this thread, if any (set by TranscribeWorker::Execute). whisper logs
+// "failed to encode" / "encoder_begin_callback returned false" at error level when a job is aborted: that is the
+// client leaving, not a fault, so those lines are demoted to debug.
+thread_local const std::atomic<bool>* t_job_aborted = nullptr;
+
 void log_callback(enum ggml_log_level level, const char* text, void*) {
   thread_local std::string pending;
   thread_local int pending_level = GGML_LOG_LEVEL_INFO;
   if (level != GGML_LOG_LEVEL_CONT) pending_level = level;
+  if (t_job_aborted && t_job_aborted->load() && (level == GGML_LOG_LEVEL_ERROR || level == GGML_LOG_LEVEL_WARN)) {
+    pending_level = GGML_LOG_LEVEL_DEBUG;
+  }
   pending += text ? text : "";
   size_t nl;
   while ((nl = pending.find('\n')) != std::string::npos) {
@@ -398,6 +406,7 @@ void TranscribeWorker::Execute() {
   // abort() must stop the encoder mid-pass too, not only between whisper's own steps (see whisper-unit.cpp).
   // aborted_ outlives this run (the worker owns it); cleared below before the state goes back to the pool.
   earshot_whisper_state_set_abort(st, &TranscribeWorker::OnAbortCheck, aborted_.get());
+  t_job_aborted = aborted_.get();
 
   int saved_nice = 0;
   if (opts_.nice != 0) { saved_nice = get_thread_nice(); set_thread_nice(saved_nice + opts_.nice); }
@@ -468,6 +477,7 @@ void TranscribeWorker::Execute() {
 
   if (opts_.nice != 0) set_thread_nice(saved_nice);  // may fail without CAP_SYS_NICE (see set_thread_nice)
   earshot_whisper_state_set_abort(st, nullptr, nullptr);
+  t_job_aborted = nullptr;
   model_->Return(st);  // reused by the next job; a state has no per-job data that leaks into the next run
   total_ms_ = ms_since(started);
 }

@@ -97,6 +97,18 @@ test('a file whisper cannot load is a rejection with the path, never a crash', a
   writeFileSync(truncated, readFileSync(testModel('small-test')).subarray(0, 3_000_000))
   await assert.rejects(loadNativeModel(truncated), /could not load the model file/)
   await assert.rejects(loadNativeModel(join(root, 'missing.bin')), /could not load the model file/)
+  const text = join(root, 'text.bin')
+  writeFileSync(text, 'a text file, saved with a model\'s name\n'.repeat(100))
+  await assert.rejects(loadNativeModel(text), /could not load the model file .*text\.bin/)
+  const gguf = join(root, 'gguf.bin')
+  writeFileSync(gguf, Buffer.concat([Buffer.from('GGUF'), Buffer.alloc(4096)]))
+  await assert.rejects(loadNativeModel(gguf), /could not load the model file/)
+  // a weight type ggml no longer has (ftype 5, Q4_2): whisper refuses the header
+  const ftype = join(root, 'ftype5.bin')
+  const buf = Buffer.from(readFileSync(testModel('small-test')))
+  buf.writeInt32LE(5, 44)
+  writeFileSync(ftype, buf)
+  await assert.rejects(loadNativeModel(ftype), /could not load the model file/)
   // the process is alive and the addon still works
   const model = await loadNativeModel(testModel('small-test'))
   await model.free()
