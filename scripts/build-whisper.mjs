@@ -148,12 +148,13 @@ async function smokeChild (modelPath) {
 async function main () {
   const force = process.argv.includes('--force') || process.env.EARSHOT_REBUILD_WHISPER === '1'
   const candidates = flagCandidates()
+  const sources = nativeSourceHash() // before the build: what is compiled, even if a file changes meanwhile
   if (!force && existsSync(STAMP)) {
     try {
       const stamp = JSON.parse(readFileSync(STAMP, 'utf8'))
       const addon = addonFacts()
       if (stamp.version === STAMP_VERSION && stamp.requested === candidates[0] && stamp.ok && addon &&
-          stamp.sources === nativeSourceHash() &&
+          stamp.sources === sources &&
           stamp.addon?.size === addon.size && stamp.addon?.mtimeMs === addon.mtimeMs) {
         log(`addon already built with flags "${stamp.flags}"; skipping (use --force to rebuild).`)
         return 0
@@ -198,7 +199,7 @@ async function main () {
         attempts,
         systemInfo: s.info?.systemInfo ?? null,
         whisperVersion: s.info?.version ?? null,
-        sources: nativeSourceHash(),
+        sources,
         whisperSource: 'nodejs-whisper@' + JSON.parse(readFileSync(join(dirname(createRequire(join(root, 'package.json')).resolve('nodejs-whisper/package.json')), 'package.json'), 'utf8')).version,
         cpuFlags: cpuFlags().filter((f) => [...X86_FLAGS, ...AMX_FLAGS].some(([x]) => x === f)),
         node: process.version,

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -523,6 +524,25 @@ void TranscribeWorker::OnError(const Napi::Error& e) {
 }
 
 // ---- loading ---------------------------------------------------------------------------------------------------
+// whisper_model_load hands the header's ftype to ggml_ftype_to_ggml_type, which GGML_ASSERTs (abort()s the
+// process) on a value it has no weight type for, before whisper can refuse the file. Such a header is refused
+// here first; everything else malformed is refused by whisper itself or, in earshot, by
+// src/engine/model-file.ts before the addon sees the file. Returns "" when whisper may load the file.
+std::string header_problem(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return "";  // whisper reports the missing file itself
+  uint32_t magic = 0;
+  int32_t hparams[11] = {0};
+  bool full = std::fread(&magic, sizeof magic, 1, f) == 1 && std::fread(hparams, sizeof hparams, 1, f) == 1;
+  std::fclose(f);
+  if (!full || magic != 0x67676d6c) return "";  // short file or bad magic: whisper refuses it cleanly
+  int32_t ftype = hparams[10] % 1000;  // + 1000 * GGML_QNT_VERSION, as whisper strips it
+  // the ggml_ftype values ggml_ftype_to_ggml_type maps (v1.9.1: 0-3 and 7-27; 4 is Q4_1_SOME_F16, 5 and 6 unused)
+  bool known = ftype >= GGML_FTYPE_ALL_F32 && ftype <= GGML_FTYPE_MOSTLY_Q1_0 &&
+               !(ftype >= GGML_FTYPE_MOSTLY_Q4_1_SOME_F16 && ftype < GGML_FTYPE_MOSTLY_Q8_0);
+  return known ? "" : "unsupported weight type (ftype " + std::to_string(hparams[10]) + ")";
+}
+
 class LoadWorker : public Napi::AsyncWorker {
  public:
   LoadWorker(Napi::Env env, std::string path, bool flash_attn)
@@ -531,6 +551,8 @@ class LoadWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
+    std::string problem = header_problem(path_);
+    if (!problem.empty()) { SetError("whisper could not load the model file " + path_ + ": " + problem); return; }
     whisper_context_params cp = whisper_context_default_params();
     cp.use_gpu = false;
     cp.flash_attn = flash_attn_;
