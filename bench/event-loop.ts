@@ -4,7 +4,8 @@
 // A B C D ...) so a change in the machine's load hits them all alike; each row is the median over rounds.
 // Then: how long a running decode takes to stop (and give its CPU back) after its AbortSignal fires.
 //
-// usage: npm run bench:event-loop -- [--configs 1x2,2x1,2x2,4x2] [--nice 10] [--seconds 10] [--rounds 2]
+// --spin lists WHISPER_SPIN_YIELD values to compare (0 = ggml's own busy spin), --nice WHISPER_NICE values.
+// usage: npm run bench:event-loop -- [--configs 1x2,2x1,2x2,4x2] [--spin 0,256] [--nice 10] [--seconds 10] [--rounds 2]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -18,6 +19,7 @@ const { values } = parseArgs({
   options: {
     configs: { type: 'string', default: '1x2,2x1,2x2,4x2' },
     nice: { type: 'string', default: '10' },
+    spin: { type: 'string', default: '0,256' },
     seconds: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '2' }
   }
@@ -26,8 +28,9 @@ const seconds = Number(values.seconds)
 const rounds = Number(values.rounds)
 const settings = values.configs.split(',').flatMap((c) => {
   const [conc, threads] = c.split('x').map(Number)
-  return values.nice.split(',').map((nice) => ({ conc: conc as number, threads: threads as number, nice }))
+  return values.spin.split(',').flatMap((spin) => values.nice.split(',').map((nice) => ({ conc: conc as number, threads: threads as number, nice, spin })))
 })
+const keyOf = (s: { conc: number, threads: number, nice: string, spin: string }): string => `${s.conc}x${s.threads}@${s.nice}/${s.spin}`
 const tmp = mkdtempSync(join(tmpdir(), 'earshot-bench-loop-'))
 process.on('exit', () => { rmSync(tmp, { recursive: true, force: true }) })
 const modelsDir = join(tmp, 'models')
@@ -42,10 +45,10 @@ interface Sample { throughput: number, p50: number, p99: number, max: number, lo
 const samples = new Map<string, Sample[]>()
 const loads: number[] = []
 
-async function measure (conc: number, threads: number, nice: string): Promise<Sample> {
+async function measure (conc: number, threads: number, nice: string, spin: string): Promise<Sample> {
   const server = await startServer({
     ...dbEnv, MODELS_DIR: modelsDir, DEFAULT_MODEL: 'tiny.en', AUTO_DOWNLOAD_MODEL: 'false', ENGINE_CONCURRENCY: String(conc),
-    WHISPER_THREADS: String(threads), WHISPER_NICE: nice, QUEUE_MAX: '64', RATE_LIMIT_MAX: '1000000000', LOG_LEVEL: 'warn'
+    WHISPER_THREADS: String(threads), WHISPER_NICE: nice, WHISPER_SPIN_YIELD: spin, QUEUE_MAX: '64', RATE_LIMIT_MAX: '1000000000', LOG_LEVEL: 'warn'
   })
   try {
     await listen(server.base, token, jfk) // warm: the first decode allocates a state
@@ -72,19 +75,21 @@ async function measure (conc: number, threads: number, nice: string): Promise<Sa
 }
 
 for (let round = 0; round < rounds; round++) {
-  for (const { conc, threads, nice } of settings) {
-    const key = `${conc}x${threads}@${nice}`
-    const s = await measure(conc, threads, nice)
+  for (const setting of settings) {
+    const { conc, threads, nice, spin } = setting
+    const key = keyOf(setting)
+    const s = await measure(conc, threads, nice, spin)
     loads.push(s.load)
-    log(`round ${round + 1} ${conc} × ${threads} nice ${nice}: ${s.throughput.toFixed(2)} audio-s/s, /health p50 ${ms(s.p50)} p99 ${ms(s.p99)}, load ${s.load}`)
+    log(`round ${round + 1} ${conc} × ${threads} nice ${nice} spin-yield ${spin}: ${s.throughput.toFixed(2)} audio-s/s, /health p50 ${ms(s.p50)} p99 ${ms(s.p99)}, load ${s.load}`)
     samples.set(key, [...(samples.get(key) ?? []), s])
   }
 }
-const base = median((samples.get(`${settings[0]?.conc}x${settings[0]?.threads}@${settings[0]?.nice}`) ?? []).map((s) => s.throughput))
-const rows = settings.map(({ conc, threads, nice }) => {
-  const ss = samples.get(`${conc}x${threads}@${nice}`) ?? []
+const first = settings[0]
+const base = first ? median((samples.get(keyOf(first)) ?? []).map((s) => s.throughput)) : NaN
+const rows = settings.map((setting) => {
+  const ss = samples.get(keyOf(setting)) ?? []
   const tp = median(ss.map((s) => s.throughput))
-  return [`${conc} × ${threads}`, nice, tp.toFixed(2), (tp / base).toFixed(2), ms(median(ss.map((s) => s.p50))), ms(median(ss.map((s) => s.p99))), ms(Math.max(...ss.map((s) => s.max)))]
+  return [`${setting.conc} × ${setting.threads}`, setting.spin, setting.nice, tp.toFixed(2), (tp / base).toFixed(2), ms(median(ss.map((s) => s.p50))), ms(median(ss.map((s) => s.p99))), ms(Math.max(...ss.map((s) => s.max)))]
 })
 
 // cancellation: abort a 150 s full-window decode at a few points, time until its promise rejects (worker done)
@@ -103,6 +108,6 @@ for (let i = 0; i < 3; i++) {
 await engine.close()
 process.stdout.write(`${availableParallelism()} cores, ${rounds} rounds of ${seconds} s per setting, interleaved; ` +
   `1-min load average during the rows ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}\n\n` +
-  table(['ENGINE_CONCURRENCY × WHISPER_THREADS', 'WHISPER_NICE', 'audio-s/s', `vs ${settings[0]?.conc} × ${settings[0]?.threads}`, '/health p50', 'p99', 'max'], rows) +
+  table(['ENGINE_CONCURRENCY × WHISPER_THREADS', 'WHISPER_SPIN_YIELD', 'WHISPER_NICE', 'audio-s/s', `vs ${first?.conc} × ${first?.threads}`, '/health p50', 'p99', 'max'], rows) +
   `\n\nabort of a running decode -> its promise rejected (decode threads stopped): ${stops.map((x) => ms(x)).join(', ')}\n`)
 process.exit(0)

@@ -4,7 +4,7 @@
 //   loadModel(path, { flashAttn }) -> Promise<Model>      whisper context without state, from the default params
 //   model.transcribe(pcm, opts, onSegment?) -> [Promise<Result>, abort()]
 //   model.info() / model.activeJobs() / model.free()
-//   systemInfo(), version(), setLogger(fn | null)
+//   systemInfo(), version(), setLogger(fn | null), setSpinYield(every)
 //
 // Ownership: a Model owns its whisper_context and a pool of idle whisper_state (one per concurrent job, reused).
 // A job (TranscribeWorker, on the libuv pool) borrows a state for its run and gives it back, aborted or not.
@@ -29,6 +29,7 @@
 
 #include "whisper.h"
 #include "whisper-state-abort.h"
+#include "spin-yield.h"
 
 namespace {
 
@@ -596,6 +597,14 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
 Napi::Value SystemInfo(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), whisper_print_system_info());
 }
+// setSpinYield(every) -> boolean: ggml's spin-waiting threads yield the core every `every` pauses (0 = ggml's own
+// spin); false where the hook does not exist (see ggml-cpu-c.c). Process-wide.
+Napi::Value SetSpinYield(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "setSpinYield(every: number)");
+  int every = info[0].As<Napi::Number>().Int32Value();
+  return Napi::Boolean::New(env, earshot_set_spin_yield(every) != 0);
+}
 Napi::Value Version(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), whisper_version()); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -605,6 +614,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("systemInfo", Napi::Function::New(env, SystemInfo, "systemInfo"));
   exports.Set("version", Napi::Function::New(env, Version, "version"));
   exports.Set("setLogger", Napi::Function::New(env, SetLogger, "setLogger"));
+  exports.Set("setSpinYield", Napi::Function::New(env, SetSpinYield, "setSpinYield"));
   return exports;
 }
 

@@ -51,6 +51,8 @@ export interface EngineOptions {
    * core; 0 keeps them at the server's priority. Default 10.
    */
   decodeNice?: number
+  /** WHISPER_SPIN_YIELD: ggml's waiting threads yield the core every N spins (0 = busy spin). Process-wide. */
+  spinYield?: number
 }
 
 /**
@@ -80,7 +82,9 @@ export class Engine implements Transcriber {
   constructor (opts: EngineOptions) {
     this.opts = opts
     this.registry = new ModelRegistry(opts.modelsDir, { aliases: opts.aliases, defaultModel: opts.defaultModel })
-    this.pool = new ModelPool({ maxLoaded: opts.maxLoadedModels, whisperLogLevel: opts.whisperLog === true ? 'info' : 'debug', logger: opts.logger })
+    this.pool = new ModelPool({
+      maxLoaded: opts.maxLoadedModels, whisperLogLevel: opts.whisperLog === true ? 'info' : 'debug', logger: opts.logger, spinYield: opts.spinYield
+    })
     this.queue = new JobQueue({ concurrency: opts.concurrency, maxWaiting: opts.queueMax })
   }
 

@@ -14,6 +14,7 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
     concurrency: config.ENGINE_CONCURRENCY,
     threads: config.WHISPER_THREADS,
     decodeNice: config.WHISPER_NICE,
+    spinYield: config.WHISPER_SPIN_YIELD,
     queueMax: config.QUEUE_MAX,
     maxLoadedModels: config.MAX_LOADED_MODELS,
     defaultAudioCtx: config.DEFAULT_AUDIO_CTX,

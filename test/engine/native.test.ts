@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Engine } from '../../src/engine/engine.ts'
-import { loadNativeModel, NativeAbortError } from '../../src/engine/binding.ts'
+import { loadNativeModel, NativeAbortError, setSpinYield } from '../../src/engine/binding.ts'
 import type { TranscribedSegment } from '../../src/engine/types.ts'
 import { installTestModel, testAudio, testModel, TEST_PHRASE } from '../helpers/models.ts'
 
@@ -112,4 +112,20 @@ test('a file whisper cannot load is a rejection with the path, never a crash', a
   // the process is alive and the addon still works
   const model = await loadNativeModel(testModel('small-test'))
   await model.free()
+})
+
+test('spin-yield settings change scheduling only: every value decodes the same words', async () => {
+  const model = await loadNativeModel(testModel('small-test'))
+  try {
+    const texts: string[] = []
+    for (const every of [0, 1, 256]) {
+      assert.equal(setSpinYield(every), process.arch === 'x64') // the hook exists on x86-64 only
+      const r = await model.transcribe({ pcm: testAudio(3), threads: 2, language: 'en' })
+      texts.push(r.segments.map((s) => s.text).join('').trim())
+    }
+    assert.deepEqual(texts, [TEST_PHRASE, TEST_PHRASE, TEST_PHRASE])
+  } finally {
+    setSpinYield(256)
+    await model.free()
+  }
 })
