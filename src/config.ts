@@ -4,6 +4,7 @@ import { parseEnv } from 'node:util'
 import { z } from 'zod'
 import { parseAliases } from './engine/aliases.ts'
 import { DEFAULT_MODEL_BASE_URL } from './engine/download.ts'
+import { DEFAULT_SPIN_YIELD } from './engine/binding.ts'
 
 /**
  * Every setting, parsed once from the environment. Nothing else in the project reads process.env:
@@ -81,7 +82,7 @@ export const configSchema = z.object({
   /** Nice value added to decode threads (Linux) so the event loop stays responsive; 0 = same priority. */
   WHISPER_NICE: int(0, 19).default(10),
   /** ggml's waiting decode threads yield the core every N spins (x86-64), so oversubscription degrades gently; 0 = busy spin. */
-  WHISPER_SPIN_YIELD: int(0, 1_000_000).default(256),
+  WHISPER_SPIN_YIELD: int(0, 1_000_000).default(DEFAULT_SPIN_YIELD),
   QUEUE_MAX: int(0, 100000).default(16),
   /** Encoder context in frames: 0 = whisper's full 30 s window, `auto` = sized to the audio (faster, see README). */
   DEFAULT_AUDIO_CTX: z.union([z.literal('auto'), int(0, 1500)]).default(0),

@@ -109,6 +109,9 @@ export function setWhisperLog (sink: WhisperLogSink | null): void {
   loadAddon().setLogger(sink ? (level, line) => { sink(names[level] ?? 'info', line) } : null)
 }
 
+/** WHISPER_SPIN_YIELD's default (bench:event-loop: oversubscribed decodes 3-7x faster than with ggml's busy spin). */
+export const DEFAULT_SPIN_YIELD = 256
+
 /**
  * ggml's decode threads wait for each other after every graph step by spinning; with more threads than free
  * cores that spin starves the thread being waited for. They yield the core every `every` spins (0 = ggml's own
