@@ -14,7 +14,7 @@
     'target_name': 'earshot_whisper',
     'sources': [
       'src/addon.cc',
-      '<(wsp)/src/whisper.cpp',
+      'src/whisper-unit.cpp',  # includes <(wsp)/src/whisper.cpp, unchanged (see the file)
       'src/ggml-c.c', 'src/ggml-cxx.cpp', '<(wsp)/ggml/src/ggml-alloc.c',
       '<(wsp)/ggml/src/ggml-backend.cpp', '<(wsp)/ggml/src/ggml-backend-meta.cpp', '<(wsp)/ggml/src/ggml-opt.cpp',
       '<(wsp)/ggml/src/ggml-threading.cpp', '<(wsp)/ggml/src/ggml-quants.c', '<(wsp)/ggml/src/gguf.cpp',
@@ -27,7 +27,7 @@
       '<(wsp)/ggml/src/ggml-cpu/llamafile/sgemm.cpp'
     ],
     'include_dirs': [
-      '<(napi_include)', '<(wsp)/include', '<(wsp)/ggml/include', '<(wsp)/ggml/src', '<(wsp)/ggml/src/ggml-cpu'
+      '<(napi_include)', '<(wsp)/include', '<(wsp)/src', '<(wsp)/ggml/include', '<(wsp)/ggml/src', '<(wsp)/ggml/src/ggml-cpu'
     ],
     'defines': [
       'NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS', 'NDEBUG',

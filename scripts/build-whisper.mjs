@@ -13,15 +13,17 @@
 //   flag set (x86-64-v3, then baseline) and rebuilds.
 // - Record: native/build/earshot-build.json (flags, whisper's system-info line from the built addon, smoke result
 //   per weight type, fallbacks, seconds); src/engine/build-info.ts reads it, a test checks it against the CPU.
-// Re-running with the same flags is a no-op; `--force` or EARSHOT_REBUILD_WHISPER=1 rebuilds anyway.
+// Re-running with the same flags and the same native/ sources is a no-op; `--force` or EARSHOT_REBUILD_WHISPER=1
+// rebuilds anyway.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const STAMP_VERSION = 4
+const STAMP_VERSION = 5
 const root = fileURLToPath(new URL('..', import.meta.url))
 const nativeDir = join(root, 'native')
 export const ADDON = join(nativeDir, 'build/Release/earshot_whisper.node')
@@ -90,6 +92,14 @@ function findNodeDir () {
   return undefined
 }
 
+/** Hash of earshot's own native sources (binding.gyp, native/src/*): an edited addon.cc must not be skipped. */
+export function nativeSourceHash () {
+  const hash = createHash('sha1')
+  const files = ['binding.gyp', ...readdirSync(join(nativeDir, 'src')).sort().map((f) => join('src', f))]
+  for (const f of files) hash.update(f).update('\0').update(readFileSync(join(nativeDir, f))).update('\0')
+  return hash.digest('hex').slice(0, 16)
+}
+
 function addonFacts () {
   if (!existsSync(ADDON)) return null
   const st = statSync(ADDON)
@@ -138,11 +148,13 @@ async function smokeChild (modelPath) {
 async function main () {
   const force = process.argv.includes('--force') || process.env.EARSHOT_REBUILD_WHISPER === '1'
   const candidates = flagCandidates()
+  const sources = nativeSourceHash() // before the build: what is compiled, even if a file changes meanwhile
   if (!force && existsSync(STAMP)) {
     try {
       const stamp = JSON.parse(readFileSync(STAMP, 'utf8'))
       const addon = addonFacts()
       if (stamp.version === STAMP_VERSION && stamp.requested === candidates[0] && stamp.ok && addon &&
+          stamp.sources === sources &&
           stamp.addon?.size === addon.size && stamp.addon?.mtimeMs === addon.mtimeMs) {
         log(`addon already built with flags "${stamp.flags}"; skipping (use --force to rebuild).`)
         return 0
@@ -187,6 +199,7 @@ async function main () {
         attempts,
         systemInfo: s.info?.systemInfo ?? null,
         whisperVersion: s.info?.version ?? null,
+        sources,
         whisperSource: 'nodejs-whisper@' + JSON.parse(readFileSync(join(dirname(createRequire(join(root, 'package.json')).resolve('nodejs-whisper/package.json')), 'package.json'), 'utf8')).version,
         cpuFlags: cpuFlags().filter((f) => [...X86_FLAGS, ...AMX_FLAGS].some(([x]) => x === f)),
         node: process.version,

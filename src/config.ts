@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { parseEnv } from 'node:util'
 import { z } from 'zod'
 import { parseAliases } from './engine/aliases.ts'
 import { DEFAULT_MODEL_BASE_URL } from './engine/download.ts'
+import { DEFAULT_SPIN_YIELD } from './engine/binding.ts'
 
 /**
  * Every setting, parsed once from the environment. Nothing else in the project reads process.env:
@@ -94,9 +96,12 @@ export const configSchema = z.object({
   AUTO_DOWNLOAD_MODEL: bool.default(true),
   MAX_LOADED_MODELS: int(1, 16).default(2),
   ENGINE_CONCURRENCY: int(1, 64).default(1),
-  WHISPER_THREADS: int(1, 256).default(2),
+  /** Threads per decode; unset: the cores shared among ENGINE_CONCURRENCY decodes, 1 to 4 (defaultWhisperThreads). */
+  WHISPER_THREADS: int(1, 256).optional(),
   /** Nice value added to decode threads (Linux) so the event loop stays responsive; 0 = same priority. */
   WHISPER_NICE: int(0, 19).default(10),
+  /** ggml's waiting decode threads yield the core every N spins (x86-64), so oversubscription degrades gently; 0 = busy spin. */
+  WHISPER_SPIN_YIELD: int(0, 1_000_000).default(DEFAULT_SPIN_YIELD),
   QUEUE_MAX: int(0, 100000).default(16),
   /** Encoder context in frames: 0 = whisper's full 30 s window, `auto` = sized to the audio (faster, see README). */
   DEFAULT_AUDIO_CTX: z.union([z.literal('auto'), int(0, 1500)]).default(0),
@@ -141,7 +146,15 @@ export const configSchema = z.object({
   JOBS_SUPERVISE_INTERVAL: positiveDuration.default(60)
 })
 
-export type Config = z.infer<typeof configSchema>
+export type Config = Omit<z.infer<typeof configSchema>, 'WHISPER_THREADS'> & { WHISPER_THREADS: number }
+
+/**
+ * WHISPER_THREADS when unset: the cores divided among the concurrent decodes, so their threads never outnumber the
+ * cores (oversubscribed ggml threads wait on each other), at most 4 (whisper.cpp's own default: min(4, cores)).
+ */
+export function defaultWhisperThreads (concurrency: number, cores = availableParallelism()): number {
+  return Math.min(4, Math.max(1, Math.floor(cores / concurrency)))
+}
 
 export class ConfigError extends Error {
   constructor (readonly problems: string[]) {
@@ -171,5 +184,5 @@ export function loadConfig (env: Record<string, string | undefined> = readEnviro
   if (REQUEST_TIMEOUT !== 0 && REQUEST_TIMEOUT < HEADERS_TIMEOUT) {
     throw new ConfigError([`REQUEST_TIMEOUT: must be 0 (off) or at least HEADERS_TIMEOUT (${HEADERS_TIMEOUT}s)`])
   }
-  return parsed.data
+  return { ...parsed.data, WHISPER_THREADS: parsed.data.WHISPER_THREADS ?? defaultWhisperThreads(parsed.data.ENGINE_CONCURRENCY) }
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { ConfigError, configSchema, loadConfig } from '../src/config.ts'
+import { ConfigError, configSchema, defaultWhisperThreads, loadConfig } from '../src/config.ts'
 
 test('defaults: port 7860 and the embedded SQLite file', () => {
   const config = loadConfig({})
@@ -50,4 +50,15 @@ test('VAD: on by default with Silero\'s settings; thresholds are checked against
   assert.equal(loadConfig({ VAD: 'false', VAD_THRESHOLD: '0.6', VAD_NEG_THRESHOLD: '0.4' }).VAD, false)
   assert.throws(() => loadConfig({ VAD_THRESHOLD: '0.4', VAD_NEG_THRESHOLD: '0.5' }), /VAD_NEG_THRESHOLD: must not exceed VAD_THRESHOLD/)
   assert.throws(() => loadConfig({ VAD_THRESHOLD: '1.5' }), /VAD_THRESHOLD/)
+})
+
+test('WHISPER_THREADS defaults to the cores shared among the concurrent decodes, 1 to 4; a set value wins', () => {
+  assert.equal(defaultWhisperThreads(1, 2), 2)
+  assert.equal(defaultWhisperThreads(2, 2), 1)
+  assert.equal(defaultWhisperThreads(4, 2), 1) // oversubscribed by concurrency: WHISPER_SPIN_YIELD softens it
+  assert.equal(defaultWhisperThreads(2, 16), 4) // whisper.cpp's own cap
+  assert.equal(defaultWhisperThreads(3, 8), 2)
+  assert.equal(loadConfig({ ENGINE_CONCURRENCY: '1' }).WHISPER_THREADS, defaultWhisperThreads(1))
+  assert.equal(loadConfig({ ENGINE_CONCURRENCY: '2', WHISPER_THREADS: '3' }).WHISPER_THREADS, 3)
+  assert.equal(loadConfig({}).WHISPER_SPIN_YIELD, 256)
 })

@@ -4,7 +4,7 @@
 //   loadModel(path, { flashAttn }) -> Promise<Model>      whisper context without state, from the default params
 //   model.transcribe(pcm, opts, onSegment?) -> [Promise<Result>, abort()]
 //   model.info() / model.activeJobs() / model.free()
-//   systemInfo(), version(), setLogger(fn | null)
+//   systemInfo(), version(), setLogger(fn | null), setSpinYield(every)
 //
 // Ownership: a Model owns its whisper_context and a pool of idle whisper_state (one per concurrent job, reused).
 // A job (TranscribeWorker, on the libuv pool) borrows a state for its run and gives it back, aborted or not.
@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -27,6 +28,8 @@
 #endif
 
 #include "whisper.h"
+#include "whisper-state-abort.h"
+#include "spin-yield.h"
 
 namespace {
 
@@ -39,10 +42,18 @@ bool g_log_set = false;
 
 struct LogLine { int level; std::string text; };
 
+// The abort flag of the job running on this thread, if any (set by TranscribeWorker::Execute). whisper logs
+// "failed to encode" / "encoder_begin_callback returned false" at error level when a job is aborted: that is the
+// client leaving, not a fault, so those lines are demoted to debug.
+thread_local const std::atomic<bool>* t_job_aborted = nullptr;
+
 void log_callback(enum ggml_log_level level, const char* text, void*) {
   thread_local std::string pending;
   thread_local int pending_level = GGML_LOG_LEVEL_INFO;
   if (level != GGML_LOG_LEVEL_CONT) pending_level = level;
+  if (t_job_aborted && t_job_aborted->load() && (level == GGML_LOG_LEVEL_ERROR || level == GGML_LOG_LEVEL_WARN)) {
+    pending_level = GGML_LOG_LEVEL_DEBUG;
+  }
   pending += text ? text : "";
   size_t nl;
   while ((nl = pending.find('\n')) != std::string::npos) {
@@ -394,6 +405,10 @@ void TranscribeWorker::Execute() {
   whisper_context* ctx = model_->ctx();
   whisper_state* st = model_->Borrow();
   if (!st) { SetError("could not allocate a whisper state (out of memory?)"); return; }
+  // abort() must stop the encoder mid-pass too, not only between whisper's own steps (see whisper-unit.cpp).
+  // aborted_ outlives this run (the worker owns it); cleared below before the state goes back to the pool.
+  earshot_whisper_state_set_abort(st, &TranscribeWorker::OnAbortCheck, aborted_.get());
+  t_job_aborted = aborted_.get();
 
   int saved_nice = 0;
   if (opts_.nice != 0) { saved_nice = get_thread_nice(); set_thread_nice(saved_nice + opts_.nice); }
@@ -412,7 +427,10 @@ void TranscribeWorker::Execute() {
       ok = false;
     } else {
       int id = whisper_lang_auto_detect_with_state(ctx, st, 0, opts_.threads, probs.data());
-      if (id < 0) {
+      if (aborted_->load()) {
+        was_aborted_ = true;  // an abort mid-encoder makes detection fail: not an error
+        ok = false;
+      } else if (id < 0) {
         SetError("whisper language detection failed");
         ok = false;
       } else {
@@ -460,6 +478,8 @@ void TranscribeWorker::Execute() {
   }
 
   if (opts_.nice != 0) set_thread_nice(saved_nice);  // may fail without CAP_SYS_NICE (see set_thread_nice)
+  earshot_whisper_state_set_abort(st, nullptr, nullptr);
+  t_job_aborted = nullptr;
   model_->Return(st);  // reused by the next job; a state has no per-job data that leaks into the next run
   total_ms_ = ms_since(started);
 }
@@ -505,6 +525,25 @@ void TranscribeWorker::OnError(const Napi::Error& e) {
 }
 
 // ---- loading ---------------------------------------------------------------------------------------------------
+// whisper_model_load hands the header's ftype to ggml_ftype_to_ggml_type, which GGML_ASSERTs (abort()s the
+// process) on a value it has no weight type for, before whisper can refuse the file. Such a header is refused
+// here first; everything else malformed is refused by whisper itself or, in earshot, by
+// src/engine/model-file.ts before the addon sees the file. Returns "" when whisper may load the file.
+std::string header_problem(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return "";  // whisper reports the missing file itself
+  uint32_t magic = 0;
+  int32_t hparams[11] = {0};
+  bool full = std::fread(&magic, sizeof magic, 1, f) == 1 && std::fread(hparams, sizeof hparams, 1, f) == 1;
+  std::fclose(f);
+  if (!full || magic != 0x67676d6c) return "";  // short file or bad magic: whisper refuses it cleanly
+  int32_t ftype = hparams[10] % 1000;  // + 1000 * GGML_QNT_VERSION, as whisper strips it
+  // the ggml_ftype values ggml_ftype_to_ggml_type maps (v1.9.1: 0-3 and 7-27; 4 is Q4_1_SOME_F16, 5 and 6 unused)
+  bool known = ftype >= GGML_FTYPE_ALL_F32 && ftype <= GGML_FTYPE_MOSTLY_Q1_0 &&
+               !(ftype >= GGML_FTYPE_MOSTLY_Q4_1_SOME_F16 && ftype < GGML_FTYPE_MOSTLY_Q8_0);
+  return known ? "" : "unsupported weight type (ftype " + std::to_string(hparams[10]) + ")";
+}
+
 class LoadWorker : public Napi::AsyncWorker {
  public:
   LoadWorker(Napi::Env env, std::string path, bool flash_attn)
@@ -513,6 +552,8 @@ class LoadWorker : public Napi::AsyncWorker {
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
+    std::string problem = header_problem(path_);
+    if (!problem.empty()) { SetError("whisper could not load the model file " + path_ + ": " + problem); return; }
     whisper_context_params cp = whisper_context_default_params();
     cp.use_gpu = false;
     cp.flash_attn = flash_attn_;
@@ -556,6 +597,14 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
 Napi::Value SystemInfo(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), whisper_print_system_info());
 }
+// setSpinYield(every) -> boolean: ggml's spin-waiting threads yield the core every `every` pauses (0 = ggml's own
+// spin); false where the hook does not exist (see ggml-cpu-c.c). Process-wide.
+Napi::Value SetSpinYield(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) throw Napi::TypeError::New(env, "setSpinYield(every: number)");
+  int every = info[0].As<Napi::Number>().Int32Value();
+  return Napi::Boolean::New(env, earshot_set_spin_yield(every) != 0);
+}
 Napi::Value Version(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), whisper_version()); }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -565,6 +614,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("systemInfo", Napi::Function::New(env, SystemInfo, "systemInfo"));
   exports.Set("version", Napi::Function::New(env, Version, "version"));
   exports.Set("setLogger", Napi::Function::New(env, SetLogger, "setLogger"));
+  exports.Set("setSpinYield", Napi::Function::New(env, SetSpinYield, "setSpinYield"));
   return exports;
 }
 

@@ -28,6 +28,7 @@ interface NativeAddon {
   systemInfo(): string
   version(): string
   setLogger(fn: ((level: number, line: string) => void) | null): void
+  setSpinYield(every: number): boolean
 }
 
 export interface NativeToken {
@@ -106,6 +107,18 @@ export type WhisperLogSink = (level: 'debug' | 'info' | 'warn' | 'error', line: 
 export function setWhisperLog (sink: WhisperLogSink | null): void {
   const names = ['debug', 'debug', 'info', 'warn', 'error'] as const
   loadAddon().setLogger(sink ? (level, line) => { sink(names[level] ?? 'info', line) } : null)
+}
+
+/** WHISPER_SPIN_YIELD's default (bench:event-loop: oversubscribed decodes 3-7x faster than with ggml's busy spin). */
+export const DEFAULT_SPIN_YIELD = 256
+
+/**
+ * ggml's decode threads wait for each other after every graph step by spinning; with more threads than free
+ * cores that spin starves the thread being waited for. They yield the core every `every` spins (0 = ggml's own
+ * busy spin). Process-wide. False where the hook does not exist (it is x86-64 only; see native/src/ggml-cpu-c.c).
+ */
+export function setSpinYield (every: number): boolean {
+  return loadAddon().setSpinYield(Math.max(0, Math.floor(every)))
 }
 
 /** A loaded whisper context with a pool of decode states. Never freed while a job runs (free() throws then). */

@@ -12,7 +12,7 @@
  */
 import { badRequest, engineOff, modelInvalid, shuttingDown, transcriptionFailed } from '../errors.ts'
 import type { AliasRule } from './aliases.ts'
-import { NativeAbortError, type NativeSegment } from './binding.ts'
+import { DEFAULT_SPIN_YIELD, NativeAbortError, type NativeSegment } from './binding.ts'
 import { whisperLanguage } from './languages.ts'
 import { ModelFileError, type ModelFileInfo } from './model-file.ts'
 import { ModelPool, type Lease } from './pool.ts'
@@ -53,6 +53,8 @@ export interface EngineOptions {
   decodeNice?: number
   /** ENGINE=off: models are described (requests are planned) but never loaded; transcribe() refuses with 503. */
   off?: boolean
+  /** WHISPER_SPIN_YIELD: ggml's waiting threads yield the core every N spins (0 = busy spin). Process-wide. Default 256. */
+  spinYield?: number
 }
 
 /**
@@ -85,7 +87,9 @@ export class Engine implements Transcriber {
   constructor (opts: EngineOptions) {
     this.opts = opts
     this.registry = new ModelRegistry(opts.modelsDir, { aliases: opts.aliases, defaultModel: opts.defaultModel })
-    this.pool = new ModelPool({ maxLoaded: opts.maxLoadedModels, whisperLogLevel: opts.whisperLog === true ? 'info' : 'debug', logger: opts.logger })
+    this.pool = new ModelPool({
+      maxLoaded: opts.maxLoadedModels, whisperLogLevel: opts.whisperLog === true ? 'info' : 'debug', logger: opts.logger, spinYield: opts.spinYield ?? DEFAULT_SPIN_YIELD
+    })
     this.queue = new JobQueue({ concurrency: opts.concurrency, maxWaiting: opts.queueMax })
   }
 

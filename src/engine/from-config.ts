@@ -10,6 +10,7 @@ export function createEngine (config: Config, logger: Logger): Engine {
     concurrency: config.ENGINE_CONCURRENCY,
     threads: config.WHISPER_THREADS,
     decodeNice: config.WHISPER_NICE,
+    spinYield: config.WHISPER_SPIN_YIELD,
     queueMax: config.QUEUE_MAX,
     maxLoadedModels: config.MAX_LOADED_MODELS,
     defaultAudioCtx: config.DEFAULT_AUDIO_CTX,

@@ -38,7 +38,10 @@ export interface ModelFileInfo {
 }
 
 const MAGIC = 0x67676d6c // "ggml"
+const GGUF_MAGIC = 0x46554747 // "GGUF" (llama.cpp's format; whisper.cpp reads only its own ggml .bin)
 const QNT_VERSION_FACTOR = 1000
+/** GGML_QNT_VERSION of the ggml built in: quantized blocks of older versions have another layout. */
+const QNT_VERSION = 2
 
 // ggml_type -> [name, block size, bytes per block]
 const TYPES: Record<number, [string, number, number]> = {
@@ -147,7 +150,9 @@ export async function validateModelFile (path: string): Promise<ModelFileInfo> {
     const st = await fh.stat()
     if (!st.isFile()) fail('not a regular file')
     const r = new Reader(fh, st.size, fail)
-    if (st.size < 4 || (await r.u32('magic')) !== MAGIC) fail('not a whisper.cpp ggml model (bad magic)')
+    const magic = st.size < 4 ? 0 : await r.u32('magic')
+    if (magic === GGUF_MAGIC) fail('a GGUF file; whisper.cpp needs its own ggml model format (ggml-*.bin)')
+    if (magic !== MAGIC) fail('not a whisper.cpp ggml model (bad magic)')
 
     const h = await r.bytes(44, 'hyper-parameters')
     const hp = Array.from({ length: 11 }, (_, i) => h.readInt32LE(4 * i))
@@ -163,8 +168,13 @@ export async function validateModelFile (path: string): Promise<ModelFileInfo> {
     if (nTextState !== nAudioState) fail(`n_text_state ${nTextState} != n_audio_state ${nAudioState}`)
     if (nAudioState % nAudioHead !== 0 || nTextState % nTextHead !== 0) fail('state size not divisible by head count')
     const wtype = FTYPES[ftypeRaw % QNT_VERSION_FACTOR]
-    if (wtype === undefined) fail(`unsupported ftype ${ftypeRaw}`)
+    if (wtype === undefined) fail(`unsupported weight type (ftype ${ftypeRaw}): this whisper.cpp build cannot run it`)
     const wt = wtype as number
+    const qntVersion = Math.floor(ftypeRaw / QNT_VERSION_FACTOR)
+    if ((TYPES[wt]?.[1] ?? 1) > 1 && qntVersion !== QNT_VERSION) {
+      fail(`${TYPES[wt]?.[0]} weights quantized in ggml's format version ${qntVersion}; this build runs version ` +
+        `${QNT_VERSION} only: re-quantize with a current whisper.cpp, or use the published file`)
+    }
 
     const nMel = await r.i32('mel filters')
     const nFft = await r.i32('mel filters')

@@ -6,7 +6,7 @@
  * whisper_full is a use-after-free in native code. When every resident model is busy the cap is exceeded
  * temporarily and restored as soon as one is released.
  */
-import { loadNativeModel, setWhisperLog, type NativeModel } from './binding.ts'
+import { loadNativeModel, setSpinYield, setWhisperLog, type NativeModel } from './binding.ts'
 import { validateModelFile, type ModelFileInfo } from './model-file.ts'
 import type { InstalledModel } from './registry.ts'
 import type { Logger } from './types.ts'
@@ -32,6 +32,8 @@ export interface PoolOptions {
   /** pino level for whisper.cpp's own log lines (its warnings and errors keep theirs). */
   whisperLogLevel?: 'info' | 'debug'
   logger?: Logger
+  /** WHISPER_SPIN_YIELD (see setSpinYield); unset leaves the addon's setting. Process-wide, last pool decides. */
+  spinYield?: number
 }
 
 const fileKey = (m: InstalledModel): string => `${m.path}|${m.sizeBytes}|${Math.round(m.mtimeMs)}`
@@ -104,6 +106,7 @@ export class ModelPool {
     const info = await validateModelFile(m.path)
     const started = Date.now()
     this.routeWhisperLog()
+    if (this.opts.spinYield !== undefined) setSpinYield(this.opts.spinYield)
     const model = await loadNativeModel(m.path)
     this.opts.logger?.info({ model: m.name, ms: Date.now() - started, weights: info.weightType }, 'whisper model loaded')
     return { model, info }

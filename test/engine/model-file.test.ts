@@ -66,6 +66,30 @@ test('missing file, bad magic, truncated file, trailing garbage: clear ModelFile
   await assert.rejects(validateModelFile(extra), ModelFileError)
 })
 
+/** A copy of a generated model with one int32 overwritten (header fields: magic 0, hparams from 4, ftype 44). */
+function patchedCopy (name: string, from: string, offset: number, value: number, into = dir): string {
+  const buf = Buffer.from(readFileSync(from))
+  buf.writeInt32LE(value, offset)
+  const path = join(into, `ggml-${name}.bin`)
+  writeFileSync(path, buf)
+  return path
+}
+
+test('a GGUF file, a weight type this build cannot run, an old quantization format: refused with the reason', async () => {
+  const gguf = join(dir, 'gguf.bin')
+  writeFileSync(gguf, Buffer.concat([Buffer.from('GGUF'), Buffer.alloc(4096)]))
+  await assert.rejects(validateModelFile(gguf), /a GGUF file; whisper\.cpp needs its own ggml model format/)
+  // ftype 5 was ggml's Q4_2, removed from ggml long ago
+  await assert.rejects(validateModelFile(patchedCopy('ftype5', testModel('small-test'), 44, 5)),
+    /unsupported weight type \(ftype 5\): this whisper\.cpp build cannot run it/)
+  await assert.rejects(validateModelFile(patchedCopy('ftype99', testModel('small-test'), 44, 2099)), /unsupported weight type/)
+  // q8_0 blocks written by ggml's quantization format 1 (ftype 1007) have another layout
+  await assert.rejects(validateModelFile(patchedCopy('qnt1', testModel('small-test', 'q8_0'), 44, 1007)),
+    /q8_0 weights quantized in ggml's format version 1; this build runs version 2 only/)
+  // an f16 header over q5_0 tensors: the tensors' type is not what the header promises
+  await assert.rejects(validateModelFile(patchedCopy('mixed', testModel('small-test', 'q5_0'), 44, 1)), /has type q5_0, expected f16/)
+})
+
 test('a wrong tensor shape is caught (whisper would fail the load and crash)', async () => {
   const path = join(dir, 'shape.bin')
   writeFileSync(path, readFileSync(testModel('small-test')))
@@ -84,12 +108,16 @@ test('the engine refuses invalid installed models with a 500 AppError and keeps 
   installTestModel(models, 'small-test', 'good')
   truncatedCopy('cut', 1_000_000, models)
   writeFileSync(join(models, 'ggml-junk.bin'), 'junk')
+  writeFileSync(join(models, 'ggml-text.bin'), 'a text file, saved with a model\'s name\n'.repeat(100))
+  writeFileSync(join(models, 'ggml-gguf.bin'), Buffer.concat([Buffer.from('GGUF'), Buffer.alloc(4096)]))
+  patchedCopy('ftype5', testModel('small-test'), 44, 5, models)
   const engine = new Engine({ modelsDir: models, defaultModel: 'good', concurrency: 1, threads: 1, queueMax: 4, maxLoadedModels: 2, defaultAudioCtx: 'auto' })
   try {
-    for (const name of ['cut', 'junk']) {
+    const reasons: Record<string, RegExp> = { cut: /truncated/, junk: /bad magic/, text: /bad magic/, gguf: /GGUF/, ftype5: /cannot run it/ }
+    for (const [name, reason] of Object.entries(reasons)) {
       await assert.rejects(engine.transcribe(testAudio(1.5), { model: name }), (err: unknown) =>
         err instanceof AppError && err.statusCode === 500 && err.code === 'MODEL_INVALID' &&
-        err.message.includes(`'${name}'`) && !err.message.includes(dir))
+        err.message.includes(`'${name}'`) && reason.test(err.message) && !err.message.includes(dir), name)
     }
     const ok = await engine.transcribe(testAudio(1.5), { model: 'good' })
     assert.ok(ok.segments.length > 0)

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Engine } from '../../src/engine/engine.ts'
-import { loadNativeModel, NativeAbortError } from '../../src/engine/binding.ts'
+import { loadNativeModel, NativeAbortError, setSpinYield } from '../../src/engine/binding.ts'
 import type { TranscribedSegment } from '../../src/engine/types.ts'
 import { installTestModel, testAudio, testModel, TEST_PHRASE } from '../helpers/models.ts'
 
@@ -97,7 +97,35 @@ test('a file whisper cannot load is a rejection with the path, never a crash', a
   writeFileSync(truncated, readFileSync(testModel('small-test')).subarray(0, 3_000_000))
   await assert.rejects(loadNativeModel(truncated), /could not load the model file/)
   await assert.rejects(loadNativeModel(join(root, 'missing.bin')), /could not load the model file/)
+  const text = join(root, 'text.bin')
+  writeFileSync(text, 'a text file, saved with a model\'s name\n'.repeat(100))
+  await assert.rejects(loadNativeModel(text), /could not load the model file .*text\.bin/)
+  const gguf = join(root, 'gguf.bin')
+  writeFileSync(gguf, Buffer.concat([Buffer.from('GGUF'), Buffer.alloc(4096)]))
+  await assert.rejects(loadNativeModel(gguf), /could not load the model file/)
+  // a weight type ggml no longer has (ftype 5, Q4_2): whisper refuses the header
+  const ftype = join(root, 'ftype5.bin')
+  const buf = Buffer.from(readFileSync(testModel('small-test')))
+  buf.writeInt32LE(5, 44)
+  writeFileSync(ftype, buf)
+  await assert.rejects(loadNativeModel(ftype), /could not load the model file/)
   // the process is alive and the addon still works
   const model = await loadNativeModel(testModel('small-test'))
   await model.free()
+})
+
+test('spin-yield settings change scheduling only: every value decodes the same words', async () => {
+  const model = await loadNativeModel(testModel('small-test'))
+  try {
+    const texts: string[] = []
+    for (const every of [0, 1, 256]) {
+      assert.equal(setSpinYield(every), process.arch === 'x64') // the hook exists on x86-64 only
+      const r = await model.transcribe({ pcm: testAudio(3), threads: 2, language: 'en' })
+      texts.push(r.segments.map((s) => s.text).join('').trim())
+    }
+    assert.deepEqual(texts, [TEST_PHRASE, TEST_PHRASE, TEST_PHRASE])
+  } finally {
+    setSpinYield(256)
+    await model.free()
+  }
 })
