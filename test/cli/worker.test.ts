@@ -4,45 +4,16 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import pg from 'pg'
-import { build, tempDir, testEnv, type TestApp } from '../helpers/build.ts'
+import { build } from '../helpers/build.ts'
 import { startReceiver } from '../helpers/callback-receiver.ts'
 import { postgresForFile } from '../helpers/postgres.ts'
-import { startCliProcess, type ServerProcess } from '../helpers/process.ts'
-import type { Arch } from '../helpers/models.ts'
+import { FAST_JOBS as JOBS, jobState, startWorker, submitCallbackJob } from '../helpers/replicas.ts'
 import { loadConfig } from '../../src/config.ts'
 import { createJobQueue, type JobCounts } from '../../src/jobs/index.ts'
 
 const postgres = postgresForFile()
 const jfk = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url))
 const jfkFull = readFileSync(new URL('../fixtures/audio/jfk-full-16k-s16.wav', import.meta.url))
-
-const JOBS = { ALLOW_PRIVATE_URLS: 'true', CALLBACK_RETRY_DELAY_MS: '20', JOBS_SUPERVISE_INTERVAL: '1', JOBS_RETRY_DELAY: '1' }
-
-function startWorker (t: Parameters<typeof tempDir>[0], env: Record<string, string>, model: Arch): ServerProcess {
-  const worker = startCliProcess(['worker'], testEnv(tempDir(t), env, model))
-  t.after(() => { worker.child.kill('SIGKILL') })
-  return worker
-}
-
-async function submit (app: TestApp, key: string, callback: string, audio: Buffer): Promise<string> {
-  const res = await app.fetch(`/v1/listen?callback=${encodeURIComponent(callback)}`, {
-    method: 'POST', headers: { authorization: `Token ${key}`, 'content-type': 'audio/wav' }, body: audio
-  })
-  assert.equal(res.status, 200, await res.clone().text())
-  return (await res.json() as { request_id: string }).request_id
-}
-
-/** pg-boss's own record of the job (its id is the request id). */
-async function jobState (url: string, id: string): Promise<{ state: string, retry_count: number } | undefined> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    const { rows } = await client.query<{ state: string, retry_count: number }>('SELECT state, retry_count FROM pgboss.job WHERE id = $1', [id])
-    return rows[0]
-  } finally {
-    await client.end()
-  }
-}
 
 /** The jobs-by-state figures (/metrics' gauge) from a fresh queue object, as another replica sees them. */
 async function jobCounts (url: string): Promise<JobCounts> {
@@ -72,7 +43,7 @@ test('an API-only server queues a callback job on PostgreSQL; an `earshot worker
   const receiver = await startReceiver(t)
   const key = await api.createKey()
   // queued before any worker exists: the job waits in PostgreSQL
-  const id = await submit(api, key, receiver.url, jfk)
+  const id = await submitCallbackJob(api.fetch, key, receiver.url, jfk)
   assert.equal(await audioRows(url), 1)
 
   const worker = startWorker(t, env, 'small-test')
@@ -100,7 +71,7 @@ test('a worker killed with SIGKILL mid-job leaves the job to be retried: the nex
 
   const first = startWorker(t, env, 'small-test')
   await first.waitFor(/"msg":"worker started/)
-  const id = await submit(api, key, receiver.url, jfkFull)
+  const id = await submitCallbackJob(api.fetch, key, receiver.url, jfkFull)
   await first.waitFor(new RegExp(`"request_id":"${id}".*"msg":"callback job started"`))
   first.child.kill('SIGKILL')
   await first.exited
@@ -126,7 +97,7 @@ test('SIGTERM mid-job: the worker finishes and delivers the running job, then ex
   const receiver = await startReceiver(t)
   const worker = startWorker(t, env, 'small-test')
   await worker.waitFor(/"msg":"worker started/)
-  const id = await submit(api, await api.createKey(), receiver.url, jfkFull)
+  const id = await submitCallbackJob(api.fetch, await api.createKey(), receiver.url, jfkFull)
   await worker.waitFor(new RegExp(`"request_id":"${id}".*"msg":"callback job started"`))
   worker.child.kill('SIGTERM')
   assert.equal(await worker.exited, 0, worker.stderr())
@@ -140,7 +111,7 @@ test('a replica with its engine on and DATABASE_URL takes jobs from pg-boss itse
   const app = await build(t, { ...JOBS, DATABASE_URL: url })
   assert.equal(app.app.jobs.kind, 'pg-boss')
   const receiver = await startReceiver(t)
-  const id = await submit(app, await app.createKey(), receiver.url, jfk)
+  const id = await submitCallbackJob(app.fetch, await app.createKey(), receiver.url, jfk)
   const [delivery] = await receiver.waitFor(1)
   assert.equal((delivery?.body.metadata as { request_id: string }).request_id, id)
   await app.waitForLog(new RegExp(`"request_id":"${id}".*"msg":"callback delivered"`))

@@ -5,27 +5,9 @@ import assert from 'node:assert/strict'
 import { runEarshot } from '../helpers/cli.ts'
 import { tempDir, testEnv } from '../helpers/build.ts'
 import { postgresForFile } from '../helpers/postgres.ts'
-import { startServerProcess, type ServerProcess } from '../helpers/process.ts'
+import { createKeyWithCli, expectDeepgramError, startReplicas } from '../helpers/replicas.ts'
 
 const postgres = postgresForFile()
-
-interface Replica { server: ServerProcess, get (path: string, headers?: Record<string, string>): Promise<Response> }
-
-async function startReplica (env: Record<string, string>): Promise<Replica> {
-  const server = startServerProcess(env)
-  const listening = await server.waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/)
-  const port = Number(/127\.0\.0\.1:(\d+)/.exec(listening)?.[1])
-  return { server, get: (path, headers = {}) => fetch(`http://127.0.0.1:${port}${path}`, { headers }) }
-}
-
-async function expectDeepgramError (res: Response, status: number, code: string): Promise<Record<string, unknown>> {
-  assert.equal(res.status, status)
-  const body = await res.json() as Record<string, unknown>
-  assert.equal(body.err_code, code)
-  assert.equal(typeof body.err_msg, 'string')
-  assert.equal(body.request_id, res.headers.get('dg-request-id'))
-  return body
-}
 
 test('two replicas on one PostgreSQL: CLI keys, revocation, shared limits, an outage', async (t) => {
   const cluster = postgres()
@@ -39,15 +21,10 @@ test('two replicas on one PostgreSQL: CLI keys, revocation, shared limits, an ou
     TRUST_PROXY: 'true'
   })
   // Started together: both migrate the empty database at once.
-  const [a, b] = await Promise.all([startReplica(env), startReplica(env)])
-  t.after(() => { a.server.child.kill('SIGKILL'); b.server.child.kill('SIGKILL') })
+  const [a, b] = await startReplicas(t, env)
   const from = (address: string, token?: string): Record<string, string> =>
     ({ 'x-forwarded-for': address, ...(token === undefined ? {} : { authorization: `Token ${token}` }) })
-  const createKey = async (name: string): Promise<string> => {
-    const created = await runEarshot(['create', '--name', name, '--json'], env)
-    assert.equal(created.code, 0, created.stderr)
-    return (JSON.parse(created.stdout) as { token: string }).token
-  }
+  const createKey = (name: string): Promise<string> => createKeyWithCli(env, name)
 
   await t.test('a key created with the CLI works on both; revoked with the CLI, both refuse the next request', async () => {
     for (let round = 0; round < 3; round++) {
