@@ -83,6 +83,8 @@ test('two replicas and a worker on one PostgreSQL: CLI keys, one rate limit, cal
     assert.equal(delivery?.headers['dg-request-id'], id)
     assert.equal((delivery?.body.metadata as { request_id: string }).request_id, id)
     await worker.waitFor(logged(id, 'callback delivered'))
+    const taken = JSON.parse(await worker.waitFor(logged(id, 'callback job taken'))) as { retry: number }
+    assert.equal(taken.retry, 1, 'the second run is pg-boss\'s first retry')
     // stopping the worker waits for pg-boss to record the completion: then nothing can run either job again
     worker.child.kill('SIGTERM')
     assert.equal(await worker.exited, 0, worker.stderr())
