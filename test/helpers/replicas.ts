@@ -61,6 +61,17 @@ export async function expectDeepgramError (res: Response, status: number, code: 
   return body
 }
 
+/** Checks a 429 over a key's RATE_LIMIT_MAX of `limit` (body, Retry-After, x-ratelimit-*) and returns its body. */
+export async function expectRateLimited (res: Response, limit: number): Promise<Record<string, unknown>> {
+  const body = await expectDeepgramError(res, 429, 'RATE_LIMIT_EXCEEDED')
+  const retryAfter = Number(res.headers.get('retry-after'))
+  assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`)
+  assert.equal(body.retry_after, retryAfter)
+  assert.equal(res.headers.get('x-ratelimit-limit'), String(limit))
+  assert.equal(res.headers.get('x-ratelimit-remaining'), '0')
+  return body
+}
+
 /** POST /v1/listen?callback=…: the job's request id, returned at once. */
 export async function submitCallbackJob (fetchPath: Fetch, key: string, callback: string, audio: Buffer): Promise<string> {
   const res = await fetchPath(`/v1/listen?callback=${encodeURIComponent(callback)}`, {
