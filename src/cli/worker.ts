@@ -32,13 +32,28 @@ export async function runWorker (config: Config, io: CliIo, stop: Promise<unknow
     const signal = await stop
     logger.info({ signal }, 'worker stopping: finishing the running job')
   } finally {
-    await queue.close(config.SHUTDOWN_GRACE_SECONDS * 1000)
-    await engine.close()
-    await vad.close()
+    const graceMs = config.SHUTDOWN_GRACE_SECONDS * 1000
+    // Each step bounded: a stop that never settles (a library waiting on a connection) must not keep a stopping
+    // worker alive; pg-boss retries whatever it did not record.
+    await bounded(queue.close(graceMs), graceMs + 5000, 'job queue', logger)
+    await bounded(engine.close(), 5000, 'engine', logger)
+    await bounded(vad.close(), 5000, 'voice-activity detector', logger)
     logger.info('worker stopped')
     logger.flush()
   }
   return 0
+}
+
+async function bounded (step: Promise<unknown>, ms: number, what: string, logger: { warn: (o: object, m: string) => void }): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => { logger.warn({ step: what, ms }, 'worker stop: step did not finish in time, going on'); resolve() }, ms)
+  })
+  try {
+    await Promise.race([step, late])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 function stopSignal (): Promise<string> {
