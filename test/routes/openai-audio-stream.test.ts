@@ -6,6 +6,10 @@ import { build, type TestApp } from '../helpers/build.ts'
 import { testAudio, TEST_PHRASE } from '../helpers/models.ts'
 import { assertLogprob, openAiClient, wav } from '../helpers/openai.ts'
 
+// These requests carry synthetic tones (testAudio) to test OpenAI's shapes; Silero rightly finds no speech in a
+// tone, so VAD is off here (VAD on these routes: test/routes/listen-vad.test.ts).
+const TONES = { VAD: 'false' }
+
 const jfk = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url))
 
 const until = async (condition: () => boolean): Promise<void> => {
@@ -24,7 +28,7 @@ function assertTokenUsage (usage: Record<string, unknown>): void {
 }
 
 test('stream=true with the openai SDK: deltas per segment, then done with the full text and usage', async (t) => {
-  const app = await build(t)
+  const app = await build(t, TONES)
   const openai = openAiClient(app, await app.createKey())
   const stream = await openai.audio.transcriptions.create({ file: await toFile(wav(testAudio(45)), 'long.wav'), model: 'whisper-1', stream: true })
   const events: Array<Record<string, unknown>> = []
@@ -54,7 +58,7 @@ test('stream=true with the openai SDK: deltas per segment, then done with the fu
 })
 
 test('the stream on the wire: text/event-stream, data-only events, no [DONE] sentinel', async (t) => {
-  const app = await build(t)
+  const app = await build(t, TONES)
   const key = await app.createKey()
   const form = new FormData()
   form.append('file', new Blob([jfk]), 'jfk.wav')
@@ -81,7 +85,7 @@ async function reportsSegmentsLive (app: TestApp): Promise<boolean> {
 }
 
 test('deltas are flushed as segments complete, before the decode ends', async (t) => {
-  const app = await build(t, { DEFAULT_AUDIO_CTX: '0', ENGINE_CONCURRENCY: '1' }, 'tiny.en')
+  const app = await build(t, { ...TONES, DEFAULT_AUDIO_CTX: '0', ENGINE_CONCURRENCY: '1' }, 'tiny.en')
   await app.app.engine.ready()
   if (!(await reportsSegmentsLive(app))) {
     t.skip('this engine reports segments only when the decode ends (per-segment callbacks come with engine-v2)')
@@ -100,7 +104,7 @@ test('deltas are flushed as segments complete, before the decode ends', async (t
 })
 
 test('a client that goes away cancels its job: a queued decode never runs, the server keeps serving', async (t) => {
-  const app = await build(t, { ENGINE_CONCURRENCY: '1', QUEUE_MAX: '4', DEFAULT_AUDIO_CTX: '0' }, 'tiny.en')
+  const app = await build(t, { ...TONES, ENGINE_CONCURRENCY: '1', QUEUE_MAX: '4', DEFAULT_AUDIO_CTX: '0' }, 'tiny.en')
   const key = await app.createKey()
   await app.app.engine.ready()
   const post = (bytes: Buffer, stream: boolean, signal?: AbortSignal) => {

@@ -7,11 +7,15 @@ import { build } from '../helpers/build.ts'
 import { testAudio, TEST_PHRASE } from '../helpers/models.ts'
 import { assertOpenAiError, assertTranscription, assertVerbose, openAiClient, wav } from '../helpers/openai.ts'
 
+// These requests carry synthetic tones (testAudio) to test OpenAI's shapes; Silero rightly finds no speech in a
+// tone, so VAD is off here (VAD on these routes: test/routes/listen-vad.test.ts).
+const TONES = { VAD: 'false' }
+
 const jfk = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url))
 const upload = async (bytes: Buffer = jfk, name = 'jfk.wav') => await toFile(bytes, name, { type: 'audio/wav' })
 
 test('the openai SDK: json with usage, verbose_json with every segment field, words on request', async (t) => {
-  const app = await build(t)
+  const app = await build(t, TONES)
   const key = await app.createKey()
   const openai = openAiClient(app, key)
 
@@ -48,7 +52,7 @@ test('the openai SDK: json with usage, verbose_json with every segment field, wo
 })
 
 test('the openai SDK: text, srt and vtt come back as text', async (t) => {
-  const app = await build(t)
+  const app = await build(t, TONES)
   const openai = openAiClient(app, await app.createKey())
   const text = await openai.audio.transcriptions.create({ file: await upload(), model: 'small-test', response_format: 'text' })
   assert.equal(text, `${TEST_PHRASE}\n`)
@@ -70,7 +74,7 @@ test('the openai SDK: text, srt and vtt come back as text', async (t) => {
 })
 
 test('translations: whisper\'s translate task on a multilingual model; an English-only model is a 400', async (t) => {
-  const app = await build(t)
+  const app = await build(t, TONES)
   const openai = openAiClient(app, await app.createKey())
   const json = await openai.audio.translations.create({ file: await upload(), model: 'small-test' })
   assertTranscription(json)
@@ -80,7 +84,7 @@ test('translations: whisper\'s translate task on a multilingual model; an Englis
   assert.equal(verbose.language, 'english')
   assert.equal(await openai.audio.translations.create({ file: await upload(), model: 'small-test', response_format: 'text' }), `${TEST_PHRASE}\n`)
 
-  const english = await build(t, {}, 'tiny.en')
+  const english = await build(t, { ...TONES }, 'tiny.en')
   const refused = await openAiClient(english, await english.createKey()).audio.translations.create({ file: await upload(), model: 'tiny.en' })
     .then(() => assert.fail('expected a 400'), (err: unknown) => err)
   assert.ok(refused instanceof BadRequestError)
@@ -89,7 +93,7 @@ test('translations: whisper\'s translate task on a multilingual model; an Englis
 })
 
 test('plain fetch with FormData: every response format, repeated fields, Bearer key', async (t) => {
-  const app = await build(t)
+  const app = await build(t, TONES)
   const key = await app.createKey()
   const post = async (fields: Record<string, string | string[]>, path = '/v1/audio/transcriptions') => {
     const form = new FormData()
@@ -120,8 +124,8 @@ test('plain fetch with FormData: every response format, repeated fields, Bearer 
 })
 
 test('bad files and parameters get OpenAI-shaped 400s naming the field', async (t) => {
-  const app = await build(t, { MAX_AUDIO_SECONDS: '1' })
-  const english = await build(t, {}, 'tiny.en')
+  const app = await build(t, { ...TONES, MAX_AUDIO_SECONDS: '1' })
+  const english = await build(t, { ...TONES }, 'tiny.en')
   const openai = openAiClient(app, await app.createKey())
   const refusal = async (request: Promise<unknown>): Promise<BadRequestError> => {
     const err = await request.then(() => assert.fail('expected an error'), (e: unknown) => e)
@@ -179,7 +183,7 @@ function formWith (bytes: Buffer): FormData {
 }
 
 test('keys: a bad or missing key is OpenAI\'s 401; the Deepgram routes keep their own shape', async (t) => {
-  const app = await build(t)
+  const app = await build(t, TONES)
   const err = await openAiClient(app, 'not-a-key').audio.transcriptions.create({ file: await upload(), model: 'whisper-1' })
     .then(() => assert.fail('expected a 401'), (e: unknown) => e)
   assert.ok(err instanceof AuthenticationError)
@@ -198,7 +202,7 @@ test('keys: a bad or missing key is OpenAI\'s 401; the Deepgram routes keep thei
 })
 
 test('size caps: a file over BODY_LIMIT is a 413 in OpenAI\'s shape, and the server stays up', async (t) => {
-  const app = await build(t, { BODY_LIMIT: '4096' })
+  const app = await build(t, { ...TONES, BODY_LIMIT: '4096' })
   const key = await app.createKey()
   const res = await app.fetch('/v1/audio/transcriptions', { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: formWith(jfk) })
   assert.equal(res.status, 413)
@@ -208,7 +212,7 @@ test('size caps: a file over BODY_LIMIT is a 413 in OpenAI\'s shape, and the ser
 })
 
 test('limits: 429 with Retry-After and 503 with Retry-After, in OpenAI\'s shape', async (t) => {
-  const limited = await build(t, { RATE_LIMIT_MAX: '1' })
+  const limited = await build(t, { ...TONES, RATE_LIMIT_MAX: '1' })
   const key = await limited.createKey()
   const send = async () => await limited.fetch('/v1/audio/transcriptions', { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: formWith(wav(testAudio(0.5))) })
   assert.equal((await send()).status, 200)
@@ -217,7 +221,7 @@ test('limits: 429 with Retry-After and 503 with Retry-After, in OpenAI\'s shape'
   assert.ok(Number(second.headers.get('retry-after')) >= 1)
   assertOpenAiError(await second.json(), { type: 'requests', code: 'rate_limit_exceeded' })
 
-  const busy = await build(t, { ENGINE_CONCURRENCY: '1', QUEUE_MAX: '0' }, 'tiny.en')
+  const busy = await build(t, { ...TONES, ENGINE_CONCURRENCY: '1', QUEUE_MAX: '0' }, 'tiny.en')
   const busyKey = await busy.createKey()
   await busy.app.engine.ready()
   const post = async () => await busy.fetch('/v1/audio/transcriptions?x=1', { method: 'POST', headers: { authorization: `Bearer ${busyKey}` }, body: formWith(jfk) })
@@ -231,7 +235,7 @@ test('limits: 429 with Retry-After and 503 with Retry-After, in OpenAI\'s shape'
 })
 
 test('OPENAI_BASE_URL-style use: an unmodified SDK client configured only by the environment, as in the README', async (t) => {
-  const app = await build(t)
+  const app = await build(t, TONES)
   const saved = { base: process.env.OPENAI_BASE_URL, key: process.env.OPENAI_API_KEY }
   t.after(() => {
     for (const [name, value] of [['OPENAI_BASE_URL', saved.base], ['OPENAI_API_KEY', saved.key]] as const) {
