@@ -126,3 +126,9 @@ export function assertOpenAiError (body: unknown, expect: { type?: string, param
   if (expect.code !== undefined) assert.equal(b.error.code, expect.code)
   if (expect.message !== undefined) assert.match(b.error.message as string, expect.message)
 }
+
+/**
+ * Server settings for tests that send synthetic tones (testAudio) to check OpenAI's shapes: Silero rightly finds no
+ * speech in a tone, so VAD is off (VAD on these routes: test/routes/listen-vad.test.ts).
+ */
+export const TONES = { VAD: 'false' }

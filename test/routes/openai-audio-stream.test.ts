@@ -4,11 +4,7 @@ import { readFileSync } from 'node:fs'
 import { toFile } from 'openai'
 import { build, type TestApp } from '../helpers/build.ts'
 import { testAudio, TEST_PHRASE } from '../helpers/models.ts'
-import { assertLogprob, openAiClient, wav } from '../helpers/openai.ts'
-
-// These requests carry synthetic tones (testAudio) to test OpenAI's shapes; Silero rightly finds no speech in a
-// tone, so VAD is off here (VAD on these routes: test/routes/listen-vad.test.ts).
-const TONES = { VAD: 'false' }
+import { assertLogprob, openAiClient, wav, TONES } from '../helpers/openai.ts'
 
 const jfk = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url))
 

@@ -5,11 +5,7 @@ import OpenAI, { AuthenticationError, BadRequestError, PermissionDeniedError, to
 import { parseSync } from 'subtitle'
 import { build } from '../helpers/build.ts'
 import { testAudio, TEST_PHRASE } from '../helpers/models.ts'
-import { assertOpenAiError, assertTranscription, assertVerbose, openAiClient, wav } from '../helpers/openai.ts'
-
-// These requests carry synthetic tones (testAudio) to test OpenAI's shapes; Silero rightly finds no speech in a
-// tone, so VAD is off here (VAD on these routes: test/routes/listen-vad.test.ts).
-const TONES = { VAD: 'false' }
+import { assertOpenAiError, assertTranscription, assertVerbose, openAiClient, wav, TONES } from '../helpers/openai.ts'
 
 const jfk = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url))
 const upload = async (bytes: Buffer = jfk, name = 'jfk.wav') => await toFile(bytes, name, { type: 'audio/wav' })
