@@ -36,7 +36,18 @@ export function openPostgresPool (url: string, max: number, onError: (err: unkno
   const pool = new pg.Pool({ ...clientConfig(url, 'earshot'), max, idleTimeoutMillis: 30_000 })
   // An idle connection dropped by the server is reported here; without a listener it would end the process.
   pool.on('error', onError)
+  guardCheckedOutClients(pool, onError)
   return pool
+}
+
+/**
+ * pg-pool listens for errors only on idle clients. A checked-out client between queries has no listener: when
+ * the server shuts down just as a query completes, its termination notice (57P01) can arrive in the same read as
+ * the reply, before the client goes back to the pool, and would be thrown as an uncaught exception. Each client
+ * gets its own listener for its whole life; the pool still drops the broken client when it is released.
+ */
+export function guardCheckedOutClients (pool: pg.Pool, onError: (err: unknown) => void): void {
+  pool.on('connect', (client) => { client.on('error', onError) })
 }
 
 /** Any key for pg_advisory_xact_lock, as long as every earshot process uses the same one. */

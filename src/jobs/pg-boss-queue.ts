@@ -11,7 +11,7 @@
  */
 import PgBoss from 'pg-boss'
 import pg from 'pg'
-import { migratePostgres, postgresKysely } from '../db/postgres.ts'
+import { guardCheckedOutClients, migratePostgres, postgresKysely } from '../db/postgres.ts'
 import type { Logger } from '../engine/types.ts'
 import type { JobCounts, JobHandler, JobQueueBackend } from './queue.ts'
 import type { JobSpec } from './spec.ts'
@@ -52,6 +52,7 @@ export class PgBossJobQueue implements JobQueueBackend {
     this.boss.on('error', (err) => { opts.logger.error({ err }, 'pg-boss error') })
     this.pool = new pg.Pool({ connectionString: opts.connectionString, max: Math.max(2, opts.concurrency + 1), application_name: 'earshot-job-audio' })
     this.pool.on('error', (err) => { opts.logger.error({ err }, 'job audio pool error') })
+    guardCheckedOutClients(this.pool, (err) => { opts.logger.warn({ err }, 'job audio connection failed') })
   }
 
   /** Connects, creates pg-boss's schema and the queue (both idempotent, safe from several processes at once). */

@@ -69,3 +69,21 @@ test('a failing PostgreSQL migration rolls back whole and leaves earlier ones in
   assert.deepEqual(rows, [{ version: 1 }])
   assert.equal((await sql<{ t: string | null }>`SELECT to_regclass('b')::text AS t`.execute(db)).rows[0]?.t, null, 'table b rolled back')
 })
+
+test('a checked-out connection the server terminates between queries is reported, not thrown, and the pool goes on', async (t) => {
+  const url = await postgres().createDatabase()
+  const errors: unknown[] = []
+  const pool = openPostgresPool(url, 2, (err) => { errors.push(err) })
+  t.after(() => pool.end())
+  const client = await pool.connect()
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+  const failed = new Promise((resolve) => client.once('error', resolve))
+  // What a server shutdown sends every session: 57P01, here while the client is checked out with no query running.
+  const admin = await pool.connect()
+  await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid])
+  admin.release()
+  assert.equal((await failed as { code?: string }).code, '57P01')
+  client.release()
+  assert.ok(errors.some((err) => (err as { code?: string }).code === '57P01'), 'reported through onError')
+  assert.equal((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one, 1)
+})
