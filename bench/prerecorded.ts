@@ -125,6 +125,9 @@ const serverEnv = (concurrency: number, whisperThreads: number, dir = modelsDir,
   // 10 to keep the event loop ahead). On a shared machine a nice-10 decode would lose CPU the anchors keep.
   WHISPER_NICE: '0',
   DEFAULT_AUDIO_CTX: '0',
+  // Like for like: the anchors decode every second (whisper.cpp's own VAD is off unless asked), so does earshot here.
+  // With VAD on, the speech regions alone reach the engine (bench/vad measures that path).
+  VAD: 'false',
   RATE_LIMIT_MAX: '1000000000',
   LOG_LEVEL: String(values['log-level'])
 })
