@@ -1,6 +1,9 @@
 /**
  * Coded errors shared by every layer. Domain code throws these; the HTTP error handler turns them into
  * Deepgram-shaped bodies `{err_code, err_msg, request_id, ...extra}` and the WebSocket layer into close codes.
+ *
+ * A message is what the client reads. A 5xx message is a fixed sentence that never says what failed (no file,
+ * path or library error): what did goes in `detail` and `cause`, which only logs see.
  */
 export class AppError extends Error {
   readonly statusCode: number
@@ -9,12 +12,14 @@ export class AppError extends Error {
   readonly extra: Record<string, unknown>
   /** Extra response headers (e.g. `Retry-After`). */
   readonly headers: Record<string, string>
+  /** What went wrong, for the log only: never rendered in a response. */
+  readonly detail: string | undefined
 
   constructor (
     statusCode: number,
     code: string,
     message: string,
-    options: { extra?: Record<string, unknown>, headers?: Record<string, string>, cause?: unknown } = {}
+    options: { extra?: Record<string, unknown>, headers?: Record<string, string>, cause?: unknown, detail?: string } = {}
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'AppError'
@@ -22,8 +27,13 @@ export class AppError extends Error {
     this.code = code
     this.extra = options.extra ?? {}
     this.headers = options.headers ?? {}
+    this.detail = options.detail
   }
 }
+
+/** The message with its log-only detail, for operators (logs, /health), never for a client's response. */
+export const operatorMessage = (err: Error): string =>
+  err instanceof AppError && err.detail !== undefined ? `${err.message.replace(/\.$/, '')}: ${err.detail}.` : err.message
 
 export const invalidAuth = (): AppError =>
   new AppError(401, 'INVALID_AUTH', 'Invalid credentials.', { headers: { 'WWW-Authenticate': 'Token' } })
@@ -70,8 +80,9 @@ export const shuttingDown = (): AppError =>
     headers: { 'Retry-After': '1' }
   })
 
+/** The file's problem (`reason`) is the operator's to fix: logged, never sent. `name` is one the client may ask for. */
 export const modelInvalid = (name: string, reason: string, cause?: unknown): AppError =>
-  new AppError(500, 'MODEL_INVALID', `Model '${name}' cannot be loaded: ${reason}.`, { cause })
+  new AppError(500, 'MODEL_INVALID', `Model '${name}' cannot be loaded.`, { cause, detail: reason })
 
 export const transcriptionFailed = (cause?: unknown): AppError =>
   new AppError(500, 'TRANSCRIPTION_FAILED', 'The transcription failed.', { cause })

@@ -8,6 +8,9 @@
  * A worker killed mid-job leaves the job `active`: after JOBS_EXPIRE pg-boss's supervisor fails it and it is
  * retried (JOBS_RETRY_LIMIT times, JOBS_RETRY_DELAY doubling) by any consumer. A graceful stop waits for the running
  * job, then fails it so another worker retries it.
+ *
+ * pg-boss runs on a pool of ours (its documented `db` option) rather than the one it would make: its own pool
+ * listens for errors only on idle connections (guardCheckedOutClients says why that can end the process).
  */
 import PgBoss from 'pg-boss'
 import pg from 'pg'
@@ -31,28 +34,40 @@ export interface PgBossQueueOptions {
   logger: Logger
 }
 
+/**
+ * A pool for the queue with pg's own type parsing (what pg-boss expects of job data and dates, unlike the key
+ * store's pools): a connection failing, idle or checked out, is reported to `onError`, never thrown.
+ */
+export function openQueuePool (connectionString: string, max: number, applicationName: string, onError: (err: unknown) => void): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, application_name: applicationName })
+  pool.on('error', onError)
+  guardCheckedOutClients(pool, onError)
+  return pool
+}
+
 export class PgBossJobQueue implements JobQueueBackend {
   readonly kind = 'pg-boss' as const
   private readonly boss: PgBoss
+  /** pg-boss's connections, and the job audio's. */
+  private readonly bossPool: pg.Pool
   private readonly pool: pg.Pool
   private readonly workers: string[] = []
   private readonly stop = new AbortController()
   private started: Promise<void> | undefined
 
   constructor (private readonly opts: PgBossQueueOptions) {
+    const max = Math.max(2, opts.concurrency + 1)
+    const failed = (pool: string) => (err: unknown) => { opts.logger.warn({ err, pool }, 'job queue connection failed') }
+    this.bossPool = openQueuePool(opts.connectionString, max, 'earshot-jobs', failed('earshot-jobs'))
+    this.pool = openQueuePool(opts.connectionString, max, 'earshot-job-audio', failed('earshot-job-audio'))
     this.boss = new PgBoss({
-      connectionString: opts.connectionString,
-      application_name: 'earshot-jobs',
-      max: Math.max(2, opts.concurrency + 1),
+      db: { executeSql: async (text, values) => await this.bossPool.query(text, values) },
       supervise: true,
       maintenanceIntervalSeconds: opts.superviseSeconds,
       monitorStateIntervalSeconds: opts.superviseSeconds,
       schedule: false
     })
     this.boss.on('error', (err) => { opts.logger.error({ err }, 'pg-boss error') })
-    this.pool = new pg.Pool({ connectionString: opts.connectionString, max: Math.max(2, opts.concurrency + 1), application_name: 'earshot-job-audio' })
-    this.pool.on('error', (err) => { opts.logger.error({ err }, 'job audio pool error') })
-    guardCheckedOutClients(this.pool, (err) => { opts.logger.warn({ err }, 'job audio connection failed') })
   }
 
   /** Connects, creates pg-boss's schema and the queue (both idempotent, safe from several processes at once). */
@@ -119,7 +134,8 @@ export class PgBossJobQueue implements JobQueueBackend {
         clearTimeout(timer)
       }
     }
-    await this.pool.end()
+    // pg-boss closes only a pool it made: this one ends once it has stopped
+    await Promise.all([this.bossPool.end(), this.pool.end()])
   }
 
   private retry (): { retryLimit: number, retryDelay: number, retryBackoff: boolean, expireInSeconds: number } {

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts'
 import { closeAudioDecoder } from '../audio/decode.ts'
 import type { Engine } from '../engine/engine.ts'
 import { createEngine } from '../engine/from-config.ts'
+import { operatorMessage } from '../errors.ts'
 
 /**
  * The resident whisper engine. The default model loads in the background so the server answers /health (503,
@@ -23,7 +24,7 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
   const loading = engine.ready().then(
     () => { fastify.log.info({ model: config.DEFAULT_MODEL }, 'default model loaded') },
     (err: Error) => {
-      failure = err.message
+      failure = operatorMessage(err) // /health is the operator's view: it keeps the file's problem
       fastify.log.error({ err }, 'default model could not be loaded')
     }
   )

@@ -108,7 +108,7 @@ export default fp(async (fastify) => {
       return send(request, reply, clientClosedRequest())
     }
     if (error instanceof AppError) {
-      if (error.statusCode >= 500) request.log.warn({ code: error.code }, error.message)
+      if (error.statusCode >= 500) request.log.warn({ code: error.code, detail: error.detail }, error.message)
       return send(request, reply, error)
     }
     if (hasZodFastifySchemaValidationErrors(error)) {

@@ -6,27 +6,29 @@
  * StreamingVoiceDetector (Silero, speech per 20 ms) -> Segmenter (utterances) -> UtteranceDecoder (engine) ->
  * Outbox (in order) -> sink.
  *
- * Message sequence: SpeechStarted (vad_events) when an utterance opens; interim Results (interim_results) about
- * once per second of its audio while speech goes on, only when nothing else of this session is decoding or
- * waiting to be sent; the final Results (is_final, plus speech_final at an endpoint) when it closes;
- * UtteranceEnd (utterance_end_ms) after its final; and on CloseStream the last final, then Metadata, then close
- * 1000. Finalize closes the open utterance the same way (from_finalize: true) and answers with an empty final
- * when nothing was open, so a client waiting for the flush always gets its answer.
+ * What is said about each utterance (SpeechStarted, interim and final Results, UtteranceEnd, the answer to
+ * Finalize) is UtteranceResults' part; silence added for a client that stopped sending, SilenceFill's. This class
+ * owns the input chain, flow control, the idle timeout and the endings: on CloseStream the last final, then
+ * Metadata, then close 1000.
  */
 import { createHash } from 'node:crypto'
 import { AppError } from '../errors.ts'
-import type { Logger, ModelDescription, Transcriber } from '../engine/types.ts'
+import type { Logger, Transcriber } from '../engine/types.ts'
 import type { TranscriptionPlan } from '../transcription/plan.ts'
 import { StreamingVoiceDetector, type VadSettings, type WindowScorer } from '../transcription/vad/index.ts'
 import { AudioIntake, UndecodableAudioError, type StreamFormat } from './audio-intake.ts'
 import {
-  CLOSE, INTERIM_INTERVAL_SECONDS, MIN_INTERIM_SECONDS, SAMPLE_RATE, SHUTDOWN_FLUSH_MS, MAX_FRAME_GAP_MS,
-  SILENCE_FILL_AFTER_MS, SILENCE_FILL_TICK_MS, VAD_FRAME_SAMPLES, MAX_UNPROCESSED_FRAMES, type StreamLimits
+  CLOSE, SAMPLE_RATE, SHUTDOWN_FLUSH_MS, SILENCE_FILL_TICK_MS, MAX_UNPROCESSED_FRAMES, type StreamLimits
 } from './constants.ts'
-import { metadataMessage, resultsMessage, speechStartedMessage, utteranceEndMessage, type LiveMessage } from './messages.ts'
+import { metadataMessage, type LiveMessage } from './messages.ts'
 import { Outbox } from './outbox.ts'
-import { Segmenter, type SegmenterEvent, type Utterance } from './segmenter.ts'
-import { UtteranceDecoder, type DecodedUtterance } from './utterance-decoder.ts'
+import { Segmenter } from './segmenter.ts'
+import { realClock, type SessionClock } from './session-clock.ts'
+import { SilenceFill } from './silence-fill.ts'
+import { UtteranceDecoder } from './utterance-decoder.ts'
+import { UtteranceResults } from './utterance-results.ts'
+
+export type { SessionClock } from './session-clock.ts'
 
 export interface LiveSessionOptions {
   requestId: string
@@ -46,23 +48,6 @@ export interface LiveSessionOptions {
   clock?: SessionClock | undefined
 }
 
-/** The session's wall clock: idle timeout and silence fill run on it. */
-export interface SessionClock {
-  now (): number
-  /** Runs `fn` after `ms`; returns a function that cancels it. */
-  timer (fn: () => void, ms: number): () => void
-}
-
-export const realClock: SessionClock = {
-  now: () => performance.now(),
-  timer: (fn, ms) => {
-    // setImmediate: a timer can fire before the poll phase reads frames that arrived meanwhile; acting after it
-    // means "no audio for this long" is judged with everything the socket already holds.
-    const handle = setTimeout(() => setImmediate(fn), ms)
-    return () => { clearTimeout(handle) }
-  }
-}
-
 /** Where the session's output goes: a WebSocket in production, anything in tests. */
 export interface LiveSink {
   send (message: LiveMessage): void
@@ -80,48 +65,38 @@ export class LiveSession {
   private readonly lifetime = new AbortController()
   private readonly intake: AudioIntake
   private readonly segmenter: Segmenter
-  private readonly decoder: UtteranceDecoder
   private readonly outbox: Outbox
+  private readonly results: UtteranceResults
   private readonly detector: StreamingVoiceDetector
+  private readonly silence: SilenceFill
   private input: Promise<void> = Promise.resolve()
   private readonly hash = createHash('sha256')
   private readonly created = new Date()
-  private model: ModelDescription
   private samples = 0
   private limitReached = false
-  private pendingFinalSeconds = 0
   private paused = false
   /** Binary frames received and not yet through the input chain, and whether that backlog holds reading. */
   private unprocessedFrames = 0
   private backlogPaused = false
   private cancelIdle: (() => void) | undefined
   private readonly clock: SessionClock
-  /** Wall clock when the latest binary frame arrived, and when the latest decoded audio of one did. */
-  private lastReceivedAt = 0
-  private lastAudioAt: number | undefined
-  /** The client's usual gap between frames (ms, slowly forgotten) and how far its audio runs ahead of real time. */
-  private frameGapMs = 0
-  private leadSeconds = 0
-  /** Samples of silence added since the last real audio (see noteAudio). */
-  private filledSinceAudio = 0
-  private cancelSilence: (() => void) | undefined
-  /** The latest final not yet sent: a Finalize arriving meanwhile marks it rather than sending an empty one. */
-  private unsentFinal: { fromFinalize: boolean } | undefined
-  private interim: { id: number, controller: AbortController } | undefined
-  /** Utterance length at the last interim launch, per utterance id. */
-  private interimMark = { id: 0, seconds: 0 }
-  private lastWordEnd = 0
-  private wordsSinceUtteranceEnd = false
   private readonly closedPromise: Promise<void>
   private resolveClosed!: () => void
 
   constructor (transcriber: Transcriber, private readonly options: LiveSessionOptions, private readonly sink: LiveSink) {
-    this.model = options.plan.model
     this.clock = options.clock ?? realClock
     this.intake = new AudioIntake(options.format)
     this.segmenter = new Segmenter({ endpointingMs: options.endpointingMs, utteranceEndMs: options.utteranceEndMs })
-    this.decoder = new UtteranceDecoder(transcriber, options.plan, this.lifetime.signal)
     this.outbox = new Outbox((m) => this.send(m), (err) => this.onError(err))
+    this.results = new UtteranceResults(options, this.segmenter, new UtteranceDecoder(transcriber, options.plan, this.lifetime.signal),
+      this.outbox, {
+        open: () => this.state === 'open',
+        paused: () => this.paused,
+        send: (m) => this.send(m),
+        onError: (err) => this.onError(err),
+        afterFinal: () => this.afterFinal()
+      })
+    this.silence = new SilenceFill(this.clock, () => this.state === 'open' && !this.paused, (now) => this.fillSilence(now))
     this.closedPromise = new Promise((resolve) => { this.resolveClosed = resolve })
     this.detector = new StreamingVoiceDetector(options.vad.detector.stream(), options.vad.settings)
     this.armIdleTimer()
@@ -142,15 +117,14 @@ export class LiveSession {
       return
     }
     const arrivedAt = this.clock.now()
-    this.lastReceivedAt = arrivedAt
-    this.scheduleSilenceFill(this.stallMs())
+    this.silence.frameReceived(arrivedAt)
     this.unprocessedFrames++
     if (this.unprocessedFrames > MAX_UNPROCESSED_FRAMES) this.holdInput(true)
     this.step(async () => {
       try {
         this.hash.update(bytes)
         const pcm = await this.intake.push(bytes)
-        if (pcm.length > 0) this.noteAudio(pcm.length, arrivedAt)
+        if (pcm.length > 0) this.silence.audio(pcm.length, arrivedAt)
         await this.ingest(pcm)
       } finally {
         this.unprocessedFrames--
@@ -174,8 +148,8 @@ export class LiveSession {
       return
     }
     const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined
-    if (type === 'KeepAlive') this.fillSilence()
-    else if (type === 'Finalize') this.step(() => this.finalize())
+    if (type === 'KeepAlive') this.silence.check()
+    else if (type === 'Finalize') this.step(() => this.results.finalize())
     else if (type === 'CloseStream') this.end('client')
     else this.options.logger?.info({ type: typeof type === 'string' ? type.slice(0, 64) : typeof type }, 'live text message ignored')
   }
@@ -208,102 +182,14 @@ export class LiveSession {
     this.segmenter.append(take)
     const decisions = await this.detector.push(take)
     if (this.state === 'closed') return
-    for (const speech of decisions) for (const event of this.segmenter.frame(speech)) this.onEvent(event)
+    for (const speech of decisions) for (const event of this.segmenter.frame(speech)) this.results.onEvent(event)
     if (take.length < pcm.length) {
       this.limitReached = true
       this.end('limit')
       return
     }
     if (checkLimits) this.checkBuffer()
-    this.scheduleInterim()
-  }
-
-  private onEvent (event: SegmenterEvent): void {
-    if (event.type === 'speech-started') {
-      if (this.options.vadEvents) this.send(speechStartedMessage(event.at))
-    } else if (event.type === 'utterance') {
-      this.queueFinal(event.utterance, event.speechFinal, false)
-    } else if (this.options.utteranceEndMs !== undefined) {
-      this.outbox.add(Promise.resolve(), () => {
-        if (!this.wordsSinceUtteranceEnd) return undefined
-        this.wordsSinceUtteranceEnd = false
-        return utteranceEndMessage(this.lastWordEnd)
-      })
-    }
-  }
-
-  private finalize (): void {
-    const utterance = this.segmenter.flush()
-    if (utterance !== undefined) {
-      this.queueFinal(utterance, false, true)
-      return
-    }
-    if (this.unsentFinal !== undefined) {
-      // The endpoint closed the utterance a moment ago and its final is still being decoded: that final is the
-      // answer to this Finalize.
-      this.unsentFinal.fromFinalize = true
-      return
-    }
-    const now = this.segmenter.now
-    this.outbox.add(Promise.resolve(), () => this.results({ start: now, end: now }, undefined, true, false, true))
-  }
-
-  private queueFinal (utterance: Utterance, speechFinal: boolean, fromFinalize: boolean): void {
-    this.interim?.controller.abort() // an interim of this utterance still waiting in the queue is pointless now
-    const seconds = utterance.end - utterance.start
-    this.pendingFinalSeconds += seconds
-    const decoded = this.decoder.final(utterance).finally(() => {
-      this.pendingFinalSeconds -= seconds
-      this.afterFinal()
-    })
-    const pending = { fromFinalize }
-    this.unsentFinal = pending
-    this.outbox.add(decoded, (d) => {
-      if (this.unsentFinal === pending) this.unsentFinal = undefined
-      if (d.transcript.words.length > 0) {
-        this.lastWordEnd = (d.transcript.words.at(-1) as { end: number }).end
-        this.wordsSinceUtteranceEnd = true
-      }
-      return this.results(utterance, d, true, speechFinal, pending.fromFinalize)
-    })
-  }
-
-  private scheduleInterim (): void {
-    if (!this.options.interimResults || this.state !== 'open' || this.paused) return
-    if (this.interim !== undefined || this.outbox.pending > 0 || !this.segmenter.inSpeech) return
-    const id = this.segmenter.openId as number
-    const length = this.segmenter.openSeconds
-    const since = this.interimMark.id === id ? this.interimMark.seconds : 0
-    if (length < Math.max(MIN_INTERIM_SECONDS, since + INTERIM_INTERVAL_SECONDS)) return
-    const utterance = this.segmenter.current() as Utterance
-    const controller = new AbortController()
-    this.interim = { id, controller }
-    this.interimMark = { id, seconds: length }
-    this.decoder.interim(utterance, controller.signal).then((d) => {
-      // Stale once its utterance has closed or anything (a final) is queued to go out before it.
-      if (d === undefined || this.state !== 'open' || this.segmenter.openId !== id || this.outbox.pending > 0) return
-      this.send(this.results(utterance, d, false, false, false))
-    }, (err: unknown) => this.onError(err)).finally(() => {
-      this.interim = undefined
-      this.scheduleInterim()
-    })
-  }
-
-  private results (span: { start: number, end: number }, decoded: DecodedUtterance | undefined,
-    isFinal: boolean, speechFinal: boolean, fromFinalize: boolean): LiveMessage {
-    if (decoded !== undefined) this.model = decoded.model
-    return resultsMessage({
-      requestId: this.options.requestId,
-      model: this.model,
-      start: span.start,
-      end: span.end,
-      transcript: decoded?.transcript,
-      diarize: this.options.plan.structure.diarize,
-      search: this.options.plan.text.search,
-      isFinal,
-      speechFinal,
-      fromFinalize
-    })
+    this.results.scheduleInterim()
   }
 
   /**
@@ -322,14 +208,14 @@ export class LiveSession {
   /** Undecoded audio over the cap: finalize the open utterance and stop reading until the backlog halves. */
   private checkBuffer (): void {
     const cap = this.options.limits.maxBufferSeconds
-    const buffered = this.segmenter.openSeconds + this.pendingFinalSeconds
+    const buffered = this.segmenter.openSeconds + this.results.pendingFinalSeconds
     if (buffered > 2 * cap) {
       this.fail(CLOSE.bufferFull, `more than ${2 * cap} s of audio waiting to be transcribed`)
       return
     }
     if (buffered <= cap) return
     const utterance = this.segmenter.flush()
-    if (utterance !== undefined) this.queueFinal(utterance, false, false)
+    if (utterance !== undefined) this.results.final(utterance, false, false)
     if (!this.paused) {
       this.paused = true
       this.clearTimers() // not hearing from the client is our doing now
@@ -338,12 +224,12 @@ export class LiveSession {
   }
 
   private afterFinal (): void {
-    if (this.paused && this.state === 'open' && this.pendingFinalSeconds <= this.options.limits.maxBufferSeconds / 2) {
+    if (this.paused && this.state === 'open' && this.results.pendingFinalSeconds <= this.options.limits.maxBufferSeconds / 2) {
       this.paused = false
       this.armIdleTimer()
       if (!this.backlogPaused) this.sink.resume()
     }
-    this.scheduleInterim()
+    this.results.scheduleInterim()
   }
 
   /** Stops taking input, delivers the last final and Metadata, then closes with the ending's code. */
@@ -359,13 +245,13 @@ export class LiveSession {
     this.step(async () => {
       if (kind !== 'limit') await this.ingest(await this.intake.end(), false)
       const utterance = this.segmenter.flush()
-      if (utterance !== undefined) this.queueFinal(utterance, false, false)
+      if (utterance !== undefined) this.results.final(utterance, false, false)
       this.outbox.add(Promise.resolve(), () => metadataMessage({
         requestId: this.options.requestId,
         sha256: this.hash.copy().digest('hex'),
         created: this.created,
         duration: this.samples / SAMPLE_RATE,
-        models: [this.model],
+        models: [this.results.currentModel],
         tags: this.options.tags
       }))
       await this.outbox.drained()
@@ -393,7 +279,7 @@ export class LiveSession {
     this.state = 'closed'
     this.clearTimers()
     this.lifetime.abort(new Error('live session closed'))
-    this.interim?.controller.abort()
+    this.results.stop()
     this.intake.free()
     if (close !== undefined) this.sink.close(close.code, close.reason)
     this.resolveClosed()
@@ -416,59 +302,19 @@ export class LiveSession {
 
   private clearTimers (): void {
     this.clearIdleTimer()
-    this.cancelSilence?.()
-    this.cancelSilence = undefined
+    this.silence.cancel()
   }
 
   /**
-   * Voice-agent clients stop sending audio after a second of silence and only send KeepAlive: without more audio
-   * the endpointer would never see the pause go on, so no final, speech_final or UtteranceEnd would come. Once no
-   * audio has arrived for a while (SILENCE_FILL_AFTER_MS, or three times the client's usual gap between frames),
-   * the wall-clock time since the last frame counts as silence while an utterance is open or an UtteranceEnd is
-   * due. Audio a client sent ahead of real time (its lead) is used up first, so a fast sender is never padded.
+   * No frame for a while (see SilenceFill): adds the silence the wall clock says has passed since the last audio,
+   * judged inside the input chain, after every frame received before it has been decoded and ingested.
    */
-  private noteAudio (samples: number, arrivedAt: number): void {
-    if (this.lastAudioAt !== undefined) {
-      const gap = arrivedAt - this.lastAudioAt
-      if (gap < MAX_FRAME_GAP_MS) this.frameGapMs = Math.max(gap, this.frameGapMs * 0.98)
-      this.leadSeconds = Math.max(0, this.leadSeconds - gap / 1000)
-    }
-    this.leadSeconds += samples / SAMPLE_RATE
-    this.lastAudioAt = arrivedAt
-    this.filledSinceAudio = 0
-  }
-
-  private stallMs (): number {
-    return Math.max(SILENCE_FILL_AFTER_MS, 3 * this.frameGapMs)
-  }
-
-  private scheduleSilenceFill (ms: number): void {
-    this.cancelSilence?.()
-    this.cancelSilence = this.state === 'open' && !this.paused ? this.clock.timer(() => this.fillSilence(), ms) : undefined
-  }
-
-  /**
-   * Adds the silence the wall clock says has passed since the last audio frame (see noteAudio). Judged inside the
-   * input chain, after every frame received before it has been decoded and ingested.
-   */
-  private fillSilence (): void {
-    if (this.state !== 'open' || this.paused) return
-    const now = this.clock.now()
-    const waited = now - this.lastReceivedAt
-    if (waited < this.stallMs()) {
-      this.scheduleSilenceFill(this.stallMs() - waited)
-      return
-    }
+  private fillSilence (now: number): void {
     this.step(async () => {
-      if (this.lastAudioAt === undefined || !this.awaitingSilence()) return
-      const gap = (now - this.lastAudioAt) / 1000
-      const due = gap - this.leadSeconds - this.filledSinceAudio / SAMPLE_RATE
-      const fill = Math.floor(due * SAMPLE_RATE / VAD_FRAME_SAMPLES) * VAD_FRAME_SAMPLES
-      if (fill > 0) {
-        this.filledSinceAudio += fill
-        await this.ingest(new Float32Array(fill))
-      }
-      if (this.awaitingSilence()) this.scheduleSilenceFill(SILENCE_FILL_TICK_MS)
+      if (!this.silence.heardAudio || !this.awaitingSilence()) return
+      const fill = this.silence.due(now)
+      if (fill > 0) await this.ingest(new Float32Array(fill))
+      if (this.awaitingSilence()) this.silence.schedule(SILENCE_FILL_TICK_MS)
     })
   }
 

@@ -57,3 +57,62 @@ test('property: any token spelled any way on a query is gone from the logged URL
     assert.equal(parseQuery(redacted.split('?')[1] ?? '').token, REDACTED)
   }), { numRuns: 500 })
 })
+
+/** `text` decoded until nothing changes (double encoding included), '+' as the query parser reads it. */
+function fullyDecoded (text: string): string {
+  let out = text.replace(/\+/g, ' ')
+  for (let i = 0; i < 4; i++) {
+    const next = out.replace(/%[0-9a-f]{2}/gi, (e) => decodeURIComponent(e))
+    if (next === out) break
+    out = next
+  }
+  return out
+}
+
+/** Every character percent-encoded, in the given hex case. */
+const encodeAll = (text: string, upper: boolean): string =>
+  [...Buffer.from(text)].map((b) => `%${upper ? b.toString(16).toUpperCase() : b.toString(16)}`).join('')
+
+test('a callback URL is logged as scheme, host and path: its userinfo and query values are gone in every spelling', () => {
+  const [user, pass, sig] = ['hook-user', 'Pa55w0rd-1', 'c2lnbmF0dXJl']
+  const hook = `https://${user}:${pass}@example.com:8443/hooks/earshot?sig=${sig}&id=${sig}X#${sig}Y`
+  const shown = 'https://[REDACTED]@example.com:8443/hooks/earshot?sig=[REDACTED]%26id=[REDACTED]%23[REDACTED]'
+  for (const value of [encodeURIComponent(hook), encodeAll(hook, true), encodeAll(hook, false)]) {
+    for (const name of ['callback', 'callb%61ck', '%63allback']) {
+      const url = `/v1/listen?model=base&${name}=${value}&callback_method=put&tag=a`
+      assert.equal(parseQuery(url.split('?')[1] ?? '').callback, hook, 'the server reads this URL')
+      const redacted = redactUrl(url)
+      assert.equal(redacted, `/v1/listen?model=base&${name}=${shown}&callback_method=put&tag=a`)
+      for (const secret of [user, pass, sig]) assert.ok(!fullyDecoded(redacted).includes(secret), `${url} -> ${redacted}`)
+      const logged = parseQuery(redacted.slice(redacted.indexOf('?') + 1))
+      assert.deepEqual([logged.model, logged.callback, logged.callback_method], ['base', shown.replace('%26', '&').replace('%23', '#'), 'put'],
+        'the value still parses as one parameter')
+    }
+  }
+  // unencoded, as a client may send it (its own query then has a single parameter)
+  assert.equal(redactUrl(`/v1/listen?callback=https://${user}:${pass}@example.com/h?sig=${sig}`),
+    '/v1/listen?callback=https://[REDACTED]@example.com/h?sig=[REDACTED]')
+  assert.equal(redactUrl('/v1/listen?callback=https://example.com/hooks/1'), '/v1/listen?callback=https://example.com/hooks/1', 'nothing to hide')
+  assert.equal(redactUrl(`/v1/listen?callback=https://example.com/h?${sig}`), '/v1/listen?callback=https://example.com/h?[REDACTED]',
+    'a bare query item may be the secret itself')
+  for (const odd of [`ftp://${user}:${pass}@example.com/`, `${user}:${pass}@example.com/h`, 'not a url']) {
+    assert.equal(redactUrl(`/v1/listen?callback=${encodeURIComponent(odd)}`), '/v1/listen?callback=[REDACTED]', odd)
+  }
+})
+
+test('property: no spelling of a callback URL\'s password or query value survives redaction', () => {
+  const secretChars = fc.constantFrom(...'abcXYZ019-._~'.split(''))
+  const spelledSecret = fc.array(fc.tuple(secretChars, fc.integer({ min: 0, max: 2 })), { minLength: 10, maxLength: 20 })
+  // the secret in plain text, and as the client spells it inside its own URL (any character percent-encoded)
+  const spell = (parts: Array<[string, number]>): [string, string] => [parts.map(([c]) => c).join(''),
+    parts.map(([c, how]) => how === 0 ? c : encodeAll(c, how === 1)).join('')]
+  fc.assert(fc.property(spelledSecret, spelledSecret, fc.integer({ min: 0, max: 2 }), (p, s, outer) => {
+    const [pass, passSpelled] = spell(p)
+    const [sig, sigSpelled] = spell(s)
+    const hook = `https://u:${passSpelled}@example.com/h?sig=${sigSpelled}&x=1`
+    const value = outer === 0 ? encodeURIComponent(hook) : encodeAll(hook, outer === 1)
+    const redacted = redactUrl(`/v1/listen?callback=${value}`)
+    for (const secret of [pass, sig]) assert.ok(!fullyDecoded(redacted).includes(secret), `${hook} -> ${redacted}`)
+    assert.equal(parseQuery(redacted.slice(redacted.indexOf('?') + 1)).callback, 'https://[REDACTED]@example.com/h?sig=[REDACTED]&x=[REDACTED]')
+  }), { numRuns: 500 })
+})

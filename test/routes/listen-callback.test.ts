@@ -57,6 +57,48 @@ test('callback_method=put delivers with PUT; audio at a URL is fetched at submit
   assert.equal((delivery?.body.metadata as Metadata).request_id, id)
 })
 
+/** `text` decoded until nothing changes (double encoding included), '+' as a query parser reads it. */
+function fullyDecoded (text: string): string {
+  let out = text.replace(/\+/g, ' ')
+  for (let i = 0; i < 4; i++) {
+    const next = out.replace(/%[0-9a-f]{2}/gi, (e) => decodeURIComponent(e))
+    if (next === out) break
+    out = next
+  }
+  return out
+}
+
+test('a callback URL\'s credentials and signature reach the receiver but no log line, in any spelling', async (t) => {
+  const app = await build(t, PRIVATE_OK)
+  const receiver = await startReceiver(t)
+  receiver.failFirst(1) // a failed attempt is logged as well
+  const key = await app.createKey()
+  const [user, pass, sig] = ['hook-user', 'Pa55w0rd-secret', 'SigSecret-123']
+  const hook = new URL(receiver.url)
+  hook.username = user
+  hook.password = pass
+  hook.search = `?sig=${sig}`
+  const ids: string[] = []
+  for (const query of [`callback=${encodeURIComponent(hook.href)}&tag=a`, `callback=${hook.href}`]) {
+    const res = await submit(app, key, query)
+    assert.equal(res.status, 200, await res.clone().text())
+    const { request_id: id } = await res.json() as { request_id: string }
+    ids.push(id)
+    await app.waitForLog(new RegExp(`"request_id":"${id}".*"msg":"callback delivered"`))
+  }
+  assert.equal(receiver.received.length, 3)
+  for (const delivery of receiver.received) {
+    assert.equal(delivery.path, `/hook?sig=${sig}`)
+    assert.equal(delivery.headers.authorization, `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`)
+  }
+  assert.ok(app.logs.some((l) => l.includes('callback delivery failed')))
+  const logged = app.logs.join('\n')
+  for (const secret of [user, pass, sig]) assert.ok(!fullyDecoded(logged).includes(secret), secret)
+  assert.ok(!logged.includes(Buffer.from(`${user}:${pass}`).toString('base64')))
+  const shown = `callback=http://[REDACTED]@${hook.host}/hook?sig=[REDACTED]`
+  assert.equal(app.logs.filter((l) => l.includes('"msg":"incoming request"') && l.includes(shown)).length, 2, 'both request lines show the hook')
+})
+
 test('a receiver failing twice gets the job on the third attempt, the same request id each time', async (t) => {
   const app = await build(t, PRIVATE_OK)
   const receiver = await startReceiver(t)

@@ -1,0 +1,97 @@
+// The pg-boss queue's connections: a PostgreSQL session ending under them (a server shutdown, a failover, an
+// administrator's pg_terminate_backend) is reported and the queue goes on; it never ends the process.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { randomUUID } from 'node:crypto'
+import pg from 'pg'
+import { postgresForFile } from '../helpers/postgres.ts'
+import { openQueuePool, PgBossJobQueue } from '../../src/jobs/pg-boss-queue.ts'
+import type { JobSpec } from '../../src/jobs/spec.ts'
+
+const postgres = postgresForFile()
+
+const codeOf = (err: unknown): string | undefined => (err as { code?: string } | undefined)?.code
+
+test('a checked-out queue connection the server terminates between queries is reported, not thrown, and the pool goes on', async (t) => {
+  const url = await postgres().createDatabase()
+  const errors: unknown[] = []
+  const pool = openQueuePool(url, 2, 'earshot-jobs', (err) => { errors.push(err) })
+  t.after(() => pool.end())
+  const client = await pool.connect()
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+  const failed = new Promise((resolve) => client.once('error', resolve))
+  // What a server shutdown sends every session: 57P01, here while the client is checked out with no query running.
+  const admin = await pool.connect()
+  await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid])
+  admin.release()
+  assert.equal(codeOf(await failed), '57P01')
+  client.release()
+  assert.ok(errors.some((err) => codeOf(err) === '57P01'), 'reported through onError')
+  assert.equal((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one, 1)
+})
+
+test('pg-boss\'s sessions terminated while the queue runs (idle, and in the middle of its fetch): reported, and the next job runs', { timeout: 60_000 }, async (t) => {
+  const url = await postgres().createDatabase()
+  const logged: Array<{ msg: string | undefined, obj: { err?: unknown, pool?: string } }> = []
+  let onReported: () => void = () => {}
+  const record = (obj: unknown, msg?: string): void => {
+    const entry = { msg, obj: obj as { err?: unknown, pool?: string } }
+    logged.push(entry)
+    if (msg === 'job queue connection failed' && entry.obj.pool === 'earshot-jobs' && codeOf(entry.obj.err) === '57P01') onReported()
+  }
+  const queue = new PgBossJobQueue({
+    connectionString: url, concurrency: 1, expireSeconds: 60, retryLimit: 1, retryDelaySeconds: 1, superviseSeconds: 1,
+    logger: { info () {}, warn: record, error: record }
+  })
+  t.after(() => queue.close(0))
+  const taken: string[] = []
+  let onTaken: () => void = () => {}
+  await queue.work(async (spec) => {
+    taken.push(spec.requestId)
+    onTaken()
+  })
+
+  const admin = new pg.Client({ connectionString: url })
+  await admin.connect()
+  t.after(() => admin.end())
+  const ended = new Set<number>()
+  const pgBossSessions = async (where: string): Promise<number[]> => (await admin.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE application_name = 'earshot-jobs' AND datname = current_database() AND ${where}`)).rows
+    .map((r) => r.pid).filter((pid) => !ended.has(pid))
+  const terminate = async (pids: number[]): Promise<void> => {
+    for (const pid of pids) ended.add(pid)
+    await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids])
+  }
+  // pg-boss polls every second: waiting for its sessions to be in a state is waiting for a condition PostgreSQL reports
+  const sessionsWhen = async (where: string): Promise<number[]> => {
+    for (;;) {
+      const pids = await pgBossSessions(where)
+      if (pids.length > 0) return pids
+      await admin.query('SELECT pg_sleep(0.05)')
+    }
+  }
+
+  // In the middle of a query: pg-boss's next fetch waits on a lock this session holds, and is ended there.
+  const blocker = new pg.Client({ connectionString: url })
+  await blocker.connect()
+  t.after(() => blocker.end())
+  await blocker.query('BEGIN')
+  await blocker.query('LOCK TABLE pgboss.job IN ACCESS EXCLUSIVE MODE')
+  await terminate(await sessionsWhen("wait_event_type = 'Lock'"))
+  await blocker.query('ROLLBACK')
+
+  // Between queries: the connections pg-boss opens again are ended while they wait for its next one.
+  const reported = new Promise<void>((resolve) => { onReported = resolve })
+  await terminate(await sessionsWhen("state = 'idle'"))
+  await reported
+
+  const requestId = randomUUID()
+  const spec = {
+    requestId, plan: {}, audio: {}, response: {}, callback: { url: 'https://example.com/hook', method: 'POST' }, submittedAt: new Date().toISOString()
+  } as unknown as JobSpec
+  const ran = new Promise<void>((resolve) => { onTaken = resolve })
+  await queue.submit(spec, new Uint8Array(16))
+  await ran
+  assert.deepEqual(taken, [requestId])
+  assert.ok(logged.some((l) => l.msg === 'pg-boss error' && codeOf(l.obj.err) === '57P01'), 'the fetch ended mid-query is reported by pg-boss')
+})
