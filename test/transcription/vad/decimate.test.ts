@@ -25,3 +25,22 @@ test('passes speech frequencies and stops what would fold back below 4 kHz', () 
   const leak = rms(decimate2(tone(6000, n)), 50, n / 2 - 50) / rms(tone(6000, n))
   assert.ok(leak < 0.01, `6 kHz leaks ${leak}`)
 })
+
+test('the unrolled interior and the edges compute the same filter', () => {
+  let a = 99
+  const x = Float32Array.from({ length: 2001 }, () => { a = (Math.imul(a, 1103515245) + 12345) >>> 0; return a / 2 ** 32 - 0.5 })
+  // the filter's impulse response, read from a unit impulse in the interior, applied directly
+  const impulse = new Float32Array(201)
+  impulse[100] = 1
+  const h = decimate2(impulse) // h[50 + j] = tap at offset 2j (even offsets only: the odd ones are never sampled)
+  const odd = new Float32Array(201)
+  odd[101] = 1
+  const hOdd = decimate2(odd) // hOdd[50 + j] = tap at offset 2j - 1
+  const tap = (k: number): number => (k % 2 === 0 ? (h[50 + k / 2] ?? 0) : (hOdd[50 + (k + 1) / 2] ?? 0))
+  const y = decimate2(x)
+  for (let m = 0; m < y.length; m++) {
+    let want = 0
+    for (let k = -20; k <= 20; k++) { const i = 2 * m - k; if (i >= 0 && i < x.length) want += tap(k) * (x[i] as number) }
+    assert.ok(Math.abs((y[m] as number) - want) < 1e-6, `sample ${m}: ${y[m]} against ${want}`)
+  }
+})

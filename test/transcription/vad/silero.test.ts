@@ -56,6 +56,13 @@ test("files on Silero's 8 kHz branch find the same speech", async () => {
     let agree = 0
     for (let i = 0; i < audio.length; i++) if (ma[i] === mb[i]) agree++
     assert.ok(agree > 0.95 * audio.length, `regions agree on ${(100 * agree / audio.length).toFixed(1)} % of the audio`)
+    // the worker route scores files on the branch it was started with
+    const vad8k = new SileroVad({ fileRate: 8000 })
+    try {
+      assert.deepEqual(await vad8k.probabilities(audio), probs)
+    } finally {
+      await vad8k.close()
+    }
   } finally {
     await runner.close()
   }
