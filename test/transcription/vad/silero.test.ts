@@ -83,6 +83,17 @@ test('a live stream fed in uneven pieces scores like the sequential pass', async
   assert.ok(worst < 1e-5, `largest difference ${worst}`)
 })
 
+test("the caller's audio is intact after scoring (speech-only.ts decodes it afterwards), shared or not", async () => {
+  const mine = audio.slice()
+  const probs = await vad.probabilities(mine)
+  assert.equal(mine.length, audio.length)
+  assert.deepEqual(mine, audio)
+  const shared = new Float32Array(new SharedArrayBuffer(audio.byteLength))
+  shared.set(audio)
+  assert.deepEqual(await vad.probabilities(shared), probs)
+  assert.deepEqual(shared, audio)
+})
+
 test('an aborted file run rejects, and the detector goes on serving', async () => {
   const controller = new AbortController()
   const run = vad.probabilities(audio, controller.signal)
