@@ -24,6 +24,7 @@ export const SILERO_CONTEXT_SAMPLES = 64
 /** Floats in Silero's recurrent state per stream: [2, batch, 128]. */
 export const SILERO_STATE_SIZE = 2 * 128
 const INPUT = SILERO_CONTEXT_SAMPLES + SILERO_FRAME_SAMPLES
+/** Batch 16 or 64 measured no cheaper per window, and another chunk count moves region edges (chunk boundaries). */
 export const MAX_BATCH = 32
 /**
  * ~2 s of audio to settle a chunk's state before the windows it scores. Silero's LSTM remembers long: with 1 s a
@@ -63,8 +64,11 @@ export class SileroRunner {
 
   /**
    * One thread, sequential execution: the VAD runs beside whisper's decode threads and must not compete with them
-   * (and a model this small gains nothing from more). Full graph optimisation fuses its small operators.
-   * `overrides` are for bench/vad/runner-variants.ts.
+   * (and a model this small gains nothing from more). Full graph optimisation fuses its small operators. Measured
+   * side by side (bench/vad/runner-variants.ts, README bench:vad): 'extended'/'basic' optimisation, the memory arena
+   * or memory pattern off, parallel execution and preallocated outputs were all no cheaper (within ~7 %), so these
+   * stay. At batch 32 the 16 kHz model is compute-bound (0.07 ms per window from batch ~8 up); only the 8 kHz
+   * branch costs less. `overrides` are for that bench.
    */
   static async load (path: string = sileroModelPath(), overrides: ort.InferenceSession.SessionOptions = {}): Promise<SileroRunner> {
     const session = await ort.InferenceSession.create(path, {
