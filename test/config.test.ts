@@ -50,6 +50,9 @@ test('VAD: on by default with Silero\'s settings; thresholds are checked against
   assert.equal(loadConfig({ VAD: 'false', VAD_THRESHOLD: '0.6', VAD_NEG_THRESHOLD: '0.4' }).VAD, false)
   assert.throws(() => loadConfig({ VAD_THRESHOLD: '0.4', VAD_NEG_THRESHOLD: '0.5' }), /VAD_NEG_THRESHOLD: must not exceed VAD_THRESHOLD/)
   assert.throws(() => loadConfig({ VAD_THRESHOLD: '1.5' }), /VAD_THRESHOLD/)
+  assert.equal(config.VAD_FILE_RATE, 16000)
+  assert.equal(loadConfig({ VAD_FILE_RATE: '8000' }).VAD_FILE_RATE, 8000)
+  assert.throws(() => loadConfig({ VAD_FILE_RATE: '11025' }), /VAD_FILE_RATE/)
 })
 
 test('WHISPER_THREADS defaults to the cores shared among the concurrent decodes, 1 to 4; a set value wins', () => {

@@ -1,5 +1,7 @@
 // The detectors bench/vad compares, behind one interface: per-frame speech probabilities for a whole 16 kHz file,
-// and the seconds of compute that took (model loading excluded and reported apart).
+// and what that cost (model loading excluded and reported apart): wall seconds, and the CPU seconds the process
+// used meanwhile (process.cpuUsage: every thread, so the VAD worker's time is in it; on a shared machine wall time
+// also counts the time other processes held the cores, CPU time does not).
 import { execFile } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -14,7 +16,17 @@ import { SileroRunner, SILERO_CONTEXT_SAMPLES, SILERO_STATE_SIZE } from '../../s
 
 const run = promisify(execFile)
 
-export interface Detection { probs: Float32Array, seconds: number }
+export interface Detection { probs: Float32Array, seconds: number, cpuSeconds: number }
+
+/** Wall and process CPU seconds around `work`. */
+export async function measured (work: () => Promise<Float32Array> | Float32Array): Promise<Detection> {
+  const c = process.cpuUsage()
+  const t = performance.now()
+  const probs = await work()
+  const seconds = (performance.now() - t) / 1000
+  const u = process.cpuUsage(c)
+  return { probs, seconds, cpuSeconds: (u.user + u.system) / 1e6 }
+}
 export interface Detector {
   name: string
   frameSamples: number
@@ -32,11 +44,9 @@ export async function webrtcDetector (): Promise<Detector> {
       const d = new VoiceDetector(mod)
       const probs = new Float32Array(Math.floor(samples.length / VAD_FRAME_SAMPLES))
       let i = 0
-      const t = performance.now()
-      d.push(samples, (speech) => { probs[i++] = speech ? 1 : 0 })
-      const seconds = (performance.now() - t) / 1000
+      const result = await measured(() => { d.push(samples, (speech) => { probs[i++] = speech ? 1 : 0 }); return probs })
       d.free()
-      return { probs, seconds }
+      return result
     },
     async close () {}
   }
@@ -51,30 +61,22 @@ export async function onnxDetector (framing: Framing = 'silero'): Promise<Detect
   return {
     name: framing === 'silero' ? 'Silero v6.2 / ONNX Runtime' : 'Silero v6.2 / ONNX Runtime, whisper.cpp framing',
     frameSamples: 512,
-    async detect (samples) {
-      const t = performance.now()
-      const probs = await vad.probs(samples, framing)
-      return { probs, seconds: (performance.now() - t) / 1000 }
-    },
+    detect: async (samples) => await measured(async () => await vad.probs(samples, framing)),
     close: async () => await vad.close()
   }
 }
 
 /**
  * The server's detector: SileroVad, its worker thread, files scored in batched chunks (silero-runner.ts). Time is
- * the wall clock around each call from the main thread (the copy to the worker and back included).
+ * measured around each call from the main thread (the copy to the worker and back included).
  */
-export async function serverDetector (): Promise<Detector> {
-  const vad = new SileroVad()
+export async function serverDetector (fileRate: 8000 | 16000 = 16000): Promise<Detector> {
+  const vad = new SileroVad({ fileRate })
   await vad.ready()
   return {
-    name: 'Silero v6.2 / ONNX Runtime, server (worker, batched)',
+    name: `Silero v6.2 / ONNX Runtime, server (worker, batched${fileRate === 8000 ? ', 8 kHz branch' : ''})`,
     frameSamples: 512,
-    async detect (samples) {
-      const t = performance.now()
-      const probs = await vad.probabilities(samples)
-      return { probs, seconds: (performance.now() - t) / 1000 }
-    },
+    detect: async (samples) => await measured(async () => await vad.probabilities(samples)),
     close: async () => await vad.close()
   }
 }
@@ -92,16 +94,17 @@ export async function liveDetector (): Promise<Detector> {
       const probs = new Float32Array(whole / 512)
       let at = 0
       let carry = new Float32Array(0)
-      const t = performance.now()
-      for (let off = 0; off < whole; off += 1600) {
-        const piece = new Float32Array(carry.length + Math.min(1600, whole - off))
-        piece.set(carry)
-        piece.set(samples.subarray(off, off + piece.length - carry.length), carry.length)
-        const use = Math.floor(piece.length / 512) * 512
-        carry = piece.slice(use)
-        if (use > 0) { probs.set(await stream.score(piece.subarray(0, use)), at); at += use / 512 }
-      }
-      return { probs, seconds: (performance.now() - t) / 1000 }
+      return await measured(async () => {
+        for (let off = 0; off < whole; off += 1600) {
+          const piece = new Float32Array(carry.length + Math.min(1600, whole - off))
+          piece.set(carry)
+          piece.set(samples.subarray(off, off + piece.length - carry.length), carry.length)
+          const use = Math.floor(piece.length / 512) * 512
+          carry = piece.slice(use)
+          if (use > 0) { probs.set(await stream.score(piece.subarray(0, use)), at); at += use / 512 }
+        }
+        return probs
+      })
     },
     close: async () => await vad.close()
   }
@@ -117,9 +120,7 @@ export async function sequentialDetector (): Promise<Detector> {
       const whole = Math.floor(samples.length / 512) * 512
       const input = new Float32Array(SILERO_CONTEXT_SAMPLES + whole)
       input.set(samples.subarray(0, whole), SILERO_CONTEXT_SAMPLES)
-      const t = performance.now()
-      const { probs } = await runner.stream(input, new Float32Array(SILERO_STATE_SIZE))
-      return { probs, seconds: (performance.now() - t) / 1000 }
+      return await measured(async () => (await runner.stream(input, new Float32Array(SILERO_STATE_SIZE))).probs)
     },
     close: async () => await runner.close()
   }
@@ -144,7 +145,8 @@ export async function whisperCppDetector (cacheDir: string, log: (m: string) => 
       const { stdout } = await run(exe, [model, input, output, '1'])
       const report = JSON.parse(stdout) as { vad_ms: number }
       const raw = readFileSync(output)
-      return { probs: new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)), seconds: report.vad_ms / 1000 }
+      // another process, which reports only its wall time around the call: CPU time unknown
+      return { probs: new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length)), seconds: report.vad_ms / 1000, cpuSeconds: NaN }
     },
     async close () {}
   }

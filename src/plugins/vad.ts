@@ -25,7 +25,7 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
     minSilenceMs: config.VAD_MIN_SILENCE_MS,
     speechPadMs: config.VAD_SPEECH_PAD_MS
   }
-  const detector = new SileroVad()
+  const detector = new SileroVad({ fileRate: config.VAD_FILE_RATE })
   // A missing model file should stop the server at start, not fail each request (the worker loads it lazily).
   if (!existsSync(detector.modelPath)) throw new Error(`the Silero VAD model is missing: ${detector.modelPath}`)
   fastify.decorate('vad', { detector, settings, planDefaults: { vad: { enabled: config.VAD, settings } } } satisfies VoiceActivity)

@@ -16,6 +16,7 @@
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
+import { decimate2 } from './decimate.ts'
 import { SILERO_FRAME_SAMPLES, VAD_SAMPLE_RATE } from './settings.ts'
 
 /** Samples of the previous window fed in front of each window. */
@@ -23,6 +24,7 @@ export const SILERO_CONTEXT_SAMPLES = 64
 /** Floats in Silero's recurrent state per stream: [2, batch, 128]. */
 export const SILERO_STATE_SIZE = 2 * 128
 const INPUT = SILERO_CONTEXT_SAMPLES + SILERO_FRAME_SAMPLES
+/** Batch 16 or 64 measured no cheaper per window, and another chunk count moves region edges (chunk boundaries). */
 export const MAX_BATCH = 32
 /**
  * ~2 s of audio to settle a chunk's state before the windows it scores. Silero's LSTM remembers long: with 1 s a
@@ -38,22 +40,44 @@ export const sileroModelPath = (): string => join(dirname(require.resolve('@jjhb
 
 export interface StreamScore { probs: Float32Array, state: Float32Array }
 
+/** How a file is scored; the defaults are the server's (bench/vad/runner-variants.ts measures others). */
+export interface FileTuning {
+  /** Most chunks scored side by side. */
+  maxBatch?: number
+  /** Windows each chunk but the first is started early to settle its state. */
+  warmup?: number
+  /**
+   * The model branch: 16000 (Silero's 512-sample windows) or 8000 (the audio decimated 2:1, 256-sample windows
+   * with 32 of context: the same 32 ms per probability, about half the compute, not the same probabilities).
+   */
+  rate?: 8000 | 16000
+}
+
+/** Window and context samples of each branch (OnnxWrapper in silero-vad). */
+const GEOMETRY = { 16000: { frame: SILERO_FRAME_SAMPLES, context: SILERO_CONTEXT_SAMPLES }, 8000: { frame: 256, context: 32 } } as const
+
 export class SileroRunner {
   private readonly sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), [])
+  private readonly sr8k = new ort.Tensor('int64', BigInt64Array.from([8000n]), [])
 
   private constructor (private readonly session: ort.InferenceSession) {}
 
   /**
    * One thread, sequential execution: the VAD runs beside whisper's decode threads and must not compete with them
-   * (and a model this small gains nothing from more). Full graph optimisation fuses its small operators.
+   * (and a model this small gains nothing from more). Full graph optimisation fuses its small operators. Measured
+   * side by side (bench/vad/runner-variants.ts, README bench:vad): 'extended'/'basic' optimisation, the memory arena
+   * or memory pattern off, parallel execution and preallocated outputs were all no cheaper (within ~7 %), so these
+   * stay. At batch 32 the 16 kHz model is compute-bound (0.07 ms per window from batch ~8 up); only the 8 kHz
+   * branch costs less. `overrides` are for that bench.
    */
-  static async load (path: string = sileroModelPath()): Promise<SileroRunner> {
+  static async load (path: string = sileroModelPath(), overrides: ort.InferenceSession.SessionOptions = {}): Promise<SileroRunner> {
     const session = await ort.InferenceSession.create(path, {
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-      logSeverityLevel: 3 // the model's unused initializers are warned about at load
+      logSeverityLevel: 3, // the model's unused initializers are warned about at load
+      ...overrides
     })
     return new SileroRunner(session)
   }
@@ -62,24 +86,29 @@ export class SileroRunner {
    * One speech probability per 512-sample window of 16 kHz mono `audio` (state fresh at the start).
    * `cancelled` is polled between calls: a true return stops the run (it resolves with what it has).
    */
-  async file (audio: Float32Array, cancelled: () => boolean = () => false, warmup: number = WARMUP_WINDOWS): Promise<Float32Array> {
-    const n = Math.ceil(audio.length / SILERO_FRAME_SAMPLES)
+  async file (pcm: Float32Array, cancelled: () => boolean = () => false, tuning: FileTuning = {}): Promise<Float32Array> {
+    const warmup = tuning.warmup ?? WARMUP_WINDOWS
+    const rate = tuning.rate ?? 16000
+    const audio = rate === 8000 ? decimate2(pcm) : pcm
+    const { frame, context } = GEOMETRY[rate]
+    const size = frame + context
+    const n = Math.ceil(audio.length / frame)
     const out = new Float32Array(n)
     if (n === 0) return out
     // Enough chunks to pay their warm-up back eightfold; one sequential pass for short audio.
-    const batch = Math.max(1, Math.min(MAX_BATCH, Math.floor(n / (8 * Math.max(1, warmup)))))
+    const batch = Math.max(1, Math.min(tuning.maxBatch ?? MAX_BATCH, Math.floor(n / (8 * Math.max(1, warmup)))))
     const length = Math.ceil(n / batch)
     const warm = batch === 1 ? 0 : warmup
     const first = Array.from({ length: batch }, (_, b) => (b === 0 ? 0 : b * length - warm))
-    const input = new Float32Array(batch * INPUT)
+    const input = new Float32Array(batch * size)
     const feeds: Record<string, ort.Tensor> = {
-      input: new ort.Tensor('float32', input, [batch, INPUT]),
+      input: new ort.Tensor('float32', input, [batch, size]),
       state: new ort.Tensor('float32', new Float32Array(batch * SILERO_STATE_SIZE), [2, batch, 128]),
-      sr: this.sr
+      sr: rate === 8000 ? this.sr8k : this.sr
     }
     for (let step = 0; step < length + warm; step++) {
       if (cancelled()) break
-      for (let b = 0; b < batch; b++) fillWindow(input, b * INPUT, audio, (first[b] as number) + step)
+      for (let b = 0; b < batch; b++) fillWindow(input, b * size, audio, (first[b] as number) + step, frame, context)
       const result = await this.session.run(feeds)
       feeds.state = result.stateN as ort.Tensor
       const probs = (result.output as ort.Tensor).data as Float32Array
@@ -118,11 +147,11 @@ export class SileroRunner {
   }
 }
 
-/** Window `w` of `audio` with its 64 samples of context, into `input` at `at`; zeros outside the audio. */
-function fillWindow (input: Float32Array, at: number, audio: Float32Array, w: number): void {
-  const start = w * SILERO_FRAME_SAMPLES - SILERO_CONTEXT_SAMPLES
+/** Window `w` of `audio` with its samples of context, into `input` at `at`; zeros outside the audio. */
+function fillWindow (input: Float32Array, at: number, audio: Float32Array, w: number, frame: number, context: number): void {
+  const start = w * frame - context
   const from = Math.max(0, Math.min(audio.length, start))
-  const to = Math.max(0, Math.min(audio.length, start + INPUT))
-  input.fill(0, at, at + INPUT)
+  const to = Math.max(0, Math.min(audio.length, start + frame + context))
+  input.fill(0, at, at + frame + context)
   if (to > from) input.set(audio.subarray(from, to), at + (from - start))
 }

