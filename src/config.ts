@@ -124,6 +124,12 @@ export const configSchema = z.object({
   VAD_MIN_SPEECH_MS: int(0, 10000).default(250),
   VAD_MIN_SILENCE_MS: int(0, 10000).default(100),
   VAD_SPEECH_PAD_MS: int(0, 2000).default(30),
+  /**
+   * Level gate: speech must stand this many dB above the background floor (10th percentile of the level over 8 s),
+   * so dense babble well below the talker is mostly not speech; 0 = off (the default: it costs recall at low SNR,
+   * README "Level gate"). 4 is the measured setting. Pre-recorded and live.
+   */
+  VAD_MIN_SNR_DB: z.coerce.number().min(0).max(40).default(0),
 
   /** Live streaming: audio seconds per session, undecoded seconds held before reading pauses, idle timeout. */
   STREAM_MAX_SECONDS: int(1).default(3600),
