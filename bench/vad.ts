@@ -1,7 +1,7 @@
 // bench/vad: voice-activity detectors on a corpus with known truth per 10 ms frame (bench/vad/corpus.ts), and
 // their cost beside the engine's decode cost.
 //
-//   npm run bench:vad -- [--snrs 20,10,0] [--backgrounds white,pink,babble]
+//   npm run bench:vad -- [--snrs 20,10,0] [--backgrounds white,pink,babble] [--babble-voices 18] [--seed 1000] [--min-snr-db 4]
 //                        [--detectors webrtc,server,server-8k,live,sequential,onnx,onnx-reflect,whispercpp]
 //                        [--no-decode] [--long-minutes 10] [--audio ../shared/audio]
 //
@@ -11,8 +11,8 @@
 // loop (a fresh tensor per window, default session options). Batching pays on long files: the cost table at the
 // end also times each Silero route on --long-minutes of the first noisy condition repeated (0 = skip).
 //
-// Per detector and condition: frame recall and precision of the speech regions the pipeline would decode (Silero's
-// post-processing, src/transcription/vad, default settings, applied to every detector alike), false speech as a
+// Per detector and condition: frame recall and precision of the speech regions the pipeline would decode (the level
+// gate and Silero's post-processing, src/transcription/vad, default settings, applied to every detector alike), false speech as a
 // share of pure-noise frames and as seconds per minute of pure noise, and VAD compute per hour of audio beside
 // whisper's (the current engine, a generated base.en with real shapes, 2 threads, greedy, full 30 s window on the
 // first 30 s of the corpus). Targets (issue 11): recall >= 0.97, false speech <= 1 % of noise frames at 10 dB SNR,
@@ -29,7 +29,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { generateModel } from '../scripts/generate-model.mjs'
 import { Engine } from '../src/engine/engine.ts'
-import { DEFAULT_VAD_SETTINGS, speechRegions } from '../src/transcription/vad/index.ts'
+import { DEFAULT_VAD_SETTINGS, gateProbabilitiesCausal, speechRegions } from '../src/transcription/vad/index.ts'
 import {
   activeSpeechPower, background, cleanTruth, GAPS, layout, loadClips, mix, NONSPEECH, RATE, SPEECH, toTruthGrid, TRUTH_FRAME,
   type Background, type Clip, type Layout
@@ -49,16 +49,26 @@ const detectorNames = arg('detectors', 'webrtc,server,live,sequential,onnx,whisp
 const audioDir = arg('audio', join(root, '../shared/audio'))
 const withDecode = !process.argv.includes('--no-decode')
 const longMinutes = Number(arg('long-minutes', '10'))
-// one noise signal per kind, the same at every SNR and for every detector, so rows differ only in what they vary
-const seedOf = (kind: Background): number => 1000 + ['silence', 'white', 'pink', 'babble'].indexOf(kind)
+// one noise signal per kind, the same at every SNR and for every detector, so rows differ only in what they vary;
+// --seed draws other noise (and other babble offsets), --babble-voices another crowd size, to check generalisation
+const seedBase = Number(arg('seed', '1000'))
+const babbleVoices = Number(arg('babble-voices', '18'))
+const seedOf = (kind: Background): number => seedBase + ['silence', 'white', 'pink', 'babble'].indexOf(kind)
+// the level gate's margin (VAD_MIN_SNR_DB, default off = Silero alone); --min-snr-db 4 scores the gate
+const settings = { ...DEFAULT_VAD_SETTINGS, minSnrDb: Number(arg('min-snr-db', String(DEFAULT_VAD_SETTINGS.minSnrDb ?? 0))) }
 const log = (m: string): void => { console.error(`[bench:vad] ${m}`) }
 
 interface Counts { tp: number, fp: number, fn: number, noiseFrames: number, noiseFp: number, rawNoiseFp: number, rawTp: number }
 const zero = (): Counts => ({ tp: 0, fp: 0, fn: 0, noiseFrames: 0, noiseFp: 0, rawNoiseFp: 0, rawTp: 0 })
 const add = (a: Counts, b: Counts): void => { for (const k of Object.keys(a) as Array<keyof Counts>) a[k] += b[k] }
 
-function score (l: Layout, probs: Float32Array, frameSamples: number, samples: number): Counts {
-  const regions = speechRegions(probs, DEFAULT_VAD_SETTINGS, { frameSamples, totalSamples: samples })
+// Regions as the server makes them: the level gate on the audio, then Silero's post-processing (speechRegions); for
+// the live route the gate is the live path's causal one (LevelGate, as StreamingVoiceDetector runs it).
+function score (l: Layout, probs: Float32Array, frameSamples: number, audio: Float32Array, live: boolean): Counts {
+  const samples = audio.length
+  const regions = live
+    ? speechRegions(gateProbabilitiesCausal(probs, audio, settings.minSnrDb, frameSamples), settings, { frameSamples, totalSamples: samples })
+    : speechRegions(probs, settings, { frameSamples, totalSamples: samples, audio })
   const frames = l.truth.length
   const decided = new Uint8Array(frames)
   for (const r of regions) {
@@ -179,11 +189,11 @@ async function main (): Promise<void> {
     const det = await maker()
     const r = { det, rows: [] as string[], at10: zero(), at10Babble: zero(), cost: 0, cpu: 0, audio: 0 }
     for (const c of conditions) {
-      const audio = c.kind === 'silence' ? l.speech : mix(l, background(c.kind, l.speech.length, clips, seedOf(c.kind)), c.snr)
+      const audio = c.kind === 'silence' ? l.speech : mix(l, background(c.kind, l.speech.length, clips, seedOf(c.kind), babbleVoices), c.snr)
       firstAudio ??= audio
       if (c.kind !== 'silence') noisy ??= { name: c.name, audio }
       const { probs, seconds: cost, cpuSeconds } = await det.detect(audio)
-      const counts = score(l, probs, det.frameSamples, audio.length)
+      const counts = score(l, probs, det.frameSamples, audio, name === 'live')
       r.rows.push(row(c.name, counts))
       if (c.snr === 10) add(c.kind === 'babble' ? r.at10Babble : r.at10, counts)
       r.cost += cost
@@ -238,7 +248,7 @@ async function main (): Promise<void> {
   console.log('| detector | audio | wall ms per 32 ms window | CPU ms per 32 ms window | VAD wall s per audio hour | VAD CPU s per audio hour | VAD / decode, wall | VAD / decode, CPU |')
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
   console.log(costRows.join('\n'))
-  console.log(`\nRegions: Silero's post-processing with threshold ${DEFAULT_VAD_SETTINGS.threshold}, min speech ${DEFAULT_VAD_SETTINGS.minSpeechMs} ms, min silence ${DEFAULT_VAD_SETTINGS.minSilenceMs} ms, padding ${DEFAULT_VAD_SETTINGS.speechPadMs} ms; "raw frames" = probability >= threshold per frame, no post-processing.`)
+  console.log(`\nRegions: level gate ${settings.minSnrDb} dB above the background floor (0 = off; live: causal), then Silero's post-processing with threshold ${settings.threshold}, min speech ${settings.minSpeechMs} ms, min silence ${settings.minSilenceMs} ms, padding ${settings.speechPadMs} ms; "raw frames" = Silero's probability >= threshold per frame, no gate, no post-processing. Babble: ${babbleVoices} voices; noise seeds from ${seedBase}.`)
 }
 
 await main()

@@ -129,6 +129,12 @@ export const configSchema = z.object({
    * decimated 2:1 to its 8 kHz model: ~35 % less VAD CPU, other probabilities; README bench:vad). Live: always 16000.
    */
   VAD_FILE_RATE: z.enum(['16000', '8000']).default('16000').transform((v) => Number(v) as 16000 | 8000),
+  /**
+   * Level gate: speech must stand this many dB above the background floor (10th percentile of the level over 8 s),
+   * so dense babble well below the talker is mostly not speech; 0 = off (the default: it costs recall at low SNR,
+   * README "Level gate"). 4 is the measured setting. Pre-recorded and live.
+   */
+  VAD_MIN_SNR_DB: z.coerce.number().min(0).max(40).default(0),
 
   /** Live streaming: audio seconds per session, undecoded seconds held before reading pauses, idle timeout. */
   STREAM_MAX_SECONDS: int(1).default(3600),

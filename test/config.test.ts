@@ -45,8 +45,10 @@ test('MODEL_ALIASES: rules parsed once, a malformed one named in the start-up er
 
 test('VAD: on by default with Silero\'s settings; thresholds are checked against each other', () => {
   const config = loadConfig({})
-  assert.deepEqual([config.VAD, config.VAD_THRESHOLD, config.VAD_NEG_THRESHOLD, config.VAD_MIN_SPEECH_MS, config.VAD_MIN_SILENCE_MS, config.VAD_SPEECH_PAD_MS],
-    [true, 0.5, undefined, 250, 100, 30])
+  assert.deepEqual([config.VAD, config.VAD_THRESHOLD, config.VAD_NEG_THRESHOLD, config.VAD_MIN_SPEECH_MS, config.VAD_MIN_SILENCE_MS, config.VAD_SPEECH_PAD_MS, config.VAD_MIN_SNR_DB],
+    [true, 0.5, undefined, 250, 100, 30, 0])
+  assert.equal(loadConfig({ VAD_MIN_SNR_DB: '4' }).VAD_MIN_SNR_DB, 4)
+  assert.throws(() => loadConfig({ VAD_MIN_SNR_DB: '-3' }), /VAD_MIN_SNR_DB/)
   assert.equal(loadConfig({ VAD: 'false', VAD_THRESHOLD: '0.6', VAD_NEG_THRESHOLD: '0.4' }).VAD, false)
   assert.throws(() => loadConfig({ VAD_THRESHOLD: '0.4', VAD_NEG_THRESHOLD: '0.5' }), /VAD_NEG_THRESHOLD: must not exceed VAD_THRESHOLD/)
   assert.throws(() => loadConfig({ VAD_THRESHOLD: '1.5' }), /VAD_THRESHOLD/)

@@ -137,9 +137,10 @@ export function layout (clips: Clip[], truths: Truth[]): Layout {
  * - white: Gaussian.
  * - pink: white through Paul Kellet's refined 1/f filter (−3 dB/octave, within 0.05 dB above 10 Hz).
  * - babble: every clip reversed (no intelligible words, speech's spectrum and syllable rhythm kept), each looped
- *   from three random offsets, all summed: a crowd of 18 voices (6 speakers) in which no single voice stands out.
+ *   from random offsets, all summed: by default a crowd of 18 voices (6 speakers, 3 each) in which no single voice
+ *   stands out; `voices` spreads another count over the clips (the first clips get one more when it does not divide).
  */
-export function background (kind: Background, length: number, clips: Clip[], seed: number): Float32Array {
+export function background (kind: Background, length: number, clips: Clip[], seed: number, voices = 18): Float32Array {
   const rand = prng(seed)
   const out = new Float32Array(length)
   if (kind === 'silence') return out
@@ -155,9 +156,10 @@ export function background (kind: Background, length: number, clips: Clip[], see
     }
   }
   if (kind === 'babble') {
-    for (const c of clips) {
+    for (const [ci, c] of clips.entries()) {
       const rev = Float32Array.from(c.samples).reverse()
-      for (let voice = 0; voice < 3; voice++) {
+      const perClip = Math.floor(voices / clips.length) + (ci < voices % clips.length ? 1 : 0)
+      for (let voice = 0; voice < perClip; voice++) {
         let k = Math.floor(rand() * rev.length)
         for (let i = 0; i < length; i++) { out[i] = (out[i] as number) + (rev[k] as number); k = (k + 1) % rev.length }
       }

@@ -7,7 +7,7 @@ import { SileroVad, type VadSettings } from '../transcription/vad/index.ts'
 export interface VoiceActivity {
   /** Silero in its worker thread, shared by every request and live session. */
   detector: SileroVad
-  /** Threshold, hysteresis, minimum speech and silence, padding (VAD_*). */
+  /** Threshold, hysteresis, minimum speech and silence, padding, level gate (VAD_*). */
   settings: VadSettings
   /** The plan defaults: VAD on pre-recorded audio unless the request says vad=false (config VAD). */
   planDefaults: PlanDefaults
@@ -23,7 +23,8 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
     ...(config.VAD_NEG_THRESHOLD !== undefined ? { negThreshold: config.VAD_NEG_THRESHOLD } : {}),
     minSpeechMs: config.VAD_MIN_SPEECH_MS,
     minSilenceMs: config.VAD_MIN_SILENCE_MS,
-    speechPadMs: config.VAD_SPEECH_PAD_MS
+    speechPadMs: config.VAD_SPEECH_PAD_MS,
+    minSnrDb: config.VAD_MIN_SNR_DB
   }
   const detector = new SileroVad({ fileRate: config.VAD_FILE_RATE })
   // A missing model file should stop the server at start, not fail each request (the worker loads it lazily).

@@ -40,7 +40,7 @@ export interface LiveSessionOptions {
   utteranceEndMs?: number | undefined
   vadEvents: boolean
   /** The process's Silero VAD (one scorer per session) and its thresholds: they decide speech, endpoints and UtteranceEnd. */
-  vad: { detector: { stream (): WindowScorer }, settings: Pick<VadSettings, 'threshold' | 'negThreshold'> }
+  vad: { detector: { stream (): WindowScorer }, settings: Pick<VadSettings, 'threshold' | 'negThreshold' | 'minSnrDb'> }
   tags?: string[] | undefined
   limits: StreamLimits
   logger?: Logger | undefined

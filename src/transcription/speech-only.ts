@@ -1,5 +1,6 @@
 /**
- * Decoding only the speech of a file: Silero's speech probabilities, regions (Silero's post-processing), regions
+ * Decoding only the speech of a file: Silero's speech probabilities, the level gate (speech must stand out from the
+ * background), regions (Silero's post-processing), regions
  * joined into windows of at most 30 s with 0.1 s of silence between them, one decode per window, and every
  * segment and token time mapped back to the original audio (TimeMap). Audio with no speech region never reaches
  * the decoder. Whisper invents text on silence and noise; it cannot here, and a file of long pauses costs only
@@ -28,7 +29,7 @@ const mapSegment = (s: TranscribedSegment, map: TimeMap): TranscribedSegment => 
 export async function transcribeSpeech (engine: Transcriber, pcm: Float32Array, options: DecodeOptions,
   detector: SpeechDetector, settings: VadSettings): Promise<TranscribeResult & { model: ModelDescription }> {
   const probs = await detector.probabilities(pcm, options.signal)
-  const regions = speechRegions(probs, settings, { totalSamples: pcm.length })
+  const regions = speechRegions(probs, settings, { totalSamples: pcm.length, audio: pcm })
   const windows = decodeWindows(regions, { probs })
   const duration = pcm.length / 16000
   let model = options.model

@@ -1,6 +1,7 @@
 // Voice activity on pre-recorded audio, Deepgram and OpenAI routes alike: silence and noise never reach the decoder
 // (the engine's decode counter stays where it was) and come back as empty transcripts; speech with inserted
-// silence and noise is decoded without them, its word times in the original audio; vad=false decodes everything.
+// silence and noise is decoded without them, its word times in the original audio; with the level gate on, speech
+// over a quieter babble keeps its words; vad=false decodes everything.
 // The generated test model says its scripted phrase for any audio it is given, so any decode shows as words.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { readWav } from '../../bench/prerecorded/wav.ts'
 import { build, type TestApp } from '../helpers/build.ts'
 import { TEST_PHRASE } from '../helpers/models.ts'
-import { concat, noise } from '../helpers/noise.ts'
+import { babble, concat, noise, overlay, rmsDb } from '../helpers/noise.ts'
 import { openAiClient, wav } from '../helpers/openai.ts'
 import { toFile } from 'openai'
 
@@ -42,7 +43,7 @@ test('Deepgram: silence and noise give an empty transcript and never run the dec
     assert.ok(Math.abs(body.metadata.duration - 10) < 0.01, name)
   }
   assert.equal(app.app.engine.stats().decodes, 0, 'no decode ran')
-  assert.ok(app.app.vad.detector.windowsScored >= 3 * Math.floor(10 * S / 512), 'the VAD scored every file')
+  assert.ok(app.app.vad.detector.windowsScored >= nonSpeech.length * Math.floor(10 * S / 512), 'the VAD scored every file')
 
   // vad=false: the same silence is decoded, and whisper (here: the scripted model) hears words in it
   const off = await listen(app, key, nonSpeech[0]![1], '?vad=false')
@@ -79,6 +80,21 @@ test('Deepgram: speech with inserted silence and noise is decoded without them, 
   const heard = all.results.channels[0]?.alternatives[0]?.words ?? []
   // whisper's second 30 s window starts at 30 s, in the last clip's final second and the silence after it
   assert.ok(heard.some((w) => w.start >= 30 - 0.01), `without VAD the decode covers the whole file: ${JSON.stringify(heard.map((w) => [w.start, w.end]))}`)
+})
+
+test('Deepgram, level gate on: speech over babble 10 dB below it keeps its words, only in the speech', async (t) => {
+  const app = await build(t, { VAD_MIN_SNR_DB: '4' })
+  const key = await app.createKey()
+  // babble throughout (26 s), jfk's 11 s from 8 s to 19 s: the file starts and ends with 8 and 7 s of babble alone
+  const crowd = babble(26, rmsDb(speech) - 10, 14)
+  const audio = overlay(crowd, speech, 8 * S)
+  const body = await listen(app, key, audio)
+  const words = body.results.channels[0]?.alternatives[0]?.words ?? []
+  assert.ok(words.length > 0, 'the speech is transcribed')
+  const pad = 0.25
+  for (const w of words) assert.ok(w.start >= 8 - pad && w.end <= 19 + pad, `"${w.word}" at ${w.start}-${w.end} s: outside the speech (8-19 s)`)
+  assert.ok(words.some((w) => w.end >= 19 - 1), `the speech's last second is kept: ${JSON.stringify(words.map((w) => [w.start, w.end]))}`)
+  assert.equal(app.app.engine.stats().decodes, 1)
 })
 
 test('OpenAI: silence and noise give empty text and never run the decoder; vad=false decodes them', async (t) => {

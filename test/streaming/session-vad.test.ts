@@ -1,11 +1,12 @@
 // Live voice activity from Silero: noise alone never opens an utterance (no SpeechStarted, no Results with words,
-// nothing decoded), and speech after the noise does, at its own time.
+// nothing decoded), and speech after the noise, or over a quieter babble with the level gate on, does, at its own time.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { ResultsMessage } from '../../src/streaming/messages.ts'
-import { concat, noise, toS16 } from '../helpers/noise.ts'
+import { DEFAULT_VAD_SETTINGS } from '../../src/transcription/vad/index.ts'
+import { babble, concat, noise, overlay, rmsDb, toS16 } from '../helpers/noise.ts'
 import { jfkSpeech16k, silence16k } from './helpers.ts'
-import { startSession, stream, testEngine } from './session-helpers.ts'
+import { startSession, stream, testEngine, testVad } from './session-helpers.ts'
 
 const CLOSE_STREAM = JSON.stringify({ type: 'CloseStream' })
 const noiseBed = (): Float32Array => concat(noise('white', 4, -30, 21), noise('pink', 4, -25, 22), noise('white', 2, -40, 23))
@@ -38,4 +39,22 @@ test('speech after noise opens an utterance at the speech: SpeechStarted, then a
   assert.ok(final.start >= onset - 0.35, `the utterance starts at ${final.start} s: only the pre-roll before the speech`)
   assert.ok((final.channel.alternatives[0]?.words.length ?? 0) > 0)
   assert.deepEqual(sut.sink.types, ['SpeechStarted', 'final', 'UtteranceEnd', 'Metadata'])
+})
+
+test('level gate on: speech over a babble 10 dB below it opens one utterance at the speech, with words', async (t) => {
+  const { engine, plan } = await testEngine(t)
+  const speech = Float32Array.from(new Int16Array(Uint8Array.from(jfkSpeech16k()).buffer), (x) => x / 32768)
+  const onset = 6
+  const crowd = babble(onset + speech.length / 16000 + 3, rmsDb(speech) - 10, 25)
+  const sut = startSession(engine, plan, { vadEvents: true, utteranceEndMs: 1000, vad: { detector: testVad(), settings: { ...DEFAULT_VAD_SETTINGS, minSnrDb: 4 } } })
+  await stream(sut, toS16(overlay(crowd, speech, onset * 16000)))
+  sut.session.receiveText(CLOSE_STREAM)
+  await sut.sink.closed()
+  const started = sut.sink.messages.filter((m) => m.type === 'SpeechStarted') as Array<{ timestamp: number }>
+  assert.equal(started.length, 1, sut.sink.types.join())
+  // the live gate is causal: the utterance opens with the speech, not once a floor has been re-learnt
+  assert.ok(started[0]!.timestamp >= onset - 0.05 && started[0]!.timestamp < onset + 0.5, `SpeechStarted at ${started[0]!.timestamp} s, speech at ${onset} s`)
+  const finals = sut.sink.results.filter((r) => r.is_final && r.channel.alternatives[0]!.words.length > 0)
+  assert.equal(finals.length, 1, sut.sink.types.join())
+  assert.ok(finals[0]!.start >= onset - 0.35, `the utterance starts at ${finals[0]!.start} s`)
 })

@@ -5,6 +5,7 @@
  */
 export * from './settings.ts'
 export * from './regions.ts'
+export * from './level-gate.ts'
 export * from './time-map.ts'
 export * from './windows.ts'
 export * from './stream.ts'

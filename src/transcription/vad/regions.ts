@@ -2,9 +2,12 @@
  * Speech regions from per-frame speech probabilities: Silero's own post-processing (`get_speech_timestamps`),
  * so regions match what the model's authors and whisper.cpp's VAD produce from the same probabilities.
  *
+ * Before it, earshot's level gate (level-gate.ts) when the audio is given: speech must stand out from the background.
+ *
  * Not ported: Silero's `max_speech_duration_s` split. Long regions are split where they are joined into decode
  * windows (windows.ts), at the least likely frame, which needs no second set of rules here.
  */
+import { gateProbabilities } from './level-gate.ts'
 import { msToSamples, negativeThreshold, SILERO_FRAME_SAMPLES, type VadSettings } from './settings.ts'
 
 /** A span of the original audio, in samples: [start, end). */
@@ -15,10 +18,16 @@ export interface RegionOptions {
   frameSamples?: number
   /** Length of the audio the probabilities were computed on (the last frame may be partial). */
   totalSamples: number
+  /**
+   * The audio itself: with `settings.minSnrDb` > 0, frames that do not stand out from the background floor are
+   * not speech (level-gate.ts). Without it the probabilities are taken as they are (already gated, or no gate).
+   */
+  audio?: Float32Array
 }
 
-export function speechRegions (probs: ArrayLike<number>, settings: VadSettings, options: RegionOptions): Region[] {
+export function speechRegions (sileroProbs: ArrayLike<number>, settings: VadSettings, options: RegionOptions): Region[] {
   const frame = options.frameSamples ?? SILERO_FRAME_SAMPLES
+  const probs = options.audio !== undefined ? gateProbabilities(sileroProbs, options.audio, settings.minSnrDb ?? 0, frame) : sileroProbs
   const total = Math.min(options.totalSamples, probs.length * frame)
   const neg = negativeThreshold(settings)
   const minSpeech = msToSamples(settings.minSpeechMs)

@@ -3,6 +3,7 @@
  *
  * The defaults are Silero VAD's own (`get_speech_timestamps` in silero-vad, and whisper.cpp's
  * `whisper_vad_default_params`, which copies them): they are what the model's published accuracy was measured with.
+ * `minSnrDb` is earshot's own (the level gate, level-gate.ts), off by default: bench/vad measured its cost.
  */
 
 /** Everything here works on 16 kHz mono, whisper's input and Silero's 16 kHz model. */
@@ -24,13 +25,20 @@ export interface VadSettings {
   minSilenceMs: number
   /** Audio kept before and after each region (split in half where two regions are closer than twice this). */
   speechPadMs: number
+  /**
+   * Level gate (level-gate.ts): Silero's speech counts only where the audio stands this many dB above the
+   * background floor (a low percentile of the level over the last seconds), so most dense babble well below the
+   * talker is not speech. Undefined or 0 = off (Silero alone; the default).
+   */
+  minSnrDb?: number
 }
 
 export const DEFAULT_VAD_SETTINGS: Readonly<VadSettings> = {
   threshold: 0.5,
   minSpeechMs: 250,
   minSilenceMs: 100,
-  speechPadMs: 30
+  speechPadMs: 30,
+  minSnrDb: 0
 }
 
 export const negativeThreshold = (s: Pick<VadSettings, 'threshold' | 'negThreshold'>): number =>

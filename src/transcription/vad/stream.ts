@@ -7,9 +7,14 @@
  * been scored (so at most one window, 32 ms, later than the audio). Decisions use Silero's hysteresis: speech
  * starts at `threshold` and ends only below the negative threshold, so a region does not flicker.
  *
+ * With `minSnrDb` set, a window is speech only if the causal level gate also lets it through (level-gate.ts: it
+ * stands out from the background floor of the past few seconds, or follows a window that did within the hangover),
+ * so babble well below the talker opens no utterance. Silero's hysteresis runs on its own probabilities as before.
+ *
  * The scorer is asynchronous (Silero runs in a worker thread): each push sends all the whole windows it completes
  * in one call, and pushes are chained, so decisions come out in stream order however the caller awaits them.
  */
+import { LevelGate } from './level-gate.ts'
 import { negativeThreshold, type VadSettings } from './settings.ts'
 
 /** Scores whole windows of `frameSamples` samples in stream order; keeps its recurrent state until `reset`. */
@@ -32,15 +37,17 @@ export class StreamingVoiceDetector {
   private readonly pending: boolean[] = []
   private pendingBase = 0 // window index of pending[0]
   private readonly neg: number
+  private readonly gate: LevelGate
   private chain: Promise<unknown> = Promise.resolve()
 
   constructor (
     private readonly scorer: WindowScorer,
-    private readonly settings: Pick<VadSettings, 'threshold' | 'negThreshold'>,
+    private readonly settings: Pick<VadSettings, 'threshold' | 'negThreshold' | 'minSnrDb'>,
     private readonly outFrameSamples: number = STREAM_FRAME_SAMPLES
   ) {
     this.window = new Float32Array(scorer.frameSamples)
     this.neg = negativeThreshold(settings)
+    this.gate = new LevelGate(settings.minSnrDb ?? 0, scorer.frameSamples)
   }
 
   /** Feeds samples; resolves with the decisions of the output frames this completed (possibly none), in order. */
@@ -64,9 +71,10 @@ export class StreamingVoiceDetector {
       if (windows === undefined) return []
       const probs = await this.scorer.score(windows)
       const out: boolean[] = []
-      for (const p of probs) {
+      for (const [i, p] of probs.entries()) {
         this.speaking = this.speaking ? p >= this.neg : p >= this.settings.threshold
-        this.pending.push(this.speaking)
+        const audible = this.gate.push(windows.subarray(i * size, (i + 1) * size))
+        this.pending.push(this.speaking && audible)
         this.scoredWindows++
         this.emit(out)
       }
@@ -79,6 +87,7 @@ export class StreamingVoiceDetector {
   /** Starts a new stream: recurrent state, partial window and frame counters cleared. */
   reset (): void {
     this.scorer.reset()
+    this.gate.reset()
     this.filled = 0
     this.scoredWindows = 0
     this.emittedFrames = 0
