@@ -78,10 +78,10 @@ int earshot_mel(const whisper_filters & filters, whisper_state & wstate, const f
     const int rounds = std::max(1, (mel.n_len + per_round - 1) / per_round);
     const int stride = n_threads * rounds;
     // Threads as log_mel_spectrogram starts them (the function itself handed to std::thread), frames i % T == 0 on
-    // the calling thread, as there. This matters: gcc compiles the worker twice, inlined into the caller and out of
-    // line for std::thread, and the two copies round differently now and then (a frame computed on a worker thread
-    // can differ from the same frame on the calling thread in the last bit: whisper's own spectrogram depends on
-    // n_threads). Each frame here runs in the copy whisper would run it in. A worker thread that throws
+    // the calling thread, as there. This matters: a frame computed on a std::thread can differ in the last bit
+    // from the same frame on the calling thread (whisper's own spectrogram depends on n_threads; apparently two
+    // compiled copies of the worker, inlined and out of line, round differently). A call through a lambda on every
+    // thread did differ from whisper at 3 threads; this way each frame runs where whisper would run it. A worker thread that throws
     // (std::bad_alloc for its 16 KB of FFT buffers) ends the process, as in whisper's own.
     for (int k = 0; k < rounds; k++) {
         if (earshot_aborted(abort, abort_data)) return 1;
