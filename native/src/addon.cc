@@ -3,6 +3,7 @@
 // Surface (see src/engine/binding.ts for the TypeScript view):
 //   loadModel(path, { flashAttn }) -> Promise<Model>      whisper context without state, from the default params
 //   model.transcribe(pcm, opts, onSegment?) -> [Promise<Result>, abort()]
+//   model.spectrogram(pcm, opts) -> { nMel, nLen, nLenOrg, mel, energy }   whisper's input, for tests (synchronous)
 //   model.info() / model.activeJobs() / model.free()
 //   systemInfo(), version(), setLogger(fn | null), setSpinYield(every)
 //
@@ -182,6 +183,8 @@ struct JobOptions {
   int audio_ctx = 0;
   bool token_timestamps = true;
   int nice = 0;  // added to the worker's nice value for the run; 0 = unchanged
+  // whisper_full computes the spectrogram itself (unabortable): the reference the tests compare earshot's with
+  bool whisper_mel = false;
 };
 
 class TranscribeWorker : public Napi::AsyncWorker {
@@ -249,7 +252,7 @@ class TranscribeWorker : public Napi::AsyncWorker {
   std::string language_;
   float language_prob_ = -1.0f;
   bool was_aborted_ = false;
-  double detect_ms_ = 0, total_ms_ = 0;
+  double mel_ms_ = 0, detect_ms_ = 0, total_ms_ = 0;
 };
 
 // ---- the model -------------------------------------------------------------------------------------------------
@@ -260,6 +263,7 @@ class Model : public Napi::ObjectWrap<Model> {
   static Napi::Function Init(Napi::Env env) {
     Napi::Function fn = DefineClass(env, "Model", {
       InstanceMethod("transcribe", &Model::Transcribe),
+      InstanceMethod("spectrogram", &Model::Spectrogram),
       InstanceMethod("info", &Model::Info),
       InstanceMethod("activeJobs", &Model::ActiveJobs),
       InstanceMethod("free", &Model::Free),
@@ -331,6 +335,7 @@ class Model : public Napi::ObjectWrap<Model> {
   }
 
   Napi::Value Transcribe(const Napi::CallbackInfo& info);
+  Napi::Value Spectrogram(const Napi::CallbackInfo& info);
 
   whisper_context* ctx_ = nullptr;
   std::mutex mutex_;
@@ -374,6 +379,10 @@ Napi::Value Model::Transcribe(const Napi::CallbackInfo& info) {
   opts.audio_ctx = std::max(0, static_cast<int>(num("audioCtx", 0)));
   opts.token_timestamps = flag("tokenTimestamps", true);
   opts.nice = static_cast<int>(num("nice", 0));
+  opts.whisper_mel = flag("whisperMel", false);
+  if (opts.whisper_mel && pcm.size() <= 200) {
+    throw Napi::Error::New(env, "whisperMel needs more than 200 samples (whisper reads samples[1..200])");
+  }
   if (opts.language != "auto" && whisper_lang_id(opts.language.c_str()) < 0) {
     throw Napi::Error::New(env, "unknown language '" + opts.language + "'");
   }
@@ -385,7 +394,8 @@ Napi::Value Model::Transcribe(const Napi::CallbackInfo& info) {
   active_++;
   worker->Queue();
 
-  // abort(): sets the flag whisper's abort_callback and encoder_begin_callback read; idempotent, callable late.
+  // abort(): sets the flag the spectrogram rounds, whisper's abort_callback and encoder_begin_callback read;
+  // idempotent, callable late.
   Napi::Function abort = Napi::Function::New(env, [aborted](const Napi::CallbackInfo& ci) {
     aborted->store(true);
     return ci.Env().Undefined();
@@ -394,6 +404,48 @@ Napi::Value Model::Transcribe(const Napi::CallbackInfo& info) {
   out.Set(0u, promise);
   out.Set(1u, abort);
   return out;
+}
+
+// spectrogram(pcm, { threads, energy, whisperMel }): the input whisper_full would decode, computed on a pooled
+// state by earshot's abortable path or (whisperMel) by whisper's own code, copied out. Synchronous on the JS thread:
+// for tests, which compare the two paths bit for bit.
+Napi::Value Model::Spectrogram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!ctx_) throw Napi::Error::New(env, "whisper model has been freed");
+  if (info.Length() < 2 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array ||
+      !info[1].IsObject()) {
+    throw Napi::TypeError::New(env, "spectrogram(pcm: Float32Array, options: object)");
+  }
+  Napi::Float32Array pcm = info[0].As<Napi::Float32Array>();
+  Napi::Object o = info[1].As<Napi::Object>();
+  Napi::Value threads_v = o.Get("threads");
+  int threads = std::max(1, threads_v.IsNumber() ? threads_v.As<Napi::Number>().Int32Value() : 1);
+  bool energy = o.Get("energy").ToBoolean().Value();
+  bool whisper_mel = o.Get("whisperMel").ToBoolean().Value();
+  int n = static_cast<int>(pcm.ElementLength());
+  if (whisper_mel && n <= 200) throw Napi::Error::New(env, "whisperMel needs more than 200 samples (whisper reads samples[1..200])");
+
+  whisper_state* st = Borrow();
+  if (!st) throw Napi::Error::New(env, "could not allocate a whisper state (out of memory?)");
+  // the state goes back to the pool however this returns (the Napi calls below may throw)
+  struct Giveback { Model* m; whisper_state* st; ~Giveback() { m->Return(st); } } giveback{this, st};
+  int rc = whisper_mel ? earshot_whisper_reference_input(ctx_, st, pcm.Data(), n, threads, energy)
+                       : earshot_whisper_prepare_input(ctx_, st, pcm.Data(), n, threads, energy, nullptr, nullptr);
+  if (rc != 0) throw Napi::Error::New(env, "whisper could not compute the spectrogram");
+  earshot_whisper_input in = earshot_whisper_state_input(st);
+  size_t n_mel_values = static_cast<size_t>(in.n_mel) * static_cast<size_t>(in.n_len);
+  Napi::Float32Array mel = Napi::Float32Array::New(env, n_mel_values);
+  if (n_mel_values > 0) std::memcpy(mel.Data(), in.mel, n_mel_values * sizeof(float));
+  size_t n_energy = energy ? in.n_energy : 0;  // without `energy` the state may hold an older job's
+  Napi::Float32Array en = Napi::Float32Array::New(env, n_energy);
+  if (n_energy > 0) std::memcpy(en.Data(), in.energy, n_energy * sizeof(float));
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("nMel", Napi::Number::New(env, in.n_mel));
+  r.Set("nLen", Napi::Number::New(env, in.n_len));
+  r.Set("nLenOrg", Napi::Number::New(env, in.n_len_org));
+  r.Set("mel", mel);
+  r.Set("energy", en);
+  return r;
 }
 
 void TranscribeWorker::Execute() {
@@ -414,12 +466,28 @@ void TranscribeWorker::Execute() {
   if (opts_.nice != 0) { saved_nice = get_thread_nice(); set_thread_nice(saved_nice + opts_.nice); }
 
   std::string language = opts_.language;
+  const int n_samples = static_cast<int>(pcm_.size());
   bool ok = true;
-  if (opts_.detect_language && whisper_is_multilingual(ctx)) {
+  if (!opts_.whisper_mel) {
+    // whisper_full's first step, done here so that an abort stops it too (see whisper-unit.cpp); detection and
+    // whisper_full below decode the state's spectrogram without recomputing it.
+    auto t = std::chrono::steady_clock::now();
+    int rc = earshot_whisper_prepare_input(ctx, st, pcm_.data(), n_samples, opts_.threads, opts_.token_timestamps,
+                                           &TranscribeWorker::OnAbortCheck, aborted_.get());
+    mel_ms_ = ms_since(t);
+    if (rc == 1) {
+      was_aborted_ = true;
+      ok = false;
+    } else if (rc != 0) {
+      SetError("whisper could not compute the spectrogram (out of memory?)");
+      ok = false;
+    }
+  }
+  if (ok && opts_.detect_language && whisper_is_multilingual(ctx)) {
     // Detection on the first 30 s, with the probabilities whisper_full would not return.
     auto t = std::chrono::steady_clock::now();
     std::vector<float> probs(static_cast<size_t>(whisper_lang_max_id() + 1), 0.0f);
-    if (whisper_pcm_to_mel_with_state(ctx, st, pcm_.data(), static_cast<int>(pcm_.size()), opts_.threads) != 0) {
+    if (opts_.whisper_mel && whisper_pcm_to_mel_with_state(ctx, st, pcm_.data(), n_samples, opts_.threads) != 0) {
       SetError("whisper could not compute the spectrogram");
       ok = false;
     } else if (aborted_->load()) {
@@ -439,7 +507,7 @@ void TranscribeWorker::Execute() {
       }
     }
     detect_ms_ = ms_since(t);
-  } else if (language == "auto") {
+  } else if (ok && language == "auto") {
     language = "en";
   }
 
@@ -463,7 +531,8 @@ void TranscribeWorker::Execute() {
     p.abort_callback_user_data = aborted_.get();
     p.encoder_begin_callback = &TranscribeWorker::OnEncoderBegin;
     p.encoder_begin_callback_user_data = aborted_.get();
-    int rc = whisper_full_with_state(ctx, st, p, pcm_.data(), static_cast<int>(pcm_.size()));
+    // n_samples 0: whisper skips its own spectrogram and decodes the one prepared above (samples are not read)
+    int rc = whisper_full_with_state(ctx, st, p, pcm_.data(), opts_.whisper_mel ? n_samples : 0);
     if (aborted_->load()) {
       was_aborted_ = true;
     } else if (rc != 0) {
@@ -513,6 +582,7 @@ void TranscribeWorker::OnOK() {
   if (language_prob_ >= 0) r.Set("languageProbability", Napi::Number::New(env, language_prob_));
   Napi::Object timings = Napi::Object::New(env);
   timings.Set("totalMs", Napi::Number::New(env, total_ms_));
+  if (!opts_.whisper_mel) timings.Set("melMs", Napi::Number::New(env, mel_ms_));
   if (detect_ms_ > 0) timings.Set("detectMs", Napi::Number::New(env, detect_ms_));
   r.Set("timings", timings);
   deferred_.Resolve(r);

@@ -14,10 +14,11 @@ export const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/ears
 
 interface RawToken { id: number, bytes: Buffer, p: number, plog: number, t0: number, t1: number }
 interface RawSegment { t0: number, t1: number, text: Buffer, noSpeechProb: number, tokens: RawToken[] }
-interface RawResult { segments: RawSegment[], language: string, languageProbability?: number, timings: { totalMs: number, detectMs?: number } }
+interface RawResult { segments: RawSegment[], language: string, languageProbability?: number, timings: NativeResult['timings'] }
 
 interface RawModel {
   transcribe(pcm: Float32Array, opts: Record<string, unknown>, onSegment?: (s: RawSegment) => void): [Promise<RawResult>, () => void]
+  spectrogram(pcm: Float32Array, opts: { threads: number, energy: boolean, whisperMel: boolean }): NativeSpectrogram
   info(): { multilingual: boolean, nVocab: number, nAudioCtx: number, eot: number, type: string, ftype: number }
   activeJobs(): number
   free(): void
@@ -55,7 +56,22 @@ export interface NativeResult {
   segments: NativeSegment[]
   language: string
   languageProbability?: number
-  timings: { totalMs: number, detectMs?: number }
+  /**
+   * Milliseconds: the log-mel spectrogram (and the signal energy token timestamps use) of the whole input, which
+   * the addon computes abortably before whisper_full (absent with `whisperMel`); language detection; the whole run.
+   */
+  timings: { totalMs: number, melMs?: number, detectMs?: number }
+}
+
+/** What whisper_full decodes: the log-mel spectrogram (nMel rows of nLen frames) and the signal energy. */
+export interface NativeSpectrogram {
+  nMel: number
+  nLen: number
+  /** frames of actual audio (the rest is the 30 s of padding whisper appends) */
+  nLenOrg: number
+  mel: Float32Array
+  /** empty unless asked for */
+  energy: Float32Array
 }
 
 export interface NativeJob {
@@ -73,6 +89,11 @@ export interface NativeJob {
   nice?: number
   signal?: AbortSignal
   onSegment?: (segment: NativeSegment) => void
+  /**
+   * Let whisper_full compute the spectrogram itself, as whisper.cpp does, which no abort can stop: the reference
+   * the tests compare earshot's abortable spectrogram with. Needs more than 200 samples.
+   */
+  whisperMel?: boolean
 }
 
 /** The run was cancelled through its AbortSignal (the state went back to the model's pool). */
@@ -137,8 +158,18 @@ export class NativeModel {
   }
 
   /**
-   * One whisper_full run on a pooled state, on the libuv thread pool. An abort through `signal` stops the run at
-   * the next encoder start or ggml graph step and rejects with NativeAbortError.
+   * The spectrogram whisper_full would decode for `pcm`, computed on a pooled state and copied out. Synchronous
+   * (blocks the event loop): for tests, which compare earshot's computation with whisper's own bit for bit.
+   */
+  spectrogram (pcm: Float32Array, opts: SpectrogramOptions): NativeSpectrogram {
+    if (this.freedFlag) throw new Error('whisper model has been freed')
+    return this.raw.spectrogram(pcm, { threads: opts.threads, energy: opts.energy === true, whisperMel: opts.whisperMel === true })
+  }
+
+  /**
+   * One whisper_full run on a pooled state, on the libuv thread pool. An abort through `signal` stops the run
+   * within one slice of the spectrogram (tens of milliseconds), at the next encoder start or ggml graph step, and
+   * rejects with NativeAbortError.
    */
   async transcribe (job: NativeJob): Promise<NativeResult> {
     if (this.freedFlag) throw new Error('whisper model has been freed')
@@ -155,7 +186,8 @@ export class NativeModel {
       task: job.task ?? 'transcribe',
       audioCtx: job.audioCtx ?? 0,
       tokenTimestamps: job.tokenTimestamps !== false,
-      nice: job.nice ?? 0
+      nice: job.nice ?? 0,
+      whisperMel: job.whisperMel === true
     }, onSegment
       ? (s) => {
           try { onSegment(toSegment(s, carry)) } catch {} // a listener's error must not fail the decode
@@ -178,6 +210,14 @@ export class NativeModel {
       signal?.removeEventListener('abort', abort)
     }
   }
+}
+
+export interface SpectrogramOptions {
+  threads: number
+  /** the signal energy too (whisper computes it for token timestamps) */
+  energy?: boolean
+  /** whisper's own code instead of earshot's abortable one (more than 200 samples) */
+  whisperMel?: boolean
 }
 
 function toSegment (s: RawSegment, carry: { pending: Uint8Array }): NativeSegment {

@@ -249,7 +249,11 @@ export class Engine implements Transcriber {
       language: info.multilingual ? native.language : 'en',
       ...(native.languageProbability !== undefined && lang === 'auto' ? { languageProbability: native.languageProbability } : {}),
       duration,
-      timings: { ...(native.timings.detectMs !== undefined ? { detectMs: native.timings.detectMs } : {}), totalMs: performance.now() - started }
+      timings: {
+        ...(native.timings.melMs !== undefined ? { melMs: native.timings.melMs } : {}),
+        ...(native.timings.detectMs !== undefined ? { detectMs: native.timings.detectMs } : {}),
+        totalMs: performance.now() - started
+      }
     }
   }
 }

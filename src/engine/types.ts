@@ -58,8 +58,11 @@ export interface TranscribeResult {
   languageProbability?: number
   /** Seconds of audio transcribed (the PCM length / 16000). */
   duration?: number
-  /** Wall-clock milliseconds: model load (when this job loaded it), language detection, the whole decode. */
-  timings?: { loadMs?: number, detectMs?: number, totalMs: number }
+  /**
+   * Wall-clock milliseconds: model load (when this job loaded it), the spectrogram of the whole input, language
+   * detection, the whole decode.
+   */
+  timings?: { loadMs?: number, melMs?: number, detectMs?: number, totalMs: number }
 }
 
 export interface ModelDescription {

@@ -1,16 +1,33 @@
 // Cancellation frees the CPU: an abort lands inside the encoder's ggml graph (whisper.cpp v1.9.1 alone would
-// finish the pass first: native/src/whisper-unit.cpp), the decode threads stop, and the state serves the next job.
-// base.en at 1 thread: one full-window encoder pass takes seconds, so "stopped mid-pass" is unmistakable. Every
-// bound is a ratio against a full pass measured in the same test (other processes load these 2 cores).
-import { test } from 'node:test'
+// finish the pass first: native/src/whisper-unit.cpp) or inside the spectrogram of the whole input (which whisper
+// computes unabortably before the first window; the addon computes it in slices), the threads stop, and the state
+// serves the next job. base.en at 1 thread: one full-window encoder pass takes seconds, so "stopped mid-pass" is
+// unmistakable; minutes of audio on small-test (a near-free encoder) make a run that is mostly spectrogram. Every
+// bound is a ratio against a full run measured in the same test (other processes load these 2 cores).
+import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Engine } from '../../src/engine/engine.ts'
 import { loadNativeModel, NativeAbortError, type NativeJob, type NativeModel } from '../../src/engine/binding.ts'
-import { testAudio, testModel, TEST_PHRASE } from '../helpers/models.ts'
+import { installTestModel, testAudio, testModel, TEST_PHRASE } from '../helpers/models.ts'
+
+const root = mkdtempSync(join(tmpdir(), 'earshot-cancel-'))
+after(() => rmSync(root, { recursive: true, force: true }))
 
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 const textOf = (r: { segments: Array<{ text: string }> }): string => r.segments.map((s) => s.text).join('').trim()
 
 /** Runs `job` and aborts it `afterMs` after it was queued; what the process spent before and after the abort. */
+/** The process's CPU use over a window of `ms` in which nothing runs, as a fraction of one core. */
+async function idleRate (ms: number): Promise<number> {
+  const w0 = performance.now()
+  const c0 = cpuMs()
+  await new Promise((resolve) => setTimeout(resolve, ms))
+  return (cpuMs() - c0) / (performance.now() - w0)
+}
+
 async function abortAfter (model: NativeModel, job: NativeJob, afterMs: number): Promise<{ error: unknown, stopMs: number, busyRate: number, cpuBeforeAbort: number }> {
   const ctrl = new AbortController()
   const started = performance.now()
@@ -49,11 +66,7 @@ test('an abort mid-encoder stops within a fraction of the pass, the CPU goes qui
     assert.equal(model.activeJobs, 0)
 
     // the decode threads are gone: the process is (nearly) idle while nothing runs
-    const windowMs = Math.max(300, passMs * 0.1)
-    const w0 = performance.now()
-    const c0 = cpuMs()
-    await new Promise((resolve) => setTimeout(resolve, windowMs))
-    const quietRate = (cpuMs() - c0) / (performance.now() - w0)
+    const quietRate = await idleRate(Math.max(300, passMs * 0.1))
     assert.ok(quietRate < r.busyRate * 0.2, `CPU after the abort ${(quietRate * 100).toFixed(0)} % of a core, during the job ${(r.busyRate * 100).toFixed(0)} %`)
 
     // the same pooled state runs the next job normally
@@ -77,5 +90,62 @@ test('an abort during language detection is an abort, not a failed detection', a
     assert.equal(textOf(await model.transcribe({ ...job, pcm: testAudio(2), audioCtx: 200 })), TEST_PHRASE)
   } finally {
     await model.free()
+  }
+})
+
+// 4 minutes, the whole input in one whisper_full call (the engine with vad=false): a run that is mostly spectrogram
+const LONG_SECONDS = 240
+
+test('an abort during the spectrogram of a long input stops within a slice of it and the CPU goes quiet', async () => {
+  const model = await loadNativeModel(testModel('small-test'))
+  try {
+    const job: NativeJob = { pcm: testAudio(LONG_SECONDS), threads: 1, language: 'en', audioCtx: 0 }
+    const full = await model.transcribe(job)
+    const melMs = full.timings.melMs ?? 0
+    assert.equal(full.segments.length, LONG_SECONDS / 30)
+    assert.ok(melMs > full.timings.totalMs * 0.3, `spectrogram ${melMs.toFixed(0)} of ${full.timings.totalMs.toFixed(0)} ms`)
+
+    // 40 % into the spectrogram; whisper's own would run its remaining 60 % (and the signal energy) first
+    const r = await abortAfter(model, job, melMs * 0.4)
+    assert.ok(r.error instanceof NativeAbortError, `rejected with ${String(r.error)}`)
+    assert.ok(r.stopMs < melMs * 0.15, `stopped ${r.stopMs.toFixed(0)} ms after the abort; the spectrogram takes ${melMs.toFixed(0)} ms`)
+    assert.equal(model.activeJobs, 0)
+    const quietRate = await idleRate(Math.max(300, melMs * 0.1))
+    assert.ok(quietRate < r.busyRate * 0.2, `CPU after the abort ${(quietRate * 100).toFixed(0)} % of a core, during the job ${(r.busyRate * 100).toFixed(0)} %`)
+
+    // the state whose spectrogram was cut short decodes the next job from its own
+    assert.equal(textOf(await model.transcribe({ ...job, pcm: testAudio(2), audioCtx: 200 })), TEST_PHRASE)
+  } finally {
+    await model.free()
+  }
+})
+
+test('engine: a long input aborted during its spectrogram frees the decode slot for the next job at once', async () => {
+  const dir = join(root, 'models')
+  installTestModel(dir, 'small-test', 'm')
+  const engine = new Engine({ modelsDir: dir, defaultModel: 'm', concurrency: 1, threads: 1, queueMax: 8, maxLoadedModels: 1, defaultAudioCtx: 0 })
+  try {
+    await engine.ready()
+    const long = testAudio(LONG_SECONDS)
+    const full = await engine.transcribe(long)
+    const melMs = full.timings?.melMs ?? 0
+    assert.ok(melMs > 0)
+
+    const ctrl = new AbortController()
+    const dead = engine.transcribe(long, { signal: ctrl.signal }).then(() => null, (err: unknown) => err)
+    const next = engine.transcribe(testAudio(2)) // queued behind it (one decode at a time)
+    let abortedAt = 0
+    const timer = setTimeout(() => { abortedAt = performance.now(); ctrl.abort() }, melMs * 0.4)
+    const r = await next
+    const nextMs = performance.now() - abortedAt
+    clearTimeout(timer)
+    assert.ok(abortedAt > 0, 'the next job finished before the abort')
+    assert.equal((await dead as Error | null)?.name, 'AbortError')
+    assert.equal(r.segments.map((s) => s.text).join('').trim(), TEST_PHRASE)
+    // without an abortable spectrogram the dead job's remaining ~60 % of it would come first
+    assert.ok(nextMs < melMs * 0.3, `the next job finished ${nextMs.toFixed(0)} ms after the abort; the spectrogram takes ${melMs.toFixed(0)} ms`)
+    assert.equal(engine.stats().running, 0)
+  } finally {
+    await engine.close()
   }
 })
