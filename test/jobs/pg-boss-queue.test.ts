@@ -79,11 +79,18 @@ test('pg-boss\'s sessions terminated while the queue runs (idle, and in the midd
   await blocker.query('LOCK TABLE pgboss.job IN ACCESS EXCLUSIVE MODE')
   await terminate(await sessionsWhen("wait_event_type = 'Lock'"))
   await blocker.query('ROLLBACK')
+  t.diagnostic('fetch ended mid-query')
 
-  // Between queries: the connections pg-boss opens again are ended while they wait for its next one.
-  const reported = new Promise<void>((resolve) => { onReported = resolve })
-  await terminate(await sessionsWhen("state = 'idle'"))
-  await reported
+  // Between queries: the connections pg-boss opens again are ended while they wait for its next one. A session
+  // PostgreSQL shows as idle may already have the client's next query on the wire; that query fails (pg-boss reports
+  // it) and no connection error is emitted, so end the idle ones again until a kill lands between queries.
+  let isReported = false
+  const reported = new Promise<void>((resolve) => { onReported = () => { isReported = true; resolve() } })
+  while (!isReported) {
+    await terminate(await sessionsWhen("state = 'idle'"))
+    await Promise.race([reported, sessionsWhen("state = 'idle'")])
+  }
+  t.diagnostic('an idle connection ended and reported')
 
   const requestId = randomUUID()
   const spec = {
@@ -92,6 +99,7 @@ test('pg-boss\'s sessions terminated while the queue runs (idle, and in the midd
   const ran = new Promise<void>((resolve) => { onTaken = resolve })
   await queue.submit(spec, new Uint8Array(16))
   await ran
+  t.diagnostic('the next job ran')
   assert.deepEqual(taken, [requestId])
   assert.ok(logged.some((l) => l.msg === 'pg-boss error' && codeOf(l.obj.err) === '57P01'), 'the fetch ended mid-query is reported by pg-boss')
 })
