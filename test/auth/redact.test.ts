@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { REDACTED, parseQuery, redactHeaders, redactUrl } from '../../src/auth/redact.ts'
 import { isSecretParam } from '../../src/auth/redact.ts'
+import { fullyDecoded } from '../helpers/spellings.ts'
 
 const KEY = '90e4b318'.repeat(8)
 
@@ -58,16 +59,6 @@ test('property: any token spelled any way on a query is gone from the logged URL
   }), { numRuns: 500 })
 })
 
-/** `text` decoded until nothing changes (double encoding included), '+' as the query parser reads it. */
-function fullyDecoded (text: string): string {
-  let out = text.replace(/\+/g, ' ')
-  for (let i = 0; i < 4; i++) {
-    const next = out.replace(/%[0-9a-f]{2}/gi, (e) => decodeURIComponent(e))
-    if (next === out) break
-    out = next
-  }
-  return out
-}
 
 /** Every character percent-encoded, in the given hex case. */
 const encodeAll = (text: string, upper: boolean): string =>

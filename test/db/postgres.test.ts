@@ -6,7 +6,7 @@ import { sql, type Kysely } from 'kysely'
 import { MIGRATIONS_DIR, POSTGRES_MIGRATIONS_DIR, readMigrations } from '../../src/db/migrations.ts'
 import { migratePostgres, openPostgresPool, postgresKysely } from '../../src/db/postgres.ts'
 import { tempDir } from '../helpers/build.ts'
-import { postgresForFile } from '../helpers/postgres.ts'
+import { expectCheckedOutTerminationReported, postgresForFile } from '../helpers/postgres.ts'
 
 const postgres = postgresForFile()
 
@@ -75,15 +75,5 @@ test('a checked-out connection the server terminates between queries is reported
   const errors: unknown[] = []
   const pool = openPostgresPool(url, 2, (err) => { errors.push(err) })
   t.after(() => pool.end())
-  const client = await pool.connect()
-  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
-  const failed = new Promise((resolve) => client.once('error', resolve))
-  // What a server shutdown sends every session: 57P01, here while the client is checked out with no query running.
-  const admin = await pool.connect()
-  await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid])
-  admin.release()
-  assert.equal((await failed as { code?: string }).code, '57P01')
-  client.release()
-  assert.ok(errors.some((err) => (err as { code?: string }).code === '57P01'), 'reported through onError')
-  assert.equal((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one, 1)
+  await expectCheckedOutTerminationReported(pool, errors)
 })

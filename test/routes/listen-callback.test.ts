@@ -5,6 +5,7 @@ import { DeepgramClient } from '@deepgram/sdk'
 import { build, type TestApp } from '../helpers/build.ts'
 import { startReceiver } from '../helpers/callback-receiver.ts'
 import { assertListenV1Response } from '../helpers/deepgram-schema.ts'
+import { fullyDecoded } from '../helpers/spellings.ts'
 
 const jfk = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url))
 // the receiver listens on loopback, which the callback guard refuses unless private addresses are allowed
@@ -57,16 +58,6 @@ test('callback_method=put delivers with PUT; audio at a URL is fetched at submit
   assert.equal((delivery?.body.metadata as Metadata).request_id, id)
 })
 
-/** `text` decoded until nothing changes (double encoding included), '+' as a query parser reads it. */
-function fullyDecoded (text: string): string {
-  let out = text.replace(/\+/g, ' ')
-  for (let i = 0; i < 4; i++) {
-    const next = out.replace(/%[0-9a-f]{2}/gi, (e) => decodeURIComponent(e))
-    if (next === out) break
-    out = next
-  }
-  return out
-}
 
 test('a callback URL\'s credentials and signature reach the receiver but no log line, in any spelling', async (t) => {
   const app = await build(t, PRIVATE_OK)
