@@ -24,7 +24,6 @@
 // the CPU ratio is the one to read there. A quiet machine gives both (decode CPU ≈ 2 × its wall).
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
-import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { generateModel } from '../scripts/generate-model.mjs'
@@ -35,6 +34,7 @@ import {
   type Background, type Clip, type Layout
 } from './vad/corpus.ts'
 import { liveDetector, measured, onnxDetector, sequentialDetector, serverDetector, webrtcDetector, whisperCppDetector, type Detector } from './vad/detectors.ts'
+import { loadAverage as load, median } from './prerecorded/stats.ts'
 import { SileroOnnx } from './vad/silero-onnx.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -95,7 +95,6 @@ function row (name: string, c: Counts): string {
 }
 
 interface Cost { wall: number, cpu: number }
-const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ')
 
 /** jfk.wav's words (its transcript is not in the shared folder); the LibriVox clips' are in transcripts.tsv. */
 const JFK_WORDS = 'And so, my fellow Americans, ask not what your country can do for you, ask what you can do for your country.'
@@ -125,7 +124,7 @@ function wordsSaid (clips: Clip[], seconds: number): string {
 }
 
 /** Decode cost per audio hour, wall and process CPU seconds: median of 3 decodes of the first 30 s. */
-async function decodeCost (audio: Float32Array, phrase: string): Promise<Cost> {
+async function decodeCost (audio: Float32Array, phrase: string): Promise<Cost & { tokens: number }> {
   const dir = join(root, 'bench/.cache/models')
   // Named after the phrase: a changed corpus gets its own file.
   const name = `said-${createHash('sha256').update(phrase).digest('hex').slice(0, 8)}.en`
@@ -145,15 +144,12 @@ async function decodeCost (audio: Float32Array, phrase: string): Promise<Cost> {
     runs.push({ wall: seconds, cpu: cpuSeconds })
   }
   await engine.close()
-  const mid = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number
-  const wall = mid(runs.map((r) => r.wall))
-  const cpu = mid(runs.map((r) => r.cpu))
+  const wall = median(runs.map((r) => r.wall))
+  const cpu = median(runs.map((r) => r.cpu))
   log(`decode of ${pcm.length / RATE} s (${tokens} tokens out): ${wall.toFixed(2)} s wall, ${cpu.toFixed(2)} s CPU, median of 3 (load average ${load()})`)
-  decodeTokens = tokens
   const hours = pcm.length / RATE / 3600
-  return { wall: wall / hours, cpu: cpu / hours }
+  return { wall: wall / hours, cpu: cpu / hours, tokens }
 }
-let decodeTokens = 0
 
 async function main (): Promise<void> {
   const clips = loadClips(audioDir)
@@ -205,7 +201,7 @@ async function main (): Promise<void> {
     results.push(r)
   }
 
-  const decode: Cost = withDecode && firstAudio ? await decodeCost(firstAudio, wordsSaid(clips, 30)) : { wall: NaN, cpu: NaN }
+  const decode = withDecode && firstAudio ? await decodeCost(firstAudio, wordsSaid(clips, 30)) : { wall: NaN, cpu: NaN, tokens: 0 }
   // one row per detector and audio: per 32 ms window, per audio hour, and as a share of the decode, wall and CPU
   const costRows: string[] = []
   const costRow = (name: string, what: string, seconds: number, cpu: number, audioSeconds: number): void => {
@@ -243,7 +239,7 @@ async function main (): Promise<void> {
     console.log(`| ${r.det.name} | ${f3(recall)} | ${share(c)} | ${share(b)} |`)
   }
   console.log('\n### Cost (target: VAD <= 2 % of decode)\n')
-  console.log(`Decode (base.en with real shapes saying the window's ${decodeTokens} tokens of words, 2 threads, greedy, full window, first 30 s of the corpus, median of 3): ${decode.wall.toFixed(0)} s wall, ${decode.cpu.toFixed(0)} s CPU per audio hour.`)
+  console.log(`Decode (base.en with real shapes saying the window's ${decode.tokens} tokens of words, 2 threads, greedy, full window, first 30 s of the corpus, median of 3): ${decode.wall.toFixed(0)} s wall, ${decode.cpu.toFixed(0)} s CPU per audio hour.`)
   console.log(`Wall = elapsed time; CPU = the process's CPU time meanwhile (all threads: the VAD worker, the decoder's 2). Load average ${loadAtStart} at the start, ${load()} at the end: on a loaded machine read the CPU ratio.\n`)
   console.log('| detector | audio | wall ms per 32 ms window | CPU ms per 32 ms window | VAD wall s per audio hour | VAD CPU s per audio hour | VAD / decode, wall | VAD / decode, CPU |')
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
