@@ -19,7 +19,6 @@ after(() => rmSync(root, { recursive: true, force: true }))
 const cpuMs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
 const textOf = (r: { segments: Array<{ text: string }> }): string => r.segments.map((s) => s.text).join('').trim()
 
-/** Runs `job` and aborts it `afterMs` after it was queued; what the process spent before and after the abort. */
 /** The process's CPU use over a window of `ms` in which nothing runs, as a fraction of one core. */
 async function idleRate (ms: number): Promise<number> {
   const w0 = performance.now()
@@ -28,6 +27,7 @@ async function idleRate (ms: number): Promise<number> {
   return (cpuMs() - c0) / (performance.now() - w0)
 }
 
+/** Runs `job` and aborts it `afterMs` after it was queued; what the process spent before and after the abort. */
 async function abortAfter (model: NativeModel, job: NativeJob, afterMs: number): Promise<{ error: unknown, stopMs: number, busyRate: number, cpuBeforeAbort: number }> {
   const ctrl = new AbortController()
   const started = performance.now()
@@ -44,6 +44,17 @@ async function abortAfter (model: NativeModel, job: NativeJob, afterMs: number):
     busyRate: (cpuAtAbort - cpu0) / (abortedAt - started),
     cpuBeforeAbort: cpuAtAbort - cpu0
   }
+}
+
+/**
+ * After an aborted run: no job left on the model, its threads gone (the process nearly idle over `quietMs` against
+ * `busyRate` during the job), and the pooled state that was cut short decodes the next job normally.
+ */
+async function expectQuietAndReusable (model: NativeModel, job: NativeJob, busyRate: number, quietMs: number): Promise<void> {
+  assert.equal(model.activeJobs, 0)
+  const quietRate = await idleRate(quietMs)
+  assert.ok(quietRate < busyRate * 0.2, `CPU after the abort ${(quietRate * 100).toFixed(0)} % of a core, during the job ${(busyRate * 100).toFixed(0)} %`)
+  assert.equal(textOf(await model.transcribe({ ...job, pcm: testAudio(2), audioCtx: 200 })), TEST_PHRASE)
 }
 
 test('an abort mid-encoder stops within a fraction of the pass, the CPU goes quiet, and the state decodes again', async () => {
@@ -63,14 +74,7 @@ test('an abort mid-encoder stops within a fraction of the pass, the CPU goes qui
     assert.ok(r.cpuBeforeAbort > passCpu * 0.1, `the job was running when aborted (${r.cpuBeforeAbort.toFixed(0)} of ${passCpu.toFixed(0)} ms CPU)`)
     assert.ok(r.stopMs < passMs * 0.15,
       `stopped ${r.stopMs.toFixed(0)} ms after the abort; a full pass takes ${passMs.toFixed(0)} ms`)
-    assert.equal(model.activeJobs, 0)
-
-    // the decode threads are gone: the process is (nearly) idle while nothing runs
-    const quietRate = await idleRate(Math.max(300, passMs * 0.1))
-    assert.ok(quietRate < r.busyRate * 0.2, `CPU after the abort ${(quietRate * 100).toFixed(0)} % of a core, during the job ${(r.busyRate * 100).toFixed(0)} %`)
-
-    // the same pooled state runs the next job normally
-    assert.equal(textOf(await model.transcribe({ ...job, pcm: testAudio(2), audioCtx: 200 })), TEST_PHRASE)
+    await expectQuietAndReusable(model, job, r.busyRate, Math.max(300, passMs * 0.1))
   } finally {
     await model.free()
   }
@@ -109,12 +113,7 @@ test('an abort during the spectrogram of a long input stops within a slice of it
     const r = await abortAfter(model, job, melMs * 0.4)
     assert.ok(r.error instanceof NativeAbortError, `rejected with ${String(r.error)}`)
     assert.ok(r.stopMs < melMs * 0.15, `stopped ${r.stopMs.toFixed(0)} ms after the abort; the spectrogram takes ${melMs.toFixed(0)} ms`)
-    assert.equal(model.activeJobs, 0)
-    const quietRate = await idleRate(Math.max(300, melMs * 0.1))
-    assert.ok(quietRate < r.busyRate * 0.2, `CPU after the abort ${(quietRate * 100).toFixed(0)} % of a core, during the job ${(r.busyRate * 100).toFixed(0)} %`)
-
-    // the state whose spectrogram was cut short decodes the next job from its own
-    assert.equal(textOf(await model.transcribe({ ...job, pcm: testAudio(2), audioCtx: 200 })), TEST_PHRASE)
+    await expectQuietAndReusable(model, job, r.busyRate, Math.max(300, melMs * 0.1))
   } finally {
     await model.free()
   }
