@@ -26,9 +26,6 @@ import { defaultOnnxPath, extractSilero16k } from './convert-silero.mjs'
 
 const require = createRequire(import.meta.url)
 
-/** Bumped whenever the produced graph changes (cache file names carry it). */
-export const MATMUL_GRAPH_VERSION = 1
-
 /** The flat MatMul graph (ONNX bytes) for the given Silero ONNX bytes. */
 export function sileroMatmulOnnx (onnxBytes, { int8 = false } = {}) {
   const { onnx } = require('onnx-proto')

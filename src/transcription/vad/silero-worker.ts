@@ -4,7 +4,7 @@
  * batch of windows for a file), so a long file never holds a live stream's windows back by more than a few ms.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { SileroRunner } from './silero-runner.ts'
+import { SileroRunner, type SileroGraph } from './silero-runner.ts'
 
 export type VadRequest =
   | { type: 'file', id: number, audio: Float32Array }
@@ -23,12 +23,12 @@ if (port === null) throw new Error('silero-worker must run in a worker thread')
 const send = (msg: VadReply, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer)
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err))
 
-const data = workerData as { modelPath?: string, fileRate?: 8000 | 16000 } | undefined
+const data = workerData as { modelPath?: string, fileRate?: 8000 | 16000, graph?: SileroGraph } | undefined
 const tuning = { rate: data?.fileRate ?? 16000 }
 const cancelled = new Set<number>()
 let runner: SileroRunner
 try {
-  runner = await SileroRunner.load(data?.modelPath)
+  runner = await SileroRunner.load(data?.modelPath, {}, data?.graph)
 } catch (err) {
   send({ type: 'failed', message: message(err) })
   throw err

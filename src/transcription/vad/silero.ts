@@ -9,7 +9,7 @@
 import { Worker } from 'node:worker_threads'
 import { workerExecArgv } from '../../audio/pool.ts'
 import { SILERO_FRAME_SAMPLES } from './settings.ts'
-import { SILERO_CONTEXT_SAMPLES, SILERO_STATE_SIZE, sileroModelPath } from './silero-runner.ts'
+import { SILERO_CONTEXT_SAMPLES, SILERO_STATE_SIZE, sileroModelPath, type SileroGraph } from './silero-runner.ts'
 import type { VadReply, VadRequest } from './silero-worker.ts'
 import type { WindowScorer } from './stream.ts'
 
@@ -23,11 +23,14 @@ export interface SileroVadOptions {
   modelPath?: string
   /** The model branch files are scored with (FileTuning.rate in silero-runner.ts); live streams always use 16 kHz. */
   fileRate?: 8000 | 16000
+  /** The 16 kHz graph (SileroGraph in silero-runner.ts): 'matmul' (default) or 'shipped', the package's file as is. */
+  graph?: SileroGraph
 }
 
 export class SileroVad {
   readonly modelPath: string
   readonly fileRate: 8000 | 16000
+  readonly graph: SileroGraph
   private worker: Worker | undefined
   private started: Promise<Worker> | undefined
   private readonly pending = new Map<number, Pending>()
@@ -39,6 +42,7 @@ export class SileroVad {
   constructor (options: SileroVadOptions = {}) {
     this.modelPath = options.modelPath ?? sileroModelPath()
     this.fileRate = options.fileRate ?? 16000
+    this.graph = options.graph ?? 'matmul'
   }
 
   /** Starts the worker and loads the model now rather than on first use; rejects if the model cannot load. */
@@ -104,7 +108,7 @@ export class SileroVad {
     if (this.closed) return Promise.reject(new Error('the voice-activity detector is closed'))
     this.started ??= new Promise<Worker>((resolve, reject) => {
       const worker = new Worker(BOOT_URL, {
-        workerData: { entry: ENTRY_URL.href, modelPath: this.modelPath, fileRate: this.fileRate }, name: 'earshot-vad', execArgv: workerExecArgv()
+        workerData: { entry: ENTRY_URL.href, modelPath: this.modelPath, fileRate: this.fileRate, graph: this.graph }, name: 'earshot-vad', execArgv: workerExecArgv()
       })
       let ready = false
       worker.on('message', (msg: VadReply) => {
