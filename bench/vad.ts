@@ -2,10 +2,11 @@
 // their cost beside the engine's decode cost.
 //
 //   npm run bench:vad -- [--snrs 20,10,0] [--backgrounds white,pink,babble] [--babble-voices 18] [--seed 1000] [--min-snr-db 4]
-//                        [--detectors webrtc,server,server-8k,live,sequential,onnx,onnx-reflect,whispercpp]
+//                        [--detectors webrtc,server,server-shipped,server-8k,live,live-shipped,sequential,onnx,onnx-reflect,whispercpp]
 //                        [--no-decode] [--long-minutes 10] [--audio ../shared/audio]
 //
-// `server` is what earshot runs (SileroVad: worker thread, files in batched chunks), `server-8k` the same on
+// `server` is what earshot runs (SileroVad: worker thread, files in batched chunks; 16 kHz on the MatMul graph of
+// scripts/silero-matmul.mjs), `server-shipped` / `live-shipped` the same on the package's graph, `server-8k` the same on
 // Silero's 8 kHz branch (the audio decimated 2:1: about half the compute), `live` its streaming path,
 // `sequential` the same session options in one pass on the calling thread, `onnx` the first look's reference
 // loop (a fresh tensor per window, default session options). Batching pays on long files: the cost table at the
@@ -171,7 +172,7 @@ async function main (): Promise<void> {
   for (const kind of backgrounds) for (const snr of snrs) conditions.push({ name: `${kind} ${snr} dB`, kind, snr })
 
   const makers: Record<string, () => Promise<Detector>> = {
-    webrtc: webrtcDetector, server: async () => await serverDetector(), 'server-8k': async () => await serverDetector(8000), live: liveDetector, sequential: sequentialDetector, onnx: async () => await onnxDetector('silero'), 'onnx-reflect': async () => await onnxDetector('reflect'), whispercpp: async () => await whisperCppDetector(cache, log)
+    webrtc: webrtcDetector, server: async () => await serverDetector(), 'server-8k': async () => await serverDetector(8000), 'server-shipped': async () => await serverDetector(16000, 'shipped'), live: async () => await liveDetector(), 'live-shipped': async () => await liveDetector('shipped'), sequential: sequentialDetector, onnx: async () => await onnxDetector('silero'), 'onnx-reflect': async () => await onnxDetector('reflect'), whispercpp: async () => await whisperCppDetector(cache, log)
   }
   const loadAtStart = load()
   const results: Array<{ det: Detector, rows: string[], at10: Counts, at10Babble: Counts, cost: number, cpu: number, audio: number }> = []
@@ -218,7 +219,7 @@ async function main (): Promise<void> {
     const n = Math.round(longMinutes * 60 * RATE)
     const audio = new Float32Array(n)
     for (let at = 0; at < n; at += source.audio.length) audio.set(source.audio.subarray(0, Math.min(source.audio.length, n - at)), at)
-    for (const name of ['server', 'server-8k', 'live', 'sequential', 'onnx'].filter((d) => detectorNames.includes(d))) {
+    for (const name of ['server', 'server-shipped', 'server-8k', 'live', 'live-shipped', 'sequential', 'onnx'].filter((d) => detectorNames.includes(d))) {
       const det = await (makers[name] as () => Promise<Detector>)()
       const { seconds: cost, cpuSeconds } = await det.detect(audio)
       await det.close()

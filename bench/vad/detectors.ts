@@ -12,7 +12,7 @@ import { convertSileroOnnx } from '../../scripts/convert-silero.mjs'
 import { buildWhisperVad } from './build-whisper-vad.mjs'
 import { SileroOnnx, sileroOnnxPath, type Framing } from './silero-onnx.ts'
 import { SileroVad } from '../../src/transcription/vad/index.ts'
-import { SileroRunner, SILERO_CONTEXT_SAMPLES, SILERO_STATE_SIZE } from '../../src/transcription/vad/silero-runner.ts'
+import { SileroRunner, SILERO_CONTEXT_SAMPLES, SILERO_STATE_SIZE, type SileroGraph } from '../../src/transcription/vad/silero-runner.ts'
 
 const run = promisify(execFile)
 
@@ -70,11 +70,11 @@ export async function onnxDetector (framing: Framing = 'silero'): Promise<Detect
  * The server's detector: SileroVad, its worker thread, files scored in batched chunks (silero-runner.ts). Time is
  * measured around each call from the main thread (the copy to the worker and back included).
  */
-export async function serverDetector (fileRate: 8000 | 16000 = 16000): Promise<Detector> {
-  const vad = new SileroVad({ fileRate })
+export async function serverDetector (fileRate: 8000 | 16000 = 16000, graph: SileroGraph = 'matmul'): Promise<Detector> {
+  const vad = new SileroVad({ fileRate, graph })
   await vad.ready()
   return {
-    name: `Silero v6.2 / ONNX Runtime, server (worker, batched${fileRate === 8000 ? ', 8 kHz branch' : ''})`,
+    name: `Silero v6.2 / ONNX Runtime, server (worker, batched${fileRate === 8000 ? ', 8 kHz branch' : ''}${graph === 'shipped' ? ', shipped graph' : ''})`,
     frameSamples: 512,
     detect: async (samples) => await measured(async () => await vad.probabilities(samples)),
     close: async () => await vad.close()
@@ -82,11 +82,11 @@ export async function serverDetector (fileRate: 8000 | 16000 = 16000): Promise<D
 }
 
 /** The server's live path: one SileroStream fed 100 ms at a time (3–4 windows per worker round trip). */
-export async function liveDetector (): Promise<Detector> {
-  const vad = new SileroVad()
+export async function liveDetector (graph: SileroGraph = 'matmul'): Promise<Detector> {
+  const vad = new SileroVad({ graph })
   await vad.ready()
   return {
-    name: 'Silero v6.2 / ONNX Runtime, live (worker, 100 ms pieces)',
+    name: `Silero v6.2 / ONNX Runtime, live (worker, 100 ms pieces${graph === 'shipped' ? ', shipped graph' : ''})`,
     frameSamples: 512,
     async detect (samples) {
       const stream = vad.stream()
