@@ -125,8 +125,9 @@ export const configSchema = z.object({
   VAD_MIN_SILENCE_MS: int(0, 10000).default(100),
   VAD_SPEECH_PAD_MS: int(0, 2000).default(30),
   /**
-   * Silero's branch for pre-recorded files: 16000 (its 16 kHz model, the measured quality) or 8000 (the audio
-   * decimated 2:1 to its 8 kHz model: ~35 % less VAD CPU, other probabilities; README bench:vad). Live: always 16000.
+   * Silero's branch for pre-recorded files: 16000 (its 16 kHz model on the MatMul graph, the measured quality) or 8000
+   * (the audio decimated 2:1 to its 8 kHz model, package's graph: now ~2× the default's VAD CPU, other probabilities;
+   * README bench:vad). Live: always 16000.
    */
   VAD_FILE_RATE: z.enum(['16000', '8000']).default('16000').transform((v) => Number(v) as 16000 | 8000),
   /**
