@@ -9,11 +9,13 @@
 // first (run `live` apart from the file rows). `before` is the file loop as it was before bench/vad's cost work (full batch every step,
 // chunk 0 and the last chunk run past their windows, shipped graph); every other row is SileroRunner with one thing
 // changed (`shipped`: the package's graph instead of scripts/silero-matmul.mjs's).
+// `worker` / `worker-shipped` are the server's route itself (SileroVad and its worker thread; process CPU time counts
+// the worker's), to see what the route adds above ONNX Runtime.
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as ort from 'onnxruntime-node'
 import { GAPS, loadClips, RATE } from './corpus.ts'
-import { DEFAULT_VAD_SETTINGS, speechRegions } from '../../src/transcription/vad/index.ts'
+import { DEFAULT_VAD_SETTINGS, SileroVad, speechRegions } from '../../src/transcription/vad/index.ts'
 import { SileroRunner, MAX_BATCH, SILERO_CONTEXT_SAMPLES, SILERO_STATE_SIZE, WARMUP_WINDOWS, sileroModelPath, type FileTuning, type SileroGraph } from '../../src/transcription/vad/silero-runner.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -123,7 +125,16 @@ async function liveVariant (name: string, graph: SileroGraph = 'matmul'): Promis
   }
 }
 
+/** The server's route: SileroVad, its worker thread (process CPU time counts the worker's too). */
+async function workerVariant (name: string, graph: SileroGraph = 'matmul'): Promise<Variant> {
+  const vad = new SileroVad({ graph })
+  await vad.ready()
+  return { name, run: async (a) => await vad.probabilities(a), close: async () => await vad.close() }
+}
+
 const makers: Record<string, () => Promise<Variant>> = {
+  worker: async () => await workerVariant('SileroVad (worker), MatMul graph'),
+  'worker-shipped': async () => await workerVariant('SileroVad (worker), shipped graph', 'shipped'),
   before: async () => await beforeVariant('before (580fde4 loop)', false),
   'before-prealloc': async () => await beforeVariant('before + preallocated output tensors', true),
   now: async () => await runnerVariant('now (SileroRunner defaults: MatMul graph)', {}),
