@@ -40,7 +40,6 @@ export interface PgBossQueueOptions {
  */
 export function openQueuePool (connectionString: string, max: number, applicationName: string, onError: (err: unknown) => void): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, application_name: applicationName })
-  pool.on('error', onError)
   guardCheckedOutClients(pool, onError)
   return pool
 }
