@@ -13,7 +13,8 @@
   'targets': [{
     'target_name': 'earshot_whisper',
     'sources': [
-      'src/addon.cc',
+      # earshot's binding (what each file owns: src/addon.h)
+      'src/addon.cc', 'src/whisper-log.cc', 'src/model-load.cc', 'src/model.cc', 'src/transcribe-job.cc', 'src/results.cc',
       'src/whisper-unit.cpp',  # includes <(wsp)/src/whisper.cpp, unchanged (see the file)
       'src/ggml-c.c', 'src/ggml-cxx.cpp', '<(wsp)/ggml/src/ggml-alloc.c',
       '<(wsp)/ggml/src/ggml-backend.cpp', '<(wsp)/ggml/src/ggml-backend-meta.cpp', '<(wsp)/ggml/src/ggml-opt.cpp',
