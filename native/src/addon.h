@@ -79,8 +79,9 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info);
 // ---- the model (model.cc) --------------------------------------------------------------------------------------
 class Model : public Napi::ObjectWrap<Model> {
  public:
+  // The Model class of this env (each env, e.g. a worker thread, has its own; kept in the env's instance data).
   static Napi::Function Init(Napi::Env env);
-  // A new JS Model owning `ctx` (JS thread). On a throw the caller still owns ctx.
+  // A new JS Model of `env`'s class, owning `ctx` (JS thread). On a throw the caller still owns ctx.
   static Napi::Object New(Napi::Env env, whisper_context* ctx);
 
   explicit Model(const Napi::CallbackInfo& info);
@@ -97,8 +98,6 @@ class Model : public Napi::ObjectWrap<Model> {
   void JobDone() { active_--; }     // JS thread, when the job settles
 
  private:
-  static Napi::FunctionReference constructor;
-
   void Release();
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value ActiveJobs(const Napi::CallbackInfo& info);

@@ -7,7 +7,11 @@
 
 namespace earshot {
 
-Napi::FunctionReference Model::constructor;  // lives as long as the module (never reset)
+namespace {
+// Per env, not a static: a worker thread loading the addon must not replace the main thread's class (a Model
+// made from a dead env's constructor crashes). Owned by the env, which deletes it at teardown.
+struct ModelClass { Napi::FunctionReference constructor; };
+}  // namespace
 
 Napi::Function Model::Init(Napi::Env env) {
   Napi::Function fn = DefineClass(env, "Model", {
@@ -17,12 +21,14 @@ Napi::Function Model::Init(Napi::Env env) {
     InstanceMethod("activeJobs", &Model::ActiveJobs),
     InstanceMethod("free", &Model::Free),
   });
-  constructor = Napi::Persistent(fn);
+  env.SetInstanceData(new ModelClass{Napi::Persistent(fn)});
   return fn;
 }
 
 Napi::Object Model::New(Napi::Env env, whisper_context* ctx) {
-  return constructor.New({Napi::External<whisper_context>::New(env, ctx)});
+  ModelClass* cls = env.GetInstanceData<ModelClass>();
+  if (!cls) throw Napi::Error::New(env, "the whisper addon is not initialised in this thread");
+  return cls->constructor.New({Napi::External<whisper_context>::New(env, ctx)});
 }
 
 Model::Model(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Model>(info) {
