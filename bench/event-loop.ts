@@ -14,6 +14,7 @@ import { generateModel } from '../scripts/generate-model.mjs'
 import { Engine } from '../src/engine/engine.ts'
 import { createKey, listen, startServer } from './prerecorded/server.ts'
 import { loadAverage, log, median, ms, percentile, table } from './prerecorded/stats.ts'
+import { SHARED_AUDIO } from './shared-audio.ts'
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +37,7 @@ process.on('exit', () => { rmSync(tmp, { recursive: true, force: true }) })
 const modelsDir = join(tmp, 'models')
 mkdirSync(modelsDir)
 generateModel(join(modelsDir, 'ggml-tiny.en.bin'), { arch: 'tiny.en' })
-const jfk = readFileSync('/work/shared/audio/jfk.wav')
+const jfk = readFileSync(join(SHARED_AUDIO, 'jfk.wav'))
 const JFK_SECONDS = 11
 const dbEnv = { DATABASE_PATH: join(tmp, 'bench.db') }
 const token = await createKey(dbEnv)

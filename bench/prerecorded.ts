@@ -19,7 +19,6 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { readBuildInfo } from '../src/engine/build-info.ts'
 import { effectiveAudioCtx } from '../src/engine/engine.ts'
@@ -27,9 +26,10 @@ import { buildAnchors, cliArgs, runCli, type CliRun } from './prerecorded/cli.ts
 import { modelPath } from './prerecorded/model.ts'
 import { createKey, listen, startServer, type RunningServer } from './prerecorded/server.ts'
 import { loadAverage, log, machine, median, ms, percentile, ratio, sec, sum, table } from './prerecorded/stats.ts'
-import { RATE, cutClips, readWav, wavBytes, writeWav } from './prerecorded/wav.ts'
+import { RATE, cutClips, readWav, writeWav } from './prerecorded/wav.ts'
 import { TranscriptCheck } from './prerecorded/transcripts.ts'
 import { inference, startWhisperServer } from './prerecorded/whisper-server.ts'
+import { SHARED_AUDIO } from './shared-audio.ts'
 
 const { values } = parseArgs({
   options: {
@@ -69,9 +69,7 @@ const sections = new Set(String(values.only).split(',').map((s) => s.trim().toLo
 for (const s of sections) if (!['a', 'b', 'c', 'd', 'e'].includes(s)) throw new Error(`--only: unknown section '${s}' (a, b, c, d, e)`)
 const cArch = (values['c-arch'] ?? (quick ? 'tiny.en' : 'base.en')) as 'tiny.en' | 'base.en'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
-const cache = join(root, 'bench/.cache')
-const AUDIO = '/work/shared/audio'
+const AUDIO = SHARED_AUDIO
 const JFK = join(AUDIO, 'jfk.wav')
 const LIBRIVOX = join(AUDIO, 'librivox')
 const CLIENTS_C = 4
@@ -97,7 +95,7 @@ copyFileSync(cachedModel, model)
 const cliOut = join(tmp, 'cli-out')
 mkdirSync(cliOut)
 
-// inputs: the 3 s clips (b, d) written as WAV into the cache, whole files for (a) and (c)
+// inputs: the 3 s clips (b, d) written as WAV into the run's temp dir, whole files for (a) and (c)
 const librivoxFiles = readdirSync(LIBRIVOX).filter((f) => f.endsWith('.wav')).sort().map((f) => join(LIBRIVOX, f))
 const sources = [JFK, ...librivoxFiles].map((p) => ({ name: basename(p, '.wav'), path: p, pcm: readWav(p) }))
 const clipDir = join(tmp, 'clips') // per run: two runs at once must not rewrite each other's inputs

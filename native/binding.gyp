@@ -13,7 +13,8 @@
   'targets': [{
     'target_name': 'earshot_whisper',
     'sources': [
-      'src/addon.cc',
+      # earshot's binding (what each file owns: src/addon.h)
+      'src/addon.cc', 'src/whisper-log.cc', 'src/model-load.cc', 'src/model.cc', 'src/transcribe-job.cc', 'src/results.cc',
       'src/whisper-unit.cpp',  # includes <(wsp)/src/whisper.cpp, unchanged (see the file)
       'src/ggml-c.c', 'src/ggml-cxx.cpp', '<(wsp)/ggml/src/ggml-alloc.c',
       '<(wsp)/ggml/src/ggml-backend.cpp', '<(wsp)/ggml/src/ggml-backend-meta.cpp', '<(wsp)/ggml/src/ggml-opt.cpp',
@@ -31,6 +32,9 @@
     ],
     'defines': [
       'NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS', 'NDEBUG',
+      # A job or log line that completes while a worker thread's env is torn down cannot reach JS: node-addon-api
+      # then drops the error instead of std::terminate()-ing the whole process (its documented switch for this).
+      'NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS',
       'GGML_USE_CPU', 'GGML_USE_LLAMAFILE', 'GGML_USE_CPU_REPACK', 'GGML_SCHED_MAX_COPIES=4',
       'GGML_VERSION="0.15.1"', 'GGML_COMMIT="whisper.cpp-v1.9.1"', 'WHISPER_VERSION="1.9.1"'
     ],

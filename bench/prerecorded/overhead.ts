@@ -20,8 +20,9 @@ import { planTranscription } from '../../src/transcription/plan.ts'
 import { transcribe } from '../../src/transcription/transcribe.ts'
 import { modelPath } from './model.ts'
 import { table } from './stats.ts'
+import { SHARED_AUDIO } from '../shared-audio.ts'
 
-const { values } = parseArgs({ options: { file: { type: 'string', default: '/work/shared/audio/jfk.wav' }, iterations: { type: 'string', default: '50' } } })
+const { values } = parseArgs({ options: { file: { type: 'string', default: join(SHARED_AUDIO, 'jfk.wav') }, iterations: { type: 'string', default: '50' } } })
 const n = Number(values.iterations)
 const bytes = readFileSync(String(values.file))
 const tmp = mkdtempSync(join(tmpdir(), 'earshot-overhead-'))

@@ -34,8 +34,6 @@ export const clientConfig = (url: string, applicationName: string): pg.ClientCon
 
 export function openPostgresPool (url: string, max: number, onError: (err: unknown) => void): pg.Pool {
   const pool = new pg.Pool({ ...clientConfig(url, 'earshot'), max, idleTimeoutMillis: 30_000 })
-  // An idle connection dropped by the server is reported here; without a listener it would end the process.
-  pool.on('error', onError)
   guardCheckedOutClients(pool, onError)
   return pool
 }
@@ -44,10 +42,21 @@ export function openPostgresPool (url: string, max: number, onError: (err: unkno
  * pg-pool listens for errors only on idle clients. A checked-out client between queries has no listener: when
  * the server shuts down just as a query completes, its termination notice (57P01) can arrive in the same read as
  * the reply, before the client goes back to the pool, and would be thrown as an uncaught exception. Each client
- * gets its own listener for its whole life; the pool still drops the broken client when it is released.
+ * gets its own listener for its whole life, which reports every error once, idle or checked out; the pool still
+ * drops the broken client when it is released.
  */
 export function guardCheckedOutClients (pool: pg.Pool, onError: (err: unknown) => void): void {
-  pool.on('connect', (client) => { client.on('error', onError) })
+  pool.on('connect', (client) => {
+    client.on('error', (err: Error & { client?: unknown }) => {
+      // pg-pool's idle listener hangs the whole client object on the error (a log would print it): this listener
+      // is registered first, so reports before that happens; hidden here in case the order ever changes.
+      if ('client' in err) Object.defineProperty(err, 'client', { enumerable: false })
+      onError(err)
+    })
+  })
+  // An idle client's error is re-emitted on the pool (an EventEmitter 'error' without a listener ends the process);
+  // the client's own listener above has already reported it.
+  pool.on('error', () => {})
 }
 
 /** Any key for pg_advisory_xact_lock, as long as every earshot process uses the same one. */

@@ -21,8 +21,8 @@ export const DEFAULT_MODEL_ALIASES = [
   // Deepgram's own models: the installed default model
   'nova-3=default', 'nova-3-*=default', 'nova-2=default', 'nova-2-*=default', 'nova=default', 'nova-*=default',
   'enhanced=default', 'enhanced-*=default', 'base=default', 'base-*=default',
-  // Deepgram's older base-tier use-case names
-  'meeting=default', 'phonecall=default', 'finance=default', 'conversationalai=default', 'voicemail=default', 'video=default',
+  // Deepgram's older base-tier use-case names (`general` is what older SDKs and docs send as the base tier)
+  'general=default', 'meeting=default', 'phonecall=default', 'finance=default', 'conversationalai=default', 'voicemail=default', 'video=default',
   // Deepgram's hosted Whisper sizes: the matching installed whisper model (`whisper` alone is Deepgram's medium)
   'whisper-tiny=tiny', 'whisper-base=base', 'whisper-small=small', 'whisper-medium=medium', 'whisper=medium',
   'whisper-large=large-v3|large-v2|large|large-v1|large-v3-turbo',

@@ -1,5 +1,6 @@
 /**
- * The only module that touches the native addon (native/src/addon.cc, built by scripts/build-whisper.mjs).
+ * The only module that touches the native addon (native/src/, built by scripts/build-whisper.mjs; addon.h says
+ * which file owns what).
  *
  * The addon hands token text over as raw bytes (a whisper token can end in the middle of a UTF-8 character);
  * `joinTokenBytes` turns them into strings without ever splitting a character (see token-text.ts).

@@ -10,13 +10,13 @@
  * detectLanguage whisper_lang_auto_detect runs first on the first 30 s (one extra full-window encode) and the
  * detected code is reported with whisper's probability for it.
  */
-import { badRequest, engineOff, modelInvalid, shuttingDown, transcriptionFailed } from '../errors.ts'
+import { badRequest, engineOff, modelInvalid, serverBusy, shuttingDown, transcriptionFailed, type AppError } from '../errors.ts'
 import type { AliasRule } from './aliases.ts'
 import { DEFAULT_SPIN_YIELD, NativeAbortError, type NativeSegment } from './binding.ts'
 import { whisperLanguage } from './languages.ts'
 import { ModelFileError, type ModelFileInfo } from './model-file.ts'
 import { ModelPool, type Lease } from './pool.ts'
-import { AbortError, JobQueue, type QueueStats } from './queue.ts'
+import { AbortError, JobQueue, type Priority, type QueueStats } from './queue.ts'
 import { ModelRegistry, type InstalledModel, type ModelRequest } from './registry.ts'
 import type { EngineObserver, Logger, ModelDescription, TranscribeOptions, TranscribeResult, TranscribedSegment, Transcriber } from './types.ts'
 
@@ -110,6 +110,14 @@ export class Engine implements Transcriber {
 
   stats (): QueueStats & { loadedModels: string[], decodes: number } {
     return { ...this.queue.stats(), loadedModels: this.pool.loadedNames(), decodes: this.decodesStarted }
+  }
+
+  /**
+   * SERVER_BUSY (with Retry-After) when the queue would refuse a job of `priority` submitted now, else undefined.
+   * A hint for refusing early; transcribe() still applies the queue's own admission.
+   */
+  busy (priority: Priority = 'normal'): AppError | undefined {
+    return this.queue.admits(priority) ? undefined : serverBusy(this.queue.retryAfter())
   }
 
   /** Adds a metrics observer; returns the function that removes it. */

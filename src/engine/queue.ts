@@ -65,6 +65,17 @@ export class JobQueue {
     return Math.min(300, Math.max(1, Math.ceil(this.avgSeconds * backlog / this.concurrency)))
   }
 
+  /**
+   * The rule run() admits a job by: false when a job of `priority` submitted now would be refused SERVER_BUSY.
+   * Lets callers refuse before they spend anything on a job (reading, decoding its audio); the answer holds only
+   * for this instant, so run() still decides.
+   */
+  admits (priority: Priority = 'normal'): boolean {
+    if (this.closedWith !== undefined) return true // run() rejects with the close reason, not SERVER_BUSY
+    if (this.startsNow() || this.waitingCount() < this.maxWaiting) return true
+    return priority !== 'low' && this.waiting.low.length > 0
+  }
+
   async run<T>(fn: () => Promise<T>, opts: { priority?: Priority, signal?: AbortSignal } = {}): Promise<T> {
     if (this.closedWith) throw this.closedWith
     const priority = opts.priority ?? 'normal'
@@ -73,16 +84,17 @@ export class JobQueue {
 
     return await new Promise<T>((resolve, reject) => {
       const job: Job = { run: fn, resolve: resolve as (v: unknown) => void, reject, priority, signal }
-      if (this.running < this.concurrency && this.waitingCount() === 0) {
+      if (this.startsNow()) {
         this.start(job)
         return
       }
+      if (!this.admits(priority)) {
+        reject(serverBusy(this.retryAfter()))
+        return
+      }
       if (this.waitingCount() >= this.maxWaiting) {
-        const victim = priority !== 'low' ? this.waiting.low.shift() : undefined
-        if (!victim) {
-          reject(serverBusy(this.retryAfter()))
-          return
-        }
+        // admitted over a full waiting room: a waiting 'low' job makes way
+        const victim = this.waiting.low.shift() as Job
         this.detach(victim)
         victim.reject(serverBusy(this.retryAfter()))
       }
@@ -116,6 +128,10 @@ export class JobQueue {
   async onIdle (): Promise<void> {
     if (this.running === 0 && this.waitingCount() === 0) return
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  private startsNow (): boolean {
+    return this.running < this.concurrency && this.waitingCount() === 0
   }
 
   private waitingCount (): number {

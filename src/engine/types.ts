@@ -1,4 +1,5 @@
 /** The narrow interface the HTTP and streaming layers use; nothing outside src/engine knows the native addon. */
+import type { AppError } from '../errors.ts'
 
 export interface TranscribeOptions {
   /** ISO-639-1 code, or undefined for the model's default ('en' for .en models). */
@@ -100,6 +101,11 @@ export interface Transcriber {
    * omitted; AppError 400 listing installed models and aliases otherwise. Reads no audio, loads no model.
    */
   describeModel(name?: string, request?: { language?: string | undefined, detectLanguage?: boolean | undefined }): Promise<ModelDescription>
+  /**
+   * AppError SERVER_BUSY (503, Retry-After) when the queue would refuse a job of `priority` submitted now, else
+   * undefined: lets a request be refused before its audio is read or decoded. transcribe() still decides.
+   */
+  busy(priority?: 'high' | 'normal' | 'low'): AppError | undefined
   /** Load the default model; resolves when it is resident (the health check waits on this). */
   ready(): Promise<void>
   isReady(): boolean

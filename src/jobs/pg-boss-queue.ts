@@ -24,6 +24,9 @@ const RETENTION_DAYS = 14
 /** How often an idle consumer asks for work (pg-boss polls; a job sent by this process wakes its own consumer). */
 const POLL_SECONDS = 1
 
+/** PostgreSQL's SQLSTATE for a transaction it aborted to break a deadlock. */
+const DEADLOCK_DETECTED = '40P01'
+
 export interface PgBossQueueOptions {
   connectionString: string
   concurrency: number
@@ -40,7 +43,6 @@ export interface PgBossQueueOptions {
  */
 export function openQueuePool (connectionString: string, max: number, applicationName: string, onError: (err: unknown) => void): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, application_name: applicationName })
-  pool.on('error', onError)
   guardCheckedOutClients(pool, onError)
   return pool
 }
@@ -76,9 +78,26 @@ export class PgBossJobQueue implements JobQueueBackend {
       // job_audio comes from migrations/postgres/003: a worker may be the first process to reach a new database
       await migratePostgres(postgresKysely(this.pool))
       await this.boss.start()
-      await this.boss.createQueue(JOB_QUEUE_NAME, { name: JOB_QUEUE_NAME, retentionMinutes: RETENTION_DAYS * 24 * 60, ...this.retry() })
+      await this.createQueue()
     })()
     return this.started
+  }
+
+  /**
+   * pg-boss's create_queue run by two processes at once can deadlock (each inserts the queue's row, then attaches
+   * its partition to the job table): PostgreSQL aborts one of them (40P01), which tries again and finds the queue
+   * made. Seen when two replicas start on a new database.
+   */
+  private async createQueue (): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (await this.boss.getQueue(JOB_QUEUE_NAME) !== null) return
+      try {
+        await this.boss.createQueue(JOB_QUEUE_NAME, { name: JOB_QUEUE_NAME, retentionMinutes: RETENTION_DAYS * 24 * 60, ...this.retry() })
+        return
+      } catch (err) {
+        if ((err as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= 5) throw err
+      }
+    }
   }
 
   async submit (spec: JobSpec, audio: Uint8Array): Promise<void> {

@@ -8,7 +8,7 @@ import { sha256Hex } from '../audio/hash.ts'
 import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
 import { parameterWarnings } from '../protocols/deepgram/parameters.ts'
 import { extraOf, listenResponse as shapeListenResponse } from '../protocols/deepgram/response.ts'
-import { planTranscription } from '../transcription/plan.ts'
+import { admitRequest, planTranscription } from '../transcription/plan.ts'
 import { transcribe } from '../transcription/transcribe.ts'
 import { KNOWN_QUERY_KEYS, listenAccepted, listenBody, listenBodyByMediaType, listenQuery, listenResponse } from './listen-schema.ts'
 import { authErrors, errorBody } from './schemas.ts'
@@ -41,6 +41,10 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
       body: listenBody,
       bodyByMediaType: listenBodyByMediaType,
       response: { 200: z.union([listenResponse, listenAccepted]), ...authErrors, 413: errorBody, 415: errorBody, 503: errorBody }
+    },
+    // After authentication, before the body is read: a full engine queue refuses at once (callback jobs queue instead).
+    onRequest: async (request) => {
+      if ((request.query as Record<string, unknown>).callback === undefined) admitRequest(fastify.engine)
     }
   }, async (request, reply) => {
     const query = request.query
@@ -52,6 +56,8 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
     const gone = new AbortController()
     reply.raw.on('close', () => { if (!reply.raw.writableFinished) gone.abort(clientClosedRequest()) })
 
+    // the upload may have taken long: checked again before a URL is fetched or the audio decoded
+    if (callbackUrl === undefined) admitRequest(fastify.engine)
     let bytes: Uint8Array
     if (Buffer.isBuffer(request.body)) {
       bytes = request.body

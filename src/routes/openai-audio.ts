@@ -10,6 +10,7 @@ import { prepareTranscription, prepareTranslation, runOpenAiJob, type JobContext
 import { formatReply, StreamEvents } from '../protocols/openai/respond.ts'
 import { normalizeForm, openAiError, transcriptionForm, transcriptionJson, transcriptionVerbose, translationForm } from '../protocols/openai/schema.ts'
 import { SseWriter } from '../protocols/openai/sse.ts'
+import { admitRequest } from '../transcription/plan.ts'
 
 /** The largest text field (a long prompt fits many times over); the file's own cap is BODY_LIMIT. */
 const FIELD_SIZE = 256 * 1024
@@ -51,6 +52,8 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
   })
 
   const context = { engine: fastify.engine, maxSeconds: config.MAX_AUDIO_SECONDS, vad: fastify.vad }
+  // After authentication, before the form is read: a full engine queue refuses at once.
+  const admit = async (): Promise<void> => { admitRequest(fastify.engine) }
 
   fastify.post('/transcriptions', {
     schema: {
@@ -61,7 +64,8 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
       consumes: ['multipart/form-data'],
       body: transcriptionForm,
       response: { 200: z.union([transcriptionJson, transcriptionVerbose, textReply]), ...errors }
-    }
+    },
+    onRequest: admit
   }, async (request, reply) => {
     const job = await prepareTranscription(request.body, context)
     return await respond(job, context, request, reply)
@@ -76,7 +80,8 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
       consumes: ['multipart/form-data'],
       body: translationForm,
       response: { 200: z.union([transcriptionJson.omit({ logprobs: true }), transcriptionVerbose, textReply]), ...errors }
-    }
+    },
+    onRequest: admit
   }, async (request, reply) => {
     const job = await prepareTranslation(request.body, context)
     return await respond(job, context, request, reply)
@@ -85,6 +90,8 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
 
 /** Runs a prepared job and sends its reply: one body, or (stream=true) Server-Sent Events as segments complete. */
 async function respond (job: OpenAiJob, context: JobContext, request: FastifyRequest, reply: FastifyReply) {
+  // the upload may have taken long: checked again before the audio is decoded
+  admitRequest(context.engine)
   // The client hanging up cancels the job: queued work is dropped, a running decode is stopped where the engine can.
   const gone = new AbortController()
   reply.raw.on('close', () => { if (!reply.raw.writableFinished) gone.abort(new Error('client disconnected')) })

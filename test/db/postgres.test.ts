@@ -77,3 +77,22 @@ test('a checked-out connection the server terminates between queries is reported
   t.after(() => pool.end())
   await expectCheckedOutTerminationReported(pool, errors)
 })
+
+test('an idle connection the server terminates is reported once, without the client object a log would print', async (t) => {
+  const url = await postgres().createDatabase()
+  const errors: unknown[] = []
+  // Serialised when reported, as a log line is
+  const pool = openPostgresPool(url, 2, (err) => { errors.push(JSON.parse(JSON.stringify(err))) })
+  t.after(() => pool.end())
+  const client = await pool.connect()
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')
+  const admin = await pool.connect()
+  client.release()
+  const idleFailed = new Promise((resolve) => pool.once('error', resolve))
+  await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid])
+  admin.release()
+  await idleFailed
+  assert.equal(errors.length, 1, 'one report per failure')
+  assert.equal((errors[0] as { code?: string }).code, '57P01')
+  assert.ok(!('client' in (errors[0] as object)), 'the client object is not serialised')
+})

@@ -110,3 +110,28 @@ test('close rejects waiting jobs, lets the running one finish, refuses new ones'
   assert.equal(await running, 'ok')
   await q.onIdle()
 })
+
+test('admits() answers what run() would do now, per priority, at every step of a queue filling up', async () => {
+  const q = new JobQueue({ concurrency: 1, maxWaiting: 2 })
+  const all = ['high', 'normal', 'low'] as const
+  /** admits() for each priority; each state is then checked against what run() really does. */
+  const probe = (): Record<string, boolean> => Object.fromEntries(all.map((p) => [p, q.admits(p)]))
+  const g = gate()
+  assert.deepEqual(probe(), { high: true, normal: true, low: true }, 'idle: anything starts')
+  const running = q.run(async () => { await g.p })
+  assert.deepEqual(probe(), { high: true, normal: true, low: true }, 'running, room to wait')
+  const low = q.run(async () => 'low', { priority: 'low' })
+  const normal = q.run(async () => 'normal')
+  assert.deepEqual(probe(), { high: true, normal: true, low: false }, 'full, a low job to push out')
+  await assert.rejects(q.run(async () => 'x', { priority: 'low' }), isBusy) // as admits('low') said
+  const high = q.run(async () => 'high', { priority: 'high' }) // as admits('high') said: pushes out `low`
+  await assert.rejects(low, isBusy)
+  assert.deepEqual(probe(), { high: false, normal: false, low: false }, 'full of jobs that cannot be pushed out')
+  await assert.rejects(q.run(async () => 'x'), isBusy)
+  g.open('')
+  await Promise.all([running, normal, high])
+  await q.onIdle()
+  assert.deepEqual(probe(), { high: true, normal: true, low: true }, 'drained')
+  q.close(new Error('closed'))
+  assert.equal(q.admits(), true, 'closed: run() rejects with the close reason, not SERVER_BUSY')
+})

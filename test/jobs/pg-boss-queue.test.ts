@@ -93,3 +93,19 @@ test('pg-boss\'s sessions terminated while the queue runs (idle, and in the midd
   assert.deepEqual(taken, [requestId])
   assert.ok(logged.some((l) => l.msg === 'pg-boss error' && codeOf(l.obj.err) === '57P01'), 'the fetch ended mid-query is reported by pg-boss')
 })
+
+test('queues started at once on a new database (replicas starting together) all start: none dies of a deadlock', { timeout: 120_000 }, async (t) => {
+  // pg-boss's create_queue deadlocked here in one run of this test in two before the queue retried it
+  const refusals: string[] = []
+  for (let round = 0; round < 8; round++) {
+    const url = await postgres().createDatabase()
+    const queues = [0, 1, 2, 3].map(() => new PgBossJobQueue({
+      connectionString: url, concurrency: 1, expireSeconds: 60, retryLimit: 1, retryDelaySeconds: 1, superviseSeconds: 60,
+      logger: { info () {}, warn () {}, error () {} }
+    }))
+    const started = await Promise.allSettled(queues.map(async (q) => { await q.start() }))
+    await Promise.all(queues.map(async (q) => { await q.close(0) }))
+    for (const s of started) if (s.status === 'rejected') refusals.push(`round ${round}: ${String(s.reason)}`)
+  }
+  assert.deepEqual(refusals, [])
+})

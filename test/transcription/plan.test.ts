@@ -37,7 +37,8 @@ test("Deepgram's and OpenAI's model names resolve to DEFAULT_MODEL, its .en vari
   const model = async (name: string, language?: string, detectLanguage?: boolean): Promise<string> =>
     (await planTranscription(engine, { model: name, language, detectLanguage })).model.name
   for (const name of ['nova-3', 'nova-3-general', 'nova-3-medical', 'nova-2', 'nova-2-phonecall', 'nova', 'nova-general',
-    'enhanced', 'enhanced-meeting', 'base-general', 'whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe',
+    'enhanced', 'enhanced-meeting', 'base-general', 'general', 'meeting', 'phonecall', 'finance', 'conversationalai',
+    'voicemail', 'video', 'whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe',
     'gpt-4o-transcribe-2025-03-20', 'gpt-4o-mini-transcribe-2025-12-15', 'NOVA-3']) {
     assert.equal(await model(name), 'base.en', `${name}, no language (Deepgram's default is English)`)
     assert.equal(await model(name, 'en-US'), 'base.en', `${name}, en-US`)

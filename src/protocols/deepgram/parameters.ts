@@ -46,7 +46,8 @@ export const transcriptParameters = {
     .pipe(z.union([z.literal('auto'), z.number().int().min(0).max(1500)])).optional()
     .describe('earshot extension: whisper encoder context in frames (0 = full 30 s window, auto = sized to the audio). Smaller is faster on short audio and may cost accuracy'),
   callback: z.string().optional().describe('REST: queue the request and send the response to this URL when ready (the reply is `{"request_id"}` at once). Live: not supported (ignored)'),
-  callback_method: z.enum(['POST', 'PUT', 'post', 'put']).optional().describe('HTTP method of the callback request (default POST)'),
+  // Live's spec (deepgram-asyncapi.yml) allows four methods; live ignores callbacks. REST narrows it below.
+  callback_method: z.enum(['POST', 'PUT', 'GET', 'DELETE', 'post', 'put', 'get', 'delete']).optional().describe('Live: not supported (ignored)'),
   // accepted, not implemented: see UNSUPPORTED
   detect_entities: boolParam('Not supported (warning)')
 }
@@ -59,6 +60,8 @@ export const restParameters = {
   utterances: boolParam('Add results.utterances'),
   utt_split: z.coerce.number().positive().max(60).optional().describe('Pause in seconds that splits utterances (default 0.8)'),
   paragraphs: boolParam('Add paragraphs to each alternative'),
+  // REST's spec (deepgram-openapi.yml) allows POST and PUT: the method the job's response is delivered with
+  callback_method: z.enum(['POST', 'PUT', 'post', 'put']).optional().describe('HTTP method of the callback request (default POST)'),
   encoding: z.string().min(1).optional().describe('Headerless audio: linear16, linear32, mulaw or alaw (needs sample_rate)'),
   sample_rate: z.coerce.number().int().positive().optional().describe('Sample rate of headerless audio in Hz'),
   channels: z.coerce.number().int().min(1).max(32).optional().describe('Channels of headerless audio (default 1)'),
