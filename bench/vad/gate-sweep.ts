@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_VAD_SETTINGS, speechRegions } from '../../src/transcription/vad/index.ts'
-import { background, cleanTruth, layout, loadClips, mix, NONSPEECH, RATE, SPEECH, TRUTH_FRAME, type Background, type Layout } from './corpus.ts'
+import { activeSpeechPower, background, cleanTruth, layout, loadClips, mix, NONSPEECH, RATE, SPEECH, TRUTH_FRAME, type Background, type Layout } from './corpus.ts'
 import { liveDetector, serverDetector } from './detectors.ts'
 import { SileroOnnx } from './silero-onnx.ts'
 
@@ -14,7 +14,9 @@ const dir = join(root, 'bench/.cache/vad/sweep')
 mkdirSync(dir, { recursive: true })
 const audioDir = join(root, '../shared/audio')
 
-export interface Condition { name: string, kind: Background, snr: number, seed: number, voices: number, continuous?: boolean }
+// continuous: the clips end to end, no inserted gaps; alone: the background only (as loud as at `snr` under the
+// corpus's speech), every frame a gap frame
+export interface Condition { name: string, kind: Background, snr: number, seed: number, voices: number, continuous?: boolean, alone?: boolean }
 const seedOf = (kind: Background, base: number): number => base + ['silence', 'white', 'pink', 'babble'].indexOf(kind)
 export const CONDITIONS: Condition[] = [
   { name: 'clean', kind: 'silence', snr: Infinity, seed: 1000, voices: 18 },
@@ -24,7 +26,11 @@ export const CONDITIONS: Condition[] = [
   { name: 'babble 10 v6', kind: 'babble', snr: 10, seed: 1000, voices: 6 },
   { name: 'babble 10 v30', kind: 'babble', snr: 10, seed: 1000, voices: 30 },
   { name: 'continuous babble 10', kind: 'babble', snr: 10, seed: 1000, voices: 18, continuous: true },
-  { name: 'continuous white 10', kind: 'white', snr: 10, seed: 1000, voices: 18, continuous: true }
+  { name: 'continuous white 10', kind: 'white', snr: 10, seed: 1000, voices: 18, continuous: true },
+  { name: 'babble alone 10', kind: 'babble', snr: 10, seed: 1000, voices: 18, alone: true },
+  { name: 'babble alone 10 s2000', kind: 'babble', snr: 10, seed: 2000, voices: 18, alone: true },
+  { name: 'babble alone 10 v30', kind: 'babble', snr: 10, seed: 1000, voices: 30, alone: true },
+  { name: 'white alone 10', kind: 'white', snr: 10, seed: 1000, voices: 18, alone: true }
 ]
 
 export interface Prepared { c: Condition, l: Layout, audio: Float32Array, server: Float32Array, live: Float32Array }
@@ -51,12 +57,17 @@ export async function prepare (): Promise<Prepared[]> {
     clips.forEach((c, i) => { speech.set(c.samples.subarray(0, lens[i]), at); truth.set(truths[i]!.subarray(0, lens[i]! / TRUTH_FRAME), at / TRUTH_FRAME); at += lens[i]! })
     return { speech, truth, gap: new Uint8Array(truth.length) }
   })()
+  const alone: Layout = { speech: new Float32Array(gapped.speech.length), truth: new Uint8Array(gapped.truth.length), gap: new Uint8Array(gapped.gap.length).fill(1) }
+  const speechPower = activeSpeechPower(gapped)
+  const aloneGain = (snr: number): number => Math.sqrt(speechPower / 10 ** (snr / 10))
+  const scaled = (x: Float32Array, gain: number): Float32Array => x.map((v) => v * gain)
   let server: Awaited<ReturnType<typeof serverDetector>> | undefined
   let live: Awaited<ReturnType<typeof liveDetector>> | undefined
   const out: Prepared[] = []
   for (const c of CONDITIONS) {
-    const l = c.continuous === true ? continuous : gapped
-    const audio = c.kind === 'silence' ? l.speech : mix(l, background(c.kind, l.speech.length, clips, seedOf(c.kind, c.seed), c.voices), c.snr)
+    const l = c.continuous === true ? continuous : c.alone === true ? alone : gapped
+    const noise = (): Float32Array => background(c.kind, l.speech.length, clips, seedOf(c.kind, c.seed), c.voices)
+    const audio = c.kind === 'silence' ? l.speech : c.alone === true ? scaled(noise(), aloneGain(c.snr)) : mix(l, noise(), c.snr)
     const file = (route: string): string => join(dir, `${c.name.replaceAll(' ', '_')}.${route}.f32`)
     const get = async (route: 'server' | 'live'): Promise<Float32Array> => {
       if (existsSync(file(route))) { const b = readFileSync(file(route)); return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length)) }
