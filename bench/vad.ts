@@ -2,7 +2,8 @@
 // their cost beside the engine's decode cost.
 //
 //   npm run bench:vad -- [--snrs 20,10,0] [--backgrounds white,pink,babble] [--babble-voices 18] [--seed 1000] [--min-snr-db 4]
-//                        [--detectors webrtc,server,server-shipped,server-8k,live,live-shipped,sequential,onnx,onnx-reflect,whispercpp]
+//                        [--detectors webrtc,server,server-shipped,server-8k,live,live-shipped,sequential,onnx,onnx-reflect,whispercpp,
+//                                     v6,v6-op15,v6-half,v6-op18,v5,v4,ten] [--models-dir bench/.cache/vad/models] [--ten-dir bench/.cache/vad/ten-vad]
 //                        [--no-decode] [--long-minutes 10] [--audio ../shared/audio]
 //
 // `server` is what earshot runs (SileroVad: worker thread, files in batched chunks; 16 kHz on the MatMul graph of
@@ -37,6 +38,8 @@ import {
 import { liveDetector, measured, onnxDetector, sequentialDetector, serverDetector, webrtcDetector, whisperCppDetector, type Detector } from './vad/detectors.ts'
 import { loadAverage as load, median } from './prerecorded/stats.ts'
 import { SileroOnnx } from './vad/silero-onnx.ts'
+import { SILERO_VERSIONS, sileroVersionDetector } from './vad/silero-versions.ts'
+import { tenVadDetector } from './vad/ten-vad.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const cache = join(root, 'bench/.cache/vad')
@@ -50,6 +53,9 @@ const detectorNames = arg('detectors', 'webrtc,server,live,sequential,onnx,whisp
 const audioDir = arg('audio', join(root, '../shared/audio'))
 const withDecode = !process.argv.includes('--no-decode')
 const longMinutes = Number(arg('long-minutes', '10'))
+// where the .onnx files of other Silero versions were copied (bench/vad/silero-versions.ts)
+const modelsDir = arg('models-dir', join(cache, 'models'))
+const tenDir = arg('ten-dir', join(cache, 'ten-vad'))
 // one noise signal per kind, the same at every SNR and for every detector, so rows differ only in what they vary;
 // --seed draws other noise (and other babble offsets), --babble-voices another crowd size, to check generalisation
 const seedBase = Number(arg('seed', '1000'))
@@ -172,7 +178,9 @@ async function main (): Promise<void> {
   for (const kind of backgrounds) for (const snr of snrs) conditions.push({ name: `${kind} ${snr} dB`, kind, snr })
 
   const makers: Record<string, () => Promise<Detector>> = {
-    webrtc: webrtcDetector, server: async () => await serverDetector(), 'server-8k': async () => await serverDetector(8000), 'server-shipped': async () => await serverDetector(16000, 'shipped'), live: async () => await liveDetector(), 'live-shipped': async () => await liveDetector('shipped'), sequential: sequentialDetector, onnx: async () => await onnxDetector('silero'), 'onnx-reflect': async () => await onnxDetector('reflect'), whispercpp: async () => await whisperCppDetector(cache, log)
+    webrtc: webrtcDetector, server: async () => await serverDetector(), 'server-8k': async () => await serverDetector(8000), 'server-shipped': async () => await serverDetector(16000, 'shipped'), live: async () => await liveDetector(), 'live-shipped': async () => await liveDetector('shipped'), sequential: sequentialDetector, onnx: async () => await onnxDetector('silero'), 'onnx-reflect': async () => await onnxDetector('reflect'), whispercpp: async () => await whisperCppDetector(cache, log),
+    ten: async () => await tenVadDetector(tenDir),
+    ...Object.fromEntries(Object.keys(SILERO_VERSIONS).map((v) => [v, async () => await sileroVersionDetector(v, modelsDir)]))
   }
   const loadAtStart = load()
   const results: Array<{ det: Detector, rows: string[], at10: Counts, at10Babble: Counts, cost: number, cpu: number, audio: number }> = []
