@@ -37,8 +37,8 @@ async function scoreVersion (session: ort.InferenceSession, v: Version, samples:
   const sr = new ort.Tensor('int64', BigInt64Array.from([16000n]), [])
   const feeds: Record<string, ort.Tensor> = v.sr ? { sr } : {}
   if (v.kind === 'v4') {
-    let h = new ort.Tensor('float32', new Float32Array(2 * 64), [2, 1, 64])
-    let c = new ort.Tensor('float32', new Float32Array(2 * 64), [2, 1, 64])
+    let h: ort.Tensor = new ort.Tensor('float32', new Float32Array(2 * 64), [2, 1, 64])
+    let c: ort.Tensor = new ort.Tensor('float32', new Float32Array(2 * 64), [2, 1, 64])
     for (let i = 0; i < n; i++) {
       const input = new ort.Tensor('float32', samples.slice(i * WINDOW, (i + 1) * WINDOW), [1, WINDOW])
       const r = await session.run({ ...feeds, input, h, c })
@@ -48,7 +48,7 @@ async function scoreVersion (session: ort.InferenceSession, v: Version, samples:
     }
     return out
   }
-  let state = new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128])
+  let state: ort.Tensor = new ort.Tensor('float32', new Float32Array(2 * 128), [2, 1, 128])
   for (let i = 0; i < n; i++) {
     const frame = new Float32Array(CONTEXT + WINDOW)
     if (i > 0) frame.set(samples.subarray(i * WINDOW - CONTEXT, i * WINDOW))

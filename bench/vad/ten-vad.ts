@@ -4,7 +4,7 @@
 // samples per call (the hop its README uses); the probability it returns per hop goes through the same
 // post-processing as every detector.
 import { createRequire } from 'node:module'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { measured, type Detector } from './detectors.ts'
 
 const HOP = 256
@@ -22,7 +22,7 @@ interface TenModule {
 }
 
 export async function tenVadDetector (dir: string): Promise<Detector> {
-  const load = createRequire(import.meta.url)(join(dir, 'index.js')) as () => Promise<TenModule>
+  const load = createRequire(import.meta.url)(join(resolve(dir), 'index.js')) as () => Promise<TenModule>
   const m = await load()
   const version = m.UTF8ToString(m._ten_vad_get_version())
   return {
