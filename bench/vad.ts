@@ -1,7 +1,7 @@
 // bench/vad: voice-activity detectors on a corpus with known truth per 10 ms frame (bench/vad/corpus.ts), and
 // their cost beside the engine's decode cost.
 //
-//   npm run bench:vad -- [--snrs 20,10,0] [--backgrounds white,pink,babble] [--babble-voices 18] [--seed 1000] [--min-snr-db 4]
+//   npm run bench:vad -- [--snrs 20,10,0] [--backgrounds white,pink,babble] [--babble-voices 18] [--seed 1000] [--min-snr-db 4] [--threshold 0.5]
 //                        [--detectors webrtc,server,server-shipped,server-8k,live,live-shipped,sequential,onnx,onnx-reflect,whispercpp,
 //                                     v6,v6-op15,v6-half,v6-op18,v5,v4,ten] [--models-dir bench/.cache/vad/models] [--ten-dir bench/.cache/vad/ten-vad]
 //                        [--no-decode] [--long-minutes 10] [--audio ../shared/audio]
@@ -62,7 +62,8 @@ const seedBase = Number(arg('seed', '1000'))
 const babbleVoices = Number(arg('babble-voices', '18'))
 const seedOf = (kind: Background): number => seedBase + ['silence', 'white', 'pink', 'babble'].indexOf(kind)
 // the level gate's margin (VAD_MIN_SNR_DB, default off = Silero alone); --min-snr-db 4 scores the gate
-const settings = { ...DEFAULT_VAD_SETTINGS, minSnrDb: Number(arg('min-snr-db', String(DEFAULT_VAD_SETTINGS.minSnrDb ?? 0))) }
+// --threshold moves Silero's threshold (negative threshold 0.15 below, as VAD_THRESHOLD does) to compare detectors at equal recall
+const settings = { ...DEFAULT_VAD_SETTINGS, minSnrDb: Number(arg('min-snr-db', String(DEFAULT_VAD_SETTINGS.minSnrDb ?? 0))), threshold: Number(arg('threshold', String(DEFAULT_VAD_SETTINGS.threshold))) }
 const log = (m: string): void => { console.error(`[bench:vad] ${m}`) }
 
 interface Counts { tp: number, fp: number, fn: number, noiseFrames: number, noiseFp: number, rawNoiseFp: number, rawTp: number }
@@ -81,7 +82,7 @@ function score (l: Layout, probs: Float32Array, frameSamples: number, audio: Flo
   for (const r of regions) {
     for (let f = Math.ceil((r.start - TRUTH_FRAME / 2) / TRUTH_FRAME); f < frames && f * TRUTH_FRAME + TRUTH_FRAME / 2 < r.end; f++) decided[f] = 1
   }
-  const raw = toTruthGrid(probs, frameSamples, frames)
+  const raw = toTruthGrid(probs, frameSamples, frames, settings.threshold)
   const c = zero()
   for (let f = 0; f < frames; f++) {
     const t = l.truth[f]
