@@ -3,10 +3,15 @@
 // pre-roll added before each region). One talker's voiced frames have one strong pitch; a crowd, white and pink
 // noise have none. Per 32 ms Silero window: the audio low-passed and decimated to `rate`, then the largest
 // normalized cross-correlation between the window and itself `lag` samples earlier, lag over F0 60–400 Hz.
-//   node --import tsx bench/vad/periodicity-variants.ts stats
-//   node --import tsx bench/vad/periodicity-variants.ts '[{"thr":0.7,"lead":3,"hang":7},…]' [condition,…]
+// Options: clip (centre clipping), k (periodicity averaged over ±k windows, live the past k), minRun, level (the
+// shipped level gate too), rel/q/horizon (threshold above the background's own periodicity percentile), cont, yin.
+//   node --import tsx bench/vad/periodicity-variants.ts stats|cost                  distributions | CPU per window
+//   node --import tsx bench/vad/periodicity-variants.ts sep all '[{feature},…]'    separation from babble alone
+//   node --import tsx bench/vad/periodicity-variants.ts regions all [T]            whole Silero regions kept by their
+//       periodic share (files); T > 0 then the frame gate at T inside them, T < 0 the level gate at -T dB
+//   node --import tsx bench/vad/periodicity-variants.ts '[{"thr":0.7,"lead":3,"hang":7},…]' [all|condition,…]
 import { decimate2 } from '../../src/transcription/vad/decimate.ts'
-import { DEFAULT_VAD_SETTINGS, gateProbabilities, gateProbabilitiesCausal, speechRegions } from '../../src/transcription/vad/index.ts'
+import { DEFAULT_VAD_SETTINGS, gateProbabilities, gateProbabilitiesCausal, SlidingPercentile, speechRegions } from '../../src/transcription/vad/index.ts'
 import { SPEECH, TRUTH_FRAME } from './corpus.ts'
 import { prepare, type Prepared } from './gate-sweep.ts'
 
@@ -80,16 +85,35 @@ export function periodicity (audio: Float32Array, frames: number, f: Feature): F
   return out
 }
 
-export interface Variant extends Feature { thr: number, lead: number, hang: number, minRun: number, k: number, level: number }
-const BASE: Variant = { thr: 0.7, lead: 3, hang: 7, rate: 4000, sub: 1, minRun: 1, k: 0, level: 0 }
+export interface Variant extends Feature { thr: number, lead: number, hang: number, minRun: number, k: number, level: number, q: number, rel: number, horizon: number }
+const BASE: Variant = { thr: 0.7, lead: 3, hang: 7, rate: 4000, sub: 1, minRun: 1, k: 0, level: 0, q: 0.2, rel: 0, horizon: 250 }
+
+/** rel > 0: the threshold is max(thr, the q-th percentile of the (smoothed) periodicity over the horizon + rel): the background's own periodicity sets the bar. */
+export function relativeThreshold (per: Float32Array, live: boolean, v: Variant): Float32Array {
+  const n = per.length
+  const out = new Float32Array(n).fill(v.thr)
+  if (!(v.rel > 0)) return out
+  const sp = new SlidingPercentile(v.q)
+  let fed = 0
+  let old = 0
+  for (let i = 0; i < n; i++) {
+    const lo = live ? Math.max(0, i - v.horizon + 1) : Math.max(0, i - Math.floor(v.horizon / 2))
+    const hi = live ? i : Math.min(n - 1, i + Math.floor(v.horizon / 2))
+    while (fed <= hi) sp.push(per[fed++] as number)
+    while (old < lo) { sp.shift(); old++ }
+    out[i] = Math.max(v.thr, sp.value + v.rel)
+  }
+  return out
+}
 
 /** Silero's probabilities kept only within lead/hangover frames of a periodic run (minRun frames at >= thr). */
 export function gatePeriodic (probs: Float32Array, per: Float32Array, live: boolean, q: Variant): Float32Array {
   const n = probs.length
+  const thr = relativeThreshold(per, live, q)
   const voiced = new Uint8Array(n)
   let run = 0
   for (let i = 0; i < n; i++) {
-    run = (per[i] as number) >= q.thr ? run + 1 : 0
+    run = (per[i] as number) >= (thr[i] as number) ? run + 1 : 0
     if (run >= q.minRun) for (let j = i - q.minRun + 1; j <= i; j++) voiced[j] = 1
   }
   const out = new Float32Array(n)
@@ -97,7 +121,7 @@ export function gatePeriodic (probs: Float32Array, per: Float32Array, live: bool
   let next = 0
   for (let i = 0; i < n; i++) {
     // live: a run is known only at its minRun-th frame
-    if (live ? (run = (per[i] as number) >= q.thr ? (i === 0 ? 1 : run + 1) : 0) >= q.minRun : voiced[i] === 1) last = i
+    if (live ? (run = (per[i] as number) >= (thr[i] as number) ? (i === 0 ? 1 : run + 1) : 0) >= q.minRun : voiced[i] === 1) last = i
     if (next < i) next = i
     while (next < n && voiced[next] !== 1) next++
     const near = i - last <= q.hang || (!live && next < n && next - i <= q.lead)
@@ -125,7 +149,7 @@ function score (p: Prepared, probs: ArrayLike<number>, preRollSamples = 0): Scor
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const prepared = await prepare()
-  const only = process.argv[3]?.split(',')
+  const only = process.argv[3] === undefined || process.argv[3] === 'all' ? undefined : process.argv[3].split(',')
   const conds = prepared.filter((x) => only === undefined || only.includes(x.c.name))
   const cache = new Map<string, Float32Array>()
   const feat = (p: Prepared, f: Feature): Float32Array => {
@@ -145,7 +169,31 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     for (let k = 0; k < 3; k++) if (p.l.truth[Math.floor(i * 3.2) + k] === SPEECH) s++
     return s >= 2
   })
-  if (process.argv[2] === 'cost') {
+  if (process.argv[2] === 'regions') {
+    // files: Silero's own regions, each kept whole or dropped by its share of windows at or above 0.6 (clip 0.3)
+    const f: Feature = { rate: 4000, sub: 1, clip: 0.3 }
+    const T = Number(process.argv[4] ?? 0)
+    for (const t of [0.6]) {
+      for (const R of [0.2]) {
+        const cells = conds.map((p) => {
+          const per = feat(p, f)
+          const regs = speechRegions(p.server, DEFAULT_VAD_SETTINGS, { frameSamples: F, totalSamples: p.audio.length })
+          const g = new Float32Array(p.server.length)
+          for (const r of regs) {
+            const a = Math.floor(r.start / F); const b = Math.min(per.length, Math.ceil(r.end / F))
+            let c = 0
+            for (let i = a; i < b; i++) if ((per[i] as number) >= t) c++
+            if (c / Math.max(1, b - a) >= R) for (let i = a; i < b; i++) g[i] = p.server[i] as number
+          }
+          // T > 0: then the frame gate (smoothed ±7, lead 3, hangover 5) inside the kept regions
+          // T < 0: the shipped level gate at -T dB inside the kept regions instead
+          const sc = score(p, T < 0 ? gateProbabilities(g, p.audio, -T, F) : T > 0 ? gatePeriodic(g, smooth(per, 7, false), false, { ...BASE, ...f, k: 7, thr: T, lead: 3, hang: 5 }) : g)
+          return `${p.c.name} ${sc.recall.toFixed(3)}/${(100 * sc.falseShare).toFixed(1)}`
+        })
+        console.log(`t ${t} share ${R}: ${cells.join(' | ')}`)
+      }
+    }
+  } else if (process.argv[2] === 'cost') {
     // CPU per 32 ms window of the feature (clip 0.3, 4 kHz) on ~10 min of the babble 10 condition, median of 5
     const p = prepared.find((x) => x.c.name === 'babble 10') as Prepared
     const reps = 11
@@ -173,7 +221,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         for (const live of [false, true]) {
           const b = [...smooth(feat(ref, f), k, live)].sort((a, c) => a - c)
           const t = b[Math.floor(0.98 * b.length)] as number
-          const sh = (a: ArrayLike<number>): string => (100 * [...a].filter((v) => v >= t).length / a.length).toFixed(1)
+          const sh = (a: ArrayLike<number>): string => (100 * Array.from(a).filter((v) => v >= t).length / a.length).toFixed(1)
           const cells = names.map((nm) => { const p = prepared.find((x) => x.c.name === nm) as Prepared; return sh(speechWindows(p, smooth(feat(p, f), k, live))) })
           console.log(`${JSON.stringify(f)} | ${k} | ${live} | ${t.toFixed(3)} | ${sh(smooth(feat(ref2, f), k, live))} | ${cells.join(' | ')}`)
         }
