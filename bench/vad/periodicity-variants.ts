@@ -7,7 +7,7 @@
 // shipped level gate too), rel/q/horizon (threshold above the background's own periodicity percentile), cont, yin.
 //   node --import tsx bench/vad/periodicity-variants.ts stats|cost                  distributions | CPU per window
 //   node --import tsx bench/vad/periodicity-variants.ts sep all '[{feature},…]'    separation from babble alone
-//   node --import tsx bench/vad/periodicity-variants.ts regions all [T]            whole Silero regions kept by their
+//   node --import tsx bench/vad/periodicity-variants.ts regions all [T] | split all  whole Silero regions kept by their
 //       periodic share (files); T > 0 then the frame gate at T inside them, T < 0 the level gate at -T dB
 //   node --import tsx bench/vad/periodicity-variants.ts '[{"thr":0.7,"lead":3,"hang":7},…]' [all|condition,…]
 import { decimate2 } from '../../src/transcription/vad/decimate.ts'
@@ -169,7 +169,48 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     for (let k = 0; k < 3; k++) if (p.l.truth[Math.floor(i * 3.2) + k] === SPEECH) s++
     return s >= 2
   })
-  if (process.argv[2] === 'regions') {
+  if (process.argv[2] === 'split') {
+    // files: Silero's regions cut where the averaged periodicity (±7 windows) stays below T for L windows or more
+    // (keeping `edge` windows at each side of the cut), then each piece kept whole if 20 % of its windows reach 0.6
+    const f: Feature = { rate: 4000, sub: 1, clip: 0.3 }
+    for (const T of [0.45, 0.48, 0.5]) {
+      for (const L of [6, 8, 12]) {
+        for (const edge of [2, 4]) {
+          const cells = conds.map((p) => {
+            const per = feat(p, f)
+            const avg = smooth(per, 7, false)
+            const regs = speechRegions(p.server, DEFAULT_VAD_SETTINGS, { frameSamples: F, totalSamples: p.audio.length })
+            const g = new Float32Array(p.server.length)
+            const keepPiece = (a: number, b: number): void => {
+              let c = 0
+              for (let i = a; i < b; i++) if ((per[i] as number) >= 0.6) c++
+              if (b > a && c / (b - a) >= 0.2) for (let i = a; i < b; i++) g[i] = p.server[i] as number
+            }
+            for (const r of regs) {
+              const a = Math.floor(r.start / F); const b = Math.min(per.length, Math.ceil(r.end / F))
+              // the whole region must pass the share test too (a long stretch of babble fails it as a whole)
+              let whole = 0
+              for (let i = a; i < b; i++) if ((per[i] as number) >= 0.6) whole++
+              if (whole / Math.max(1, b - a) < 0.2) continue
+              let from = a
+              let i = a
+              while (i < b) {
+                if ((avg[i] as number) >= T) { i++; continue }
+                let j = i
+                while (j < b && (avg[j] as number) < T) j++
+                if (j - i >= L) { keepPiece(from, Math.min(b, i + edge)); from = Math.max(from, j - edge) }
+                i = j
+              }
+              keepPiece(from, b)
+            }
+            const sc = score(p, g)
+            return `${p.c.name} ${sc.recall.toFixed(3)}/${(100 * sc.falseShare).toFixed(1)}`
+          })
+          console.log(`T ${T} L ${L} edge ${edge}: ${cells.join(' | ')}`)
+        }
+      }
+    }
+  } else if (process.argv[2] === 'regions') {
     // files: Silero's own regions, each kept whole or dropped by its share of windows at or above 0.6 (clip 0.3)
     const f: Feature = { rate: 4000, sub: 1, clip: 0.3 }
     const T = Number(process.argv[4] ?? 0)
