@@ -19,13 +19,13 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { modelPath } from './prerecorded/model.ts'
 import { createKey, startServer, type RunningServer } from './prerecorded/server.ts'
 import { loadAverage, machine, median, percentile, table } from './prerecorded/stats.ts'
 import { RATE, readWav } from './prerecorded/wav.ts'
 import { streamProgram, type StreamReport } from './streaming/client.ts'
+import { SHARED_AUDIO } from './shared-audio.ts'
 
 const { values } = parseArgs({
   options: {
@@ -51,8 +51,7 @@ const threads = Number(values.threads)
 const chunkMs = Number(values['chunk-ms'])
 if (![10, 20, 40, 100].includes(chunkMs)) throw new Error('--chunk-ms: 10, 20, 40 or 100')
 
-const root = fileURLToPath(new URL('..', import.meta.url))
-const AUDIO = join(root, '../shared/audio')
+const AUDIO = SHARED_AUDIO
 const SILENCE_AFTER = 1.5
 
 // ---------------------------------------------------------------------------------------------- setup

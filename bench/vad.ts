@@ -40,6 +40,7 @@ import { loadAverage as load, median } from './prerecorded/stats.ts'
 import { SileroOnnx } from './vad/silero-onnx.ts'
 import { SILERO_VERSIONS, sileroVersionDetector } from './vad/silero-versions.ts'
 import { tenVadDetector } from './vad/ten-vad.ts'
+import { SHARED_AUDIO } from './shared-audio.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const cache = join(root, 'bench/.cache/vad')
@@ -50,7 +51,7 @@ const arg = (name: string, fallback: string): string => {
 const snrs = arg('snrs', '20,10,0').split(',').map(Number)
 const backgrounds = arg('backgrounds', 'white,pink,babble').split(',') as Background[]
 const detectorNames = arg('detectors', 'webrtc,server,live,sequential,onnx,whispercpp').split(',')
-const audioDir = arg('audio', join(root, '../shared/audio'))
+const audioDir = arg('audio', SHARED_AUDIO)
 const withDecode = !process.argv.includes('--no-decode')
 const longMinutes = Number(arg('long-minutes', '10'))
 // where the .onnx files of other Silero versions were copied (bench/vad/silero-versions.ts)

@@ -8,11 +8,12 @@ import { DEFAULT_VAD_SETTINGS, speechRegions } from '../../src/transcription/vad
 import { activeSpeechPower, background, cleanTruth, layout, loadClips, mix, NONSPEECH, RATE, SPEECH, TRUTH_FRAME, type Background, type Layout } from './corpus.ts'
 import { liveDetector, serverDetector } from './detectors.ts'
 import { SileroOnnx } from './silero-onnx.ts'
+import { SHARED_AUDIO } from '../shared-audio.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const dir = join(root, 'bench/.cache/vad/sweep')
 mkdirSync(dir, { recursive: true })
-const audioDir = join(root, '../shared/audio')
+const audioDir = SHARED_AUDIO
 
 // continuous: the clips end to end, no inserted gaps; alone: the background only (as loud as at `snr` under the
 // corpus's speech), every frame a gap frame

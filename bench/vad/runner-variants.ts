@@ -11,14 +11,12 @@
 // changed (`shipped`: the package's graph instead of scripts/silero-matmul.mjs's).
 // `worker` / `worker-shipped` are the server's route itself (SileroVad and its worker thread; process CPU time counts
 // the worker's), to see what the route adds above ONNX Runtime.
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import * as ort from 'onnxruntime-node'
 import { GAPS, loadClips, RATE } from './corpus.ts'
 import { DEFAULT_VAD_SETTINGS, SileroVad, speechRegions } from '../../src/transcription/vad/index.ts'
 import { SileroRunner, MAX_BATCH, SILERO_CONTEXT_SAMPLES, SILERO_STATE_SIZE, WARMUP_WINDOWS, sileroModelPath, type FileTuning, type SileroGraph } from '../../src/transcription/vad/silero-runner.ts'
+import { SHARED_AUDIO } from '../shared-audio.ts'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`)
   return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] as string : fallback
@@ -28,7 +26,7 @@ const rounds = Number(arg('rounds', '3'))
 const INPUT = SILERO_CONTEXT_SAMPLES + 512
 
 function corpus (gapNoise: boolean): Float32Array {
-  const clips = loadClips(arg('audio', join(root, '../shared/audio')))
+  const clips = loadClips(arg('audio', SHARED_AUDIO))
   const parts: Float32Array[] = []
   clips.forEach((c, i) => { parts.push(c.samples, new Float32Array(Math.round((GAPS[i % GAPS.length] as number) * RATE))) })
   const once = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
