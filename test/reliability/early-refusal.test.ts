@@ -3,10 +3,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
-import { createServer, request, type IncomingMessage } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { build, type TestApp } from '../helpers/build.ts'
+import { writeFileSync } from 'node:fs'
+import { request, type IncomingMessage } from 'node:http'
+import { join } from 'node:path'
+import { build, tempDir, type TestApp } from '../helpers/build.ts'
 import { startReceiver } from '../helpers/callback-receiver.ts'
+import { serveModelFile } from '../helpers/mirror.ts'
 import { testAudio } from '../helpers/models.ts'
 import { wav } from '../helpers/openai.ts'
 
@@ -28,16 +30,6 @@ async function unfinishedUpload (app: TestApp, path: string, headers: Record<str
   return { status: res.statusCode ?? 0, headers: res.headers, body: JSON.parse(text) }
 }
 
-/** An origin serving a WAV that counts its requests. */
-async function countingOrigin (t: { after: (fn: () => unknown) => void }, bytes: Buffer): Promise<{ url: string, hits: () => number }> {
-  let hits = 0
-  const server = createServer((_req, res) => { hits++; res.writeHead(200, { 'content-type': 'audio/wav' }).end(bytes) })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.after(() => server.close())
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/audio.wav`, hits: () => hits }
-}
-
 test('with the engine queue full, REST transcriptions get 503 SERVER_BUSY before their body is read or URL fetched', { timeout: 120_000 }, async (t) => {
   // One decoder and no waiting room: the queue is full exactly while one decode runs.
   const app = await build(t, { ENGINE_CONCURRENCY: '1', QUEUE_MAX: '0', ALLOW_PRIVATE_URLS: 'true' }, 'tiny.en')
@@ -45,7 +37,9 @@ test('with the engine queue full, REST transcriptions get 503 SERVER_BUSY before
   await app.app.engine.ready()
   const auth = { authorization: `Token ${key}` }
   const short = wav(testAudio(2))
-  const origin = await countingOrigin(t, short)
+  const shortFile = join(tempDir(t), 'audio.wav')
+  writeFileSync(shortFile, short)
+  const origin = await serveModelFile(t, shortFile, '/audio.wav') // records every request it gets
 
   // The hold: ten minutes of audio, every 30 s window at full encoder context, far longer than this test needs.
   // Its start is an engine event; it is cancelled at the end by hanging up.
@@ -68,10 +62,10 @@ test('with the engine queue full, REST transcriptions get 503 SERVER_BUSY before
   assert.equal(deepgram.body.retry_after, Number(deepgram.headers['retry-after']))
 
   // Deepgram URL source: the origin is never asked.
-  const byUrl = await app.fetch('/v1/listen', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ url: origin.url }) })
+  const byUrl = await app.fetch('/v1/listen', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ url: `${origin.url}/audio.wav` }) })
   assert.equal(byUrl.status, 503)
   assert.equal((await byUrl.json() as { err_code: string }).err_code, 'SERVER_BUSY')
-  assert.equal(origin.hits(), 0, 'the URL was not fetched')
+  assert.deepEqual(origin.requests, [], 'the URL was not fetched')
 
   // OpenAI upload (multipart): answered before the form is complete, in OpenAI's shape.
   for (const path of ['/v1/audio/transcriptions', '/v1/audio/translations']) {
