@@ -14,12 +14,14 @@ export class AppError extends Error {
   readonly headers: Record<string, string>
   /** What went wrong, for the log only: never rendered in a response. */
   readonly detail: string | undefined
+  /** The request field at fault, as the client's protocol names it (OpenAI's replies show it as `param`). */
+  readonly field: string | undefined
 
   constructor (
     statusCode: number,
     code: string,
     message: string,
-    options: { extra?: Record<string, unknown>, headers?: Record<string, string>, cause?: unknown, detail?: string } = {}
+    options: { extra?: Record<string, unknown>, headers?: Record<string, string>, cause?: unknown, detail?: string, field?: string } = {}
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'AppError'
@@ -28,7 +30,26 @@ export class AppError extends Error {
     this.extra = options.extra ?? {}
     this.headers = options.headers ?? {}
     this.detail = options.detail
+    this.field = options.field
   }
+}
+
+/**
+ * A client's value inside an error message: in single quotes, escaped as in JSON (control characters, lone
+ * surrogates) and, past `max` characters, cut with its length said. The only way input appears in a message: an
+ * error body never carries more of what was sent than this.
+ */
+export function quoted (value: string, max = 40): string {
+  const quote = (v: string): string => `'${JSON.stringify(v).slice(1, -1).replaceAll('\\"', '"').replaceAll("'", "\\'")}'`
+  return value.length <= max ? quote(value) : `${quote(value.slice(0, max))}… (${value.length} characters)`
+}
+
+/** The longest message an error body carries: every message is ours and short; this bounds those that quote. */
+export const MAX_MESSAGE_CHARS = 1024
+
+/** A message that is not ours (a library's, which may quote the request) or one past MAX_MESSAGE_CHARS, cut. */
+export function clip (message: string, max = MAX_MESSAGE_CHARS): string {
+  return message.length <= max ? message : `${message.slice(0, max)}…`
 }
 
 /** The message with its log-only detail, for operators (logs, /health), never for a client's response. */
@@ -41,8 +62,8 @@ export const invalidAuth = (): AppError =>
 export const keyExpired = (expiresAt: string): AppError =>
   new AppError(403, 'KEY_EXPIRED', 'This API key has expired.', { extra: { expires_at: expiresAt } })
 
-export const badRequest = (message: string, extra?: Record<string, unknown>): AppError =>
-  new AppError(400, 'Bad Request', message, { extra })
+export const badRequest = (message: string, options: { extra?: Record<string, unknown>, field?: string } = {}): AppError =>
+  new AppError(400, 'Bad Request', message, options)
 
 export const payloadTooLarge = (message: string): AppError =>
   new AppError(413, 'PAYLOAD_TOO_LARGE', message)
@@ -107,7 +128,7 @@ export const clientClosedRequest = (): AppError =>
 
 /** The body Deepgram clients expect for every error. */
 export const errorBody = (err: AppError, requestId: string): Record<string, unknown> =>
-  ({ err_code: err.code, err_msg: err.message, ...err.extra, request_id: requestId })
+  ({ err_code: err.code, err_msg: clip(err.message), ...err.extra, request_id: requestId })
 
 export const notFound = (message: string): AppError => new AppError(404, 'NOT_FOUND', message)
 

@@ -4,6 +4,7 @@
 //   loadModel(path, { flashAttn }) -> Promise<Model>      whisper context without state, from the default params
 //   model.transcribe(pcm, opts, onSegment?) -> [Promise<Result>, abort()]
 //   model.spectrogram(pcm, opts) -> { nMel, nLen, nLenOrg, mel, energy }   whisper's input, for tests (synchronous)
+//   model.tokenize(text) -> Int32Array                    whisper_tokenize, for tests (synchronous, bounded)
 //   model.info() / model.activeJobs() / model.free()
 //   systemInfo(), version(), setLogger(fn | null), setSpinYield(every)
 //
@@ -76,6 +77,29 @@ void set_thread_job_aborted(const std::atomic<bool>* aborted);
 // ---- loading (model-load.cc) -----------------------------------------------------------------------------------
 Napi::Value LoadModel(const Napi::CallbackInfo& info);
 
+// ---- job options (model.cc reads them, transcribe-job.cc runs them) ----------------------------------------------
+// Bounds on what a caller may pass. Text whisper tokenizes itself stays short: its word split (std::regex)
+// recurses once per character and its match is cubic in a word's length, so a long prompt without spaces
+// overflowed the decode thread's stack. Longer prompts arrive as tokens.
+constexpr size_t kMaxPromptTextBytes = 1024;
+constexpr size_t kMaxLanguageBytes = 16;
+constexpr double kMaxThreads = 256;
+
+struct JobOptions {
+  int threads = 1;
+  std::string language = "en";  // code, or "auto"
+  bool detect_language = false;
+  std::string prompt;                        // whisper tokenizes it (at most kMaxPromptTextBytes)
+  std::vector<whisper_token> prompt_tokens;  // or the prompt already tokenized (src/engine/tokenizer.ts)
+  float temperature = 0.0f;
+  bool translate = false;
+  int audio_ctx = 0;
+  bool token_timestamps = true;
+  int nice = 0;  // added to the worker's nice value for the run; 0 = unchanged
+  // whisper_full computes the spectrogram itself (unabortable): the reference the tests compare earshot's with
+  bool whisper_mel = false;
+};
+
 // ---- the model (model.cc) --------------------------------------------------------------------------------------
 class Model : public Napi::ObjectWrap<Model> {
  public:
@@ -104,6 +128,9 @@ class Model : public Napi::ObjectWrap<Model> {
   Napi::Value Free(const Napi::CallbackInfo& info);
   Napi::Value Transcribe(const Napi::CallbackInfo& info);
   Napi::Value Spectrogram(const Napi::CallbackInfo& info);
+  Napi::Value Tokenize(const Napi::CallbackInfo& info);
+  JobOptions ReadJobOptions(Napi::Env env, Napi::Object o);
+  std::vector<whisper_token> ReadPromptTokens(Napi::Env env, Napi::Value v);
 
   whisper_context* ctx_ = nullptr;    // owned; nullptr after free()
   std::mutex mutex_;                  // guards idle_
@@ -112,20 +139,6 @@ class Model : public Napi::ObjectWrap<Model> {
 };
 
 // ---- one transcription job (transcribe-job.cc) -----------------------------------------------------------------
-struct JobOptions {
-  int threads = 1;
-  std::string language = "en";  // code, or "auto"
-  bool detect_language = false;
-  std::string prompt;
-  float temperature = 0.0f;
-  bool translate = false;
-  int audio_ctx = 0;
-  bool token_timestamps = true;
-  int nice = 0;  // added to the worker's nice value for the run; 0 = unchanged
-  // whisper_full computes the spectrogram itself (unabortable): the reference the tests compare earshot's with
-  bool whisper_mel = false;
-};
-
 // Queues one job on `model` (JS thread; model_obj is its JS object, held by the job so the Model outlives it) and
 // returns [promise, abort]. on_segment: a function for each new segment, or anything else for none. Throws
 // Napi::Error before anything is queued.

@@ -2,6 +2,7 @@
 // synchronous methods (transcribe's argument checks, spectrogram, info, activeJobs, free). The job itself runs in
 // transcribe-job.cc; this file is what must stay valid while jobs run (the context, the pool, the job count).
 #include <algorithm>
+#include <cmath>
 
 #include "addon.h"
 
@@ -17,6 +18,7 @@ Napi::Function Model::Init(Napi::Env env) {
   Napi::Function fn = DefineClass(env, "Model", {
     InstanceMethod("transcribe", &Model::Transcribe),
     InstanceMethod("spectrogram", &Model::Spectrogram),
+    InstanceMethod("tokenize", &Model::Tokenize),
     InstanceMethod("info", &Model::Info),
     InstanceMethod("activeJobs", &Model::ActiveJobs),
     InstanceMethod("free", &Model::Free),
@@ -92,6 +94,94 @@ Napi::Value Model::Free(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// Every option a job takes, checked before anything is queued: each is a JS exception when out of range, never
+// something whisper is left to trip over. The caller (src/engine/binding.ts) bounds them already; this is the
+// second line for anything that calls the addon directly.
+JobOptions Model::ReadJobOptions(Napi::Env env, Napi::Object o) {
+  auto num = [&](const char* k, double def, double lo, double hi) {
+    Napi::Value v = o.Get(k);
+    if (v.IsUndefined()) return def;
+    double x = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
+    if (!(x >= lo && x <= hi)) {  // NaN fails too
+      throw Napi::RangeError::New(env, std::string(k) + " must be a number from " + std::to_string(static_cast<int>(lo)) +
+                                           " to " + std::to_string(static_cast<int>(hi)));
+    }
+    return x;
+  };
+  auto flag = [&](const char* k, bool def) {
+    Napi::Value v = o.Get(k);
+    return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : def;
+  };
+  auto str = [&](const char* k, const std::string& def, size_t max_bytes) {
+    Napi::Value v = o.Get(k);
+    if (!v.IsString()) return def;
+    std::string s = v.As<Napi::String>().Utf8Value();
+    if (s.size() > max_bytes) {
+      throw Napi::RangeError::New(env, std::string(k) + " is longer than " + std::to_string(max_bytes) + " bytes");
+    }
+    return s;
+  };
+  JobOptions opts;
+  opts.threads = static_cast<int>(num("threads", 1, 1, kMaxThreads));
+  opts.language = str("language", "en", kMaxLanguageBytes);
+  opts.detect_language = flag("detectLanguage", false);
+  opts.prompt = str("prompt", "", kMaxPromptTextBytes);
+  opts.prompt_tokens = ReadPromptTokens(env, o.Get("promptTokens"));
+  if (!opts.prompt.empty() && !opts.prompt_tokens.empty()) {
+    throw Napi::TypeError::New(env, "give prompt or promptTokens, not both");
+  }
+  opts.temperature = static_cast<float>(num("temperature", 0, 0, 1));
+  opts.translate = str("task", "transcribe", 16) == "translate";
+  // past the model's context whisper_full refuses it itself (an error, tested); the bound keeps the cast defined
+  opts.audio_ctx = static_cast<int>(num("audioCtx", 0, 0, 1 << 20));
+  opts.token_timestamps = flag("tokenTimestamps", true);
+  opts.nice = static_cast<int>(num("nice", 0, -40, 40));
+  opts.whisper_mel = flag("whisperMel", false);
+  if (opts.language != "auto" && whisper_lang_id(opts.language.c_str()) < 0) {
+    throw Napi::Error::New(env, "unknown language '" + opts.language + "'");  // at most kMaxLanguageBytes
+  }
+  return opts;
+}
+
+// promptTokens: an Int32Array of text tokens (below <|endoftext|>), at most the prompt half of the text context
+// (whisper keeps only that much of any prompt). Anything else is refused.
+std::vector<whisper_token> Model::ReadPromptTokens(Napi::Env env, Napi::Value v) {
+  if (v.IsUndefined()) return {};
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(env, "promptTokens must be an Int32Array");
+  }
+  Napi::Int32Array ids = v.As<Napi::Int32Array>();
+  const size_t max_tokens = static_cast<size_t>(whisper_n_text_ctx(ctx_) / 2);
+  if (ids.ElementLength() > max_tokens) {
+    throw Napi::RangeError::New(env, "promptTokens holds " + std::to_string(ids.ElementLength()) + " tokens; the model takes at most " +
+                                         std::to_string(max_tokens));
+  }
+  const whisper_token eot = whisper_token_eot(ctx_);
+  std::vector<whisper_token> out(ids.Data(), ids.Data() + ids.ElementLength());
+  for (whisper_token id : out) {
+    if (id < 0 || id >= eot) throw Napi::RangeError::New(env, "promptTokens holds " + std::to_string(id) + ", not a text token of this model");
+  }
+  return out;
+}
+
+// tokenize(text) -> Int32Array: whisper_tokenize itself, for the tests that check earshot's tokenizer
+// (src/engine/tokenizer.ts) gives the same ids. Bounded: whisper's word split recurses once per character.
+Napi::Value Model::Tokenize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!ctx_) throw Napi::Error::New(env, "whisper model has been freed");
+  if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "tokenize(text: string)");
+  std::string text = info[0].As<Napi::String>().Utf8Value();
+  if (text.size() > kMaxPromptTextBytes) {
+    throw Napi::RangeError::New(env, "text is longer than " + std::to_string(kMaxPromptTextBytes) + " bytes");
+  }
+  std::vector<whisper_token> ids(text.size() + 1);  // never more tokens than bytes
+  int n = whisper_tokenize(ctx_, text.c_str(), ids.data(), static_cast<int>(ids.size()));
+  if (n < 0) throw Napi::Error::New(env, "whisper_tokenize failed");
+  Napi::Int32Array out = Napi::Int32Array::New(env, static_cast<size_t>(n));
+  std::copy(ids.begin(), ids.begin() + n, out.Data());
+  return out;
+}
+
 Napi::Value Model::Transcribe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!ctx_) throw Napi::Error::New(env, "whisper model has been freed");
@@ -104,34 +194,9 @@ Napi::Value Model::Transcribe(const Napi::CallbackInfo& info) {
   std::vector<float> pcm(f32.Data(), f32.Data() + f32.ElementLength());  // copied: the caller may reuse its buffer
 
   Napi::Object o = info[1].As<Napi::Object>();
-  JobOptions opts;
-  auto num = [&](const char* k, double def) {
-    Napi::Value v = o.Get(k);
-    return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : def;
-  };
-  auto flag = [&](const char* k, bool def) {
-    Napi::Value v = o.Get(k);
-    return v.IsBoolean() ? v.As<Napi::Boolean>().Value() : def;
-  };
-  auto str = [&](const char* k, const std::string& def) {
-    Napi::Value v = o.Get(k);
-    return v.IsString() ? v.As<Napi::String>().Utf8Value() : def;
-  };
-  opts.threads = std::max(1, static_cast<int>(num("threads", 1)));
-  opts.language = str("language", "en");
-  opts.detect_language = flag("detectLanguage", false);
-  opts.prompt = str("prompt", "");
-  opts.temperature = static_cast<float>(num("temperature", 0));
-  opts.translate = str("task", "transcribe") == "translate";
-  opts.audio_ctx = std::max(0, static_cast<int>(num("audioCtx", 0)));
-  opts.token_timestamps = flag("tokenTimestamps", true);
-  opts.nice = static_cast<int>(num("nice", 0));
-  opts.whisper_mel = flag("whisperMel", false);
+  JobOptions opts = ReadJobOptions(env, o);
   if (opts.whisper_mel && pcm.size() <= 200) {
     throw Napi::Error::New(env, "whisperMel needs more than 200 samples (whisper reads samples[1..200])");
-  }
-  if (opts.language != "auto" && whisper_lang_id(opts.language.c_str()) < 0) {
-    throw Napi::Error::New(env, "unknown language '" + opts.language + "'");
   }
   Napi::Value on_segment = info.Length() > 2 ? info[2] : env.Undefined();
   return StartTranscription(env, this, Value(), std::move(pcm), std::move(opts), on_segment);

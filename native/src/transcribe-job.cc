@@ -212,7 +212,12 @@ void TranscribeWorker::Run(whisper_context* ctx, whisper_state* st) {
   p.token_timestamps = opts_.token_timestamps;
   p.audio_ctx = opts_.audio_ctx;
   p.temperature = opts_.temperature;
-  if (!opts_.prompt.empty()) p.initial_prompt = opts_.prompt.c_str();
+  if (!opts_.prompt_tokens.empty()) {
+    p.prompt_tokens = opts_.prompt_tokens.data();  // borrowed: opts_ outlives whisper_full below
+    p.prompt_n_tokens = static_cast<int>(opts_.prompt_tokens.size());
+  } else if (!opts_.prompt.empty()) {
+    p.initial_prompt = opts_.prompt.c_str();
+  }
   p.new_segment_callback = &TranscribeWorker::OnNewSegment;
   p.new_segment_callback_user_data = this;
   p.abort_callback = &TranscribeWorker::OnAbortCheck;

@@ -3,7 +3,7 @@
  * `encoding`/`sample_rate`/`channels`), 16 kHz Float32 channels out. Request-level validation happens here on the
  * calling thread; decoding and resampling happen in the worker pool (pool.ts). Knows nothing about HTTP.
  */
-import { badRequest, payloadTooLarge, undecodableAudio } from '../errors.ts'
+import { badRequest, payloadTooLarge, quoted, undecodableAudio } from '../errors.ts'
 import {
   MAX_CHANNELS, MAX_SOURCE_RATE, MIN_SOURCE_RATE, tooLongMessage, TARGET_SAMPLE_RATE, type DecodedAudio, type DecodePlan
 } from './decode-core.ts'
@@ -70,7 +70,7 @@ export async function decodeAudio (bytes: Uint8Array, opts: DecodeAudioOptions =
 function planDecode (bytes: Uint8Array, opts: DecodeAudioOptions): DecodePlan {
   const encoding = opts.encoding?.toLowerCase()
   if (encoding !== undefined && !(AUDIO_ENCODINGS as readonly string[]).includes(encoding)) {
-    throw badRequest(`Unsupported encoding "${opts.encoding}". Supported values: ${AUDIO_ENCODINGS.join(', ')}.`)
+    throw badRequest(`Unsupported encoding ${quoted(opts.encoding ?? '')}. Supported values: ${AUDIO_ENCODINGS.join(', ')}.`)
   }
   if (hasContainerMagic(bytes) || looksLikeMp3(bytes)) return { kind: 'container' }
   if (encoding !== undefined) {

@@ -10,7 +10,7 @@
 import http from 'node:http'
 import https from 'node:https'
 import { isIP } from 'node:net'
-import { AppError, badRequest } from '../errors.ts'
+import { AppError, badRequest, quoted } from '../errors.ts'
 import { DisallowedAddressError, guardedLookup, isDisallowedAddress, type Resolver } from './address-policy.ts'
 
 export interface FetchAudioOptions {
@@ -59,7 +59,7 @@ function parseUrl (raw: string, base?: URL): URL {
   try {
     url = new URL(raw, base)
   } catch {
-    throw badRequest(base === undefined ? 'The audio URL is not a valid URL.' : `The audio URL redirected to an invalid location: ${raw}`)
+    throw badRequest(base === undefined ? 'The audio URL is not a valid URL.' : `The audio URL redirected to an invalid location: ${quoted(raw, 100)}`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw badRequest(`Unsupported URL scheme "${url.protocol.replace(/:$/, '')}": only http and https audio URLs are accepted.`)
@@ -151,6 +151,6 @@ function describeNetworkError (err: Error & { code?: string }, url: URL): AppErr
     case 'ECONNRESET':
       return badRequest(`The audio URL could not be fetched: the connection to ${url.host} was reset.`)
     default:
-      return badRequest(`The audio URL could not be fetched: ${err.message}`)
+      return badRequest(`The audio URL could not be fetched: ${quoted(err.message, 200)}`)
   }
 }

@@ -20,6 +20,7 @@ interface RawResult { segments: RawSegment[], language: string, languageProbabil
 interface RawModel {
   transcribe(pcm: Float32Array, opts: Record<string, unknown>, onSegment?: (s: RawSegment) => void): [Promise<RawResult>, () => void]
   spectrogram(pcm: Float32Array, opts: { threads: number, energy: boolean, whisperMel: boolean }): NativeSpectrogram
+  tokenize(text: string): Int32Array
   info(): { multilingual: boolean, nVocab: number, nAudioCtx: number, eot: number, type: string, ftype: number }
   activeJobs(): number
   free(): void
@@ -81,7 +82,10 @@ export interface NativeJob {
   /** ISO code, or 'auto' */
   language: string
   detectLanguage?: boolean
+  /** Text whisper tokenizes itself: at most 1024 bytes (the addon refuses more; see native/src/addon.h). */
   prompt?: string
+  /** Or the prompt as token ids (src/engine/tokenizer.ts), at most the model's prompt window. Not with `prompt`. */
+  promptTokens?: readonly number[]
   temperature?: number
   task?: 'transcribe' | 'translate'
   audioCtx?: number
@@ -167,6 +171,12 @@ export class NativeModel {
     return this.raw.spectrogram(pcm, { threads: opts.threads, energy: opts.energy === true, whisperMel: opts.whisperMel === true })
   }
 
+  /** whisper_tokenize itself (at most 1024 bytes of text): for tests comparing src/engine/tokenizer.ts with it. */
+  tokenize (text: string): number[] {
+    if (this.freedFlag) throw new Error('whisper model has been freed')
+    return Array.from(this.raw.tokenize(text))
+  }
+
   /**
    * One whisper_full run on a pooled state, on the libuv thread pool. An abort through `signal` stops the run
    * within one slice of the spectrogram (tens of milliseconds), at the next encoder start or ggml graph step, and
@@ -182,7 +192,8 @@ export class NativeModel {
       threads: job.threads,
       language: job.language,
       detectLanguage: job.detectLanguage === true,
-      prompt: job.prompt ?? '',
+      ...(job.prompt !== undefined ? { prompt: job.prompt } : {}),
+      ...(job.promptTokens !== undefined ? { promptTokens: Int32Array.from(job.promptTokens) } : {}),
       temperature: job.temperature ?? 0,
       task: job.task ?? 'transcribe',
       audioCtx: job.audioCtx ?? 0,

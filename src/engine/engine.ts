@@ -10,7 +10,7 @@
  * detectLanguage whisper_lang_auto_detect runs first on the first 30 s (one extra full-window encode) and the
  * detected code is reported with whisper's probability for it.
  */
-import { badRequest, engineOff, modelInvalid, serverBusy, shuttingDown, transcriptionFailed, type AppError } from '../errors.ts'
+import { badRequest, engineOff, modelInvalid, quoted, serverBusy, shuttingDown, transcriptionFailed, type AppError } from '../errors.ts'
 import type { AliasRule } from './aliases.ts'
 import { DEFAULT_SPIN_YIELD, NativeAbortError, type NativeSegment } from './binding.ts'
 import { whisperLanguage } from './languages.ts'
@@ -18,7 +18,8 @@ import { ModelFileError, type ModelFileInfo } from './model-file.ts'
 import { ModelPool, type Lease } from './pool.ts'
 import { AbortError, JobQueue, type Priority, type QueueStats } from './queue.ts'
 import { ModelRegistry, type InstalledModel, type ModelRequest } from './registry.ts'
-import type { EngineObserver, Logger, ModelDescription, TranscribeOptions, TranscribeResult, TranscribedSegment, Transcriber } from './types.ts'
+import { WhisperTokenizer } from './tokenizer.ts'
+import type { EngineObserver, Logger, ModelDescription, PromptTokenizer, TranscribeOptions, TranscribeResult, TranscribedSegment, Transcriber } from './types.ts'
 
 export const SAMPLE_RATE = 16000
 /** whisper.cpp ignores input under 1 s (100 mel frames); shorter clips are padded with silence to this. */
@@ -83,6 +84,8 @@ export class Engine implements Transcriber {
   private readonly observers = new Set<EngineObserver>()
   /** Decodes that reached whisper (queued jobs that ran): shows that skipped audio really skipped the decoder. */
   private decodesStarted = 0
+  /** Per model file version (uuid): a replaced file gets a new uuid, so its tokenizer is read again. */
+  private readonly tokenizers = new Map<string, Promise<WhisperTokenizer>>()
 
   constructor (opts: EngineOptions) {
     this.opts = opts
@@ -106,6 +109,21 @@ export class Engine implements Transcriber {
       ? await this.registry.resolveInstalled(this.opts.defaultModel)
       : await this.registry.resolve(name, request)
     return this.describe(installed)
+  }
+
+  async tokenizer (model: ModelDescription): Promise<PromptTokenizer> {
+    let tokenizer = this.tokenizers.get(model.uuid)
+    if (tokenizer === undefined) {
+      tokenizer = WhisperTokenizer.fromFile(model.path)
+      this.tokenizers.set(model.uuid, tokenizer)
+      tokenizer.catch(() => { this.tokenizers.delete(model.uuid) }) // unreadable now: a later request tries again
+    }
+    try {
+      return await tokenizer
+    } catch (err) {
+      if (err instanceof ModelFileError) throw modelInvalid(model.name, err.reason, err)
+      throw err
+    }
   }
 
   stats (): QueueStats & { loadedModels: string[], decodes: number } {
@@ -159,7 +177,7 @@ export class Engine implements Transcriber {
     let language: string | undefined
     if (options.language !== undefined && options.language !== '') {
       language = whisperLanguage(options.language)
-      if (!language) throw badRequest(`Unsupported language '${options.language}'.`)
+      if (!language) throw badRequest(`Unsupported language ${quoted(options.language)}.`, { field: 'language' })
     }
     // `pcm` is read when the job starts (the addon copies it then): callers must not reuse the buffer before.
     const duration = pcm.length / SAMPLE_RATE
@@ -231,7 +249,7 @@ export class Engine implements Transcriber {
         threads: Math.max(1, Math.floor(this.opts.threads)),
         language: lang,
         detectLanguage: lang === 'auto',
-        prompt: options.prompt,
+        ...(options.promptTokens !== undefined && options.promptTokens.length > 0 ? { promptTokens: options.promptTokens } : {}),
         temperature: options.temperature ?? 0,
         task: options.task ?? 'transcribe',
         audioCtx,

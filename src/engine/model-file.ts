@@ -137,7 +137,68 @@ export async function readVocabSize (path: string): Promise<number | undefined> 
   }
 }
 
-export async function validateModelFile (path: string): Promise<ModelFileInfo> {
+/** The hyper-parameters, checked, and (keepWords) the vocabulary's words: what precedes the tensors. */
+interface Header {
+  nVocab: number
+  nAudioCtx: number
+  nAudioState: number
+  nAudioLayer: number
+  nTextCtx: number
+  nTextLayer: number
+  nMels: number
+  /** ggml type of the big weights */
+  wt: number
+  /** Each vocabulary entry's bytes as a latin1 string (one character per byte), in file order; [] unless kept. */
+  words: string[]
+}
+
+async function readHeader (r: Reader, fail: (msg: string) => never, keepWords: boolean): Promise<Header> {
+  const magic = r.size < 4 ? 0 : await r.u32('magic')
+  if (magic === GGUF_MAGIC) fail('a GGUF file; whisper.cpp needs its own ggml model format (ggml-*.bin)')
+  if (magic !== MAGIC) fail('not a whisper.cpp ggml model (bad magic)')
+
+  const h = await r.bytes(44, 'hyper-parameters')
+  const hp = Array.from({ length: 11 }, (_, i) => h.readInt32LE(4 * i))
+  const v = (i: number): number => hp[i] as number
+  const [nVocab, nAudioCtx, nAudioState, nAudioHead, nAudioLayer] = [v(0), v(1), v(2), v(3), v(4)]
+  const [nTextCtx, nTextState, nTextHead, nTextLayer, nMels, ftypeRaw] = [v(5), v(6), v(7), v(8), v(9), v(10)]
+  const positive = (x: number, max: number): boolean => x > 0 && x <= max
+  if (!positive(nVocab, 1_000_000) || !positive(nAudioCtx, 100_000) || !positive(nAudioState, 65_536) ||
+      !positive(nAudioHead, 1024) || !positive(nAudioLayer, 1024) || !positive(nTextCtx, 100_000) ||
+      !positive(nTextHead, 1024) || !positive(nTextLayer, 1024) || !positive(nMels, 1024)) {
+    fail(`implausible hyper-parameters [${hp.join(', ')}]`)
+  }
+  if (nTextState !== nAudioState) fail(`n_text_state ${nTextState} != n_audio_state ${nAudioState}`)
+  if (nAudioState % nAudioHead !== 0 || nTextState % nTextHead !== 0) fail('state size not divisible by head count')
+  const wtype = FTYPES[ftypeRaw % QNT_VERSION_FACTOR]
+  if (wtype === undefined) fail(`unsupported weight type (ftype ${ftypeRaw}): this whisper.cpp build cannot run it`)
+  const wt = wtype as number
+  const qntVersion = Math.floor(ftypeRaw / QNT_VERSION_FACTOR)
+  if ((TYPES[wt]?.[1] ?? 1) > 1 && qntVersion !== QNT_VERSION) {
+    fail(`${TYPES[wt]?.[0]} weights quantized in ggml's format version ${qntVersion}; this build runs version ` +
+      `${QNT_VERSION} only: re-quantize with a current whisper.cpp, or use the published file`)
+  }
+
+  const nMel = await r.i32('mel filters')
+  const nFft = await r.i32('mel filters')
+  // whisper's mel code assumes a 400-point FFT (201 bins) and n_mels rows
+  if (nMel !== nMels || nFft !== 201) fail(`mel filter bank is ${nMel}x${nFft}, expected ${nMels}x201`)
+  r.skip(nMel * nFft * 4, 'mel filters')
+
+  const nTokens = await r.i32('vocab size')
+  if (nTokens < 0 || nTokens > nVocab) fail(`vocab has ${nTokens} entries, more than n_vocab ${nVocab}`)
+  const words: string[] = []
+  for (let i = 0; i < nTokens; i++) {
+    const len = await r.u32('vocab entry')
+    if (len > 4096) fail(`vocab entry ${i} has implausible length ${len}`)
+    const bytes = await r.bytes(len, 'vocab entry')
+    if (keepWords) words.push(bytes.toString('latin1'))
+  }
+  return { nVocab, nAudioCtx, nAudioState, nAudioLayer, nTextCtx, nTextLayer, nMels, wt, words }
+}
+
+/** Runs `read` over the model file at `path`; every problem is a ModelFileError. */
+async function readModelFile<T> (path: string, read: (r: Reader, fail: (msg: string) => never) => Promise<T>): Promise<T> {
   const fail = (msg: string): never => { throw new ModelFileError(path, msg) }
   let fh: FileHandle
   try {
@@ -149,50 +210,33 @@ export async function validateModelFile (path: string): Promise<ModelFileInfo> {
   try {
     const st = await fh.stat()
     if (!st.isFile()) fail('not a regular file')
-    const r = new Reader(fh, st.size, fail)
-    const magic = st.size < 4 ? 0 : await r.u32('magic')
-    if (magic === GGUF_MAGIC) fail('a GGUF file; whisper.cpp needs its own ggml model format (ggml-*.bin)')
-    if (magic !== MAGIC) fail('not a whisper.cpp ggml model (bad magic)')
+    return await read(new Reader(fh, st.size, fail), fail)
+  } finally {
+    await fh.close()
+  }
+}
 
-    const h = await r.bytes(44, 'hyper-parameters')
-    const hp = Array.from({ length: 11 }, (_, i) => h.readInt32LE(4 * i))
-    const v = (i: number): number => hp[i] as number
-    const [nVocab, nAudioCtx, nAudioState, nAudioHead, nAudioLayer] = [v(0), v(1), v(2), v(3), v(4)]
-    const [nTextCtx, nTextState, nTextHead, nTextLayer, nMels, ftypeRaw] = [v(5), v(6), v(7), v(8), v(9), v(10)]
-    const positive = (x: number, max: number): boolean => x > 0 && x <= max
-    if (!positive(nVocab, 1_000_000) || !positive(nAudioCtx, 100_000) || !positive(nAudioState, 65_536) ||
-        !positive(nAudioHead, 1024) || !positive(nAudioLayer, 1024) || !positive(nTextCtx, 100_000) ||
-        !positive(nTextHead, 1024) || !positive(nTextLayer, 1024) || !positive(nMels, 1024)) {
-      fail(`implausible hyper-parameters [${hp.join(', ')}]`)
-    }
-    if (nTextState !== nAudioState) fail(`n_text_state ${nTextState} != n_audio_state ${nAudioState}`)
-    if (nAudioState % nAudioHead !== 0 || nTextState % nTextHead !== 0) fail('state size not divisible by head count')
-    const wtype = FTYPES[ftypeRaw % QNT_VERSION_FACTOR]
-    if (wtype === undefined) fail(`unsupported weight type (ftype ${ftypeRaw}): this whisper.cpp build cannot run it`)
-    const wt = wtype as number
-    const qntVersion = Math.floor(ftypeRaw / QNT_VERSION_FACTOR)
-    if ((TYPES[wt]?.[1] ?? 1) > 1 && qntVersion !== QNT_VERSION) {
-      fail(`${TYPES[wt]?.[0]} weights quantized in ggml's format version ${qntVersion}; this build runs version ` +
-        `${QNT_VERSION} only: re-quantize with a current whisper.cpp, or use the published file`)
-    }
+/** What a prompt is tokenized with: the vocabulary's words (latin1 strings of their bytes) and the text context. */
+export interface ModelVocabulary {
+  words: string[]
+  nTextCtx: number
+}
 
-    const nMel = await r.i32('mel filters')
-    const nFft = await r.i32('mel filters')
-    // whisper's mel code assumes a 400-point FFT (201 bins) and n_mels rows
-    if (nMel !== nMels || nFft !== 201) fail(`mel filter bank is ${nMel}x${nFft}, expected ${nMels}x201`)
-    r.skip(nMel * nFft * 4, 'mel filters')
+/** The vocabulary from a model file's head (it precedes the weights: a few hundred KB read, whatever the model). */
+export async function readVocabulary (path: string): Promise<ModelVocabulary> {
+  return await readModelFile(path, async (r, fail) => {
+    const { words, nTextCtx } = await readHeader(r, fail, true)
+    return { words, nTextCtx }
+  })
+}
 
-    const nTokens = await r.i32('vocab size')
-    if (nTokens < 0 || nTokens > nVocab) fail(`vocab has ${nTokens} entries, more than n_vocab ${nVocab}`)
-    for (let i = 0; i < nTokens; i++) {
-      const len = await r.u32('vocab entry')
-      if (len > 4096) fail(`vocab entry ${i} has implausible length ${len}`)
-      await r.bytes(len, 'vocab entry')
-    }
+export async function validateModelFile (path: string): Promise<ModelFileInfo> {
+  return await readModelFile(path, async (r, fail) => {
+    const { nVocab, nAudioCtx, nAudioState, nAudioLayer, nTextCtx, nTextLayer, nMels, wt } = await readHeader(r, fail, false)
 
     const expected = expectedTensors({ nVocab, nAudioCtx, nState: nAudioState, nAudioLayer, nTextCtx, nTextLayer, nMels }, wt)
     const seen = new Set<string>()
-    while (r.pos < st.size) {
+    while (r.pos < r.size) {
       const nDims = await r.i32('tensor header')
       const nameLen = await r.i32('tensor header')
       const ttype = await r.i32('tensor header')
@@ -222,7 +266,7 @@ export async function validateModelFile (path: string): Promise<ModelFileInfo> {
     const multilingual = isMultilingual(nVocab)
     return {
       path,
-      sizeBytes: st.size,
+      sizeBytes: r.size,
       nVocab,
       nAudioCtx,
       nState: nAudioState,
@@ -233,7 +277,5 @@ export async function validateModelFile (path: string): Promise<ModelFileInfo> {
       multilingual,
       eotId: multilingual ? 50257 : 50256
     }
-  } finally {
-    await fh.close()
-  }
+  })
 }

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { badRequest } from '../errors.ts'
+import { badRequest, quoted } from '../errors.ts'
 import { DEFAULT_ALIAS_RULES, describeRules, matchAlias, targetCandidates, type AliasRule } from './aliases.ts'
 import { isMultilingual, readVocabSize } from './model-file.ts'
 
@@ -159,11 +159,11 @@ export class ModelRegistry {
     const names = installed.map((m) => m.name)
     const have = names.length > 0 ? `Installed models: ${names.join(', ')}.` : 'No models are installed.'
     if (alias !== undefined) {
-      throw badRequest(`Model '${query}' is an alias of ${alias.targets.map((t) => `'${t}'`).join(' or ')}, ` +
-        `which is not installed. ${have}`)
+      throw badRequest(`Model ${quoted(query)} is an alias of ${alias.targets.map((t) => `'${t}'`).join(' or ')}, ` +
+        `which is not installed. ${have}`, { field: 'model' })
     }
     const known = aliases ? ` Aliases (MODEL_ALIASES): ${describeRules([...this.aliases, ...DEFAULT_ALIAS_RULES])}.` : ''
-    throw badRequest(`Unknown model '${query}'. ${have}${known}`)
+    throw badRequest(`Unknown model ${quoted(query)}. ${have}${known}`, { field: 'model' })
   }
 
   private find (models: InstalledModel[], query: string, request: ModelRequest, aliases: boolean): { model?: InstalledModel, alias?: AliasRule } {

@@ -6,8 +6,11 @@ export interface TranscribeOptions {
   language?: string
   /** Let whisper detect the language; the result reports it with a probability. */
   detectLanguage?: boolean
-  /** Initial prompt (keyterms / keywords). */
-  prompt?: string
+  /**
+   * Whisper's initial prompt, as token ids of the model (a plan's `promptTokens`, from tokenizer()): at most the
+   * model's prompt window, which the plan has already enforced.
+   */
+  promptTokens?: readonly number[]
   /** Sampling temperature (0 = greedy, whisper's default). */
   temperature?: number
   /**
@@ -87,6 +90,13 @@ export interface Logger {
   error(obj: unknown, msg?: string): void
 }
 
+/** Turns prompt text into a model's token ids (src/engine/tokenizer.ts). */
+export interface PromptTokenizer {
+  /** Prompt tokens whisper reads (223): it keeps the last ones of a longer prompt. */
+  readonly window: number
+  encode (text: string): number[]
+}
+
 /** What the routes and streaming sessions call. Implemented by src/engine/engine.ts over the native addon. */
 export interface Transcriber {
   /** Installed and resident models. */
@@ -101,6 +111,8 @@ export interface Transcriber {
    * omitted; AppError 400 listing installed models and aliases otherwise. Reads no audio, loads no model.
    */
   describeModel(name?: string, request?: { language?: string | undefined, detectLanguage?: boolean | undefined }): Promise<ModelDescription>
+  /** The model's tokenizer (its vocabulary read from the file once, then cached): no model is loaded. */
+  tokenizer(model: ModelDescription): Promise<PromptTokenizer>
   /**
    * AppError SERVER_BUSY (503, Retry-After) when the queue would refuse a job of `priority` submitted now, else
    * undefined: lets a request be refused before its audio is read or decoded. transcribe() still decides.

@@ -5,8 +5,8 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import {
-  AppError, badRequest, clientClosedRequest, errorBody, frameworkClientError, headersTooLarge, internalError, malformedRequest,
-  malformedUrl, notFound, requestTimeout
+  AppError, badRequest, clientClosedRequest, clip, errorBody, frameworkClientError, headersTooLarge, internalError, malformedRequest,
+  malformedUrl, notFound, quoted, requestTimeout
 } from '../errors.ts'
 
 /** Fastify's own 4xx codes, mapped to the names Deepgram clients see. */
@@ -116,17 +116,17 @@ export default fp(async (fastify) => {
       const first = details[0]
       const path = first?.path.split('/').filter((p) => p !== '').join('.') ?? ''
       const where = path === '' ? error.validationContext : `${error.validationContext} parameter '${path}'`
-      return send(request, reply, badRequest(`Invalid ${where}: ${first?.message ?? 'invalid request'}`, { details }))
+      return send(request, reply, badRequest(`Invalid ${where}: ${first?.message ?? 'invalid request'}`, { extra: { details } }))
     }
     const status = error.statusCode ?? 500
     if (status < 500 && status >= 400) {
-      return send(request, reply, frameworkClientError(status, FASTIFY_CODES[error.code] ?? 'Bad Request', error.message))
+      return send(request, reply, frameworkClientError(status, FASTIFY_CODES[error.code] ?? 'Bad Request', clip(error.message, 200)))
     }
     request.log.error({ err: error }, 'request failed')
     return send(request, reply, internalError())
   })
 
   fastify.setNotFoundHandler((request, reply) =>
-    send(request, reply, notFound(`Route ${request.method} ${request.url.split('?')[0]} not found.`))
+    send(request, reply, notFound(`Route ${request.method} ${quoted(request.url.split('?')[0] ?? '', 100)} not found.`))
   )
 }, { name: 'error-handler' })

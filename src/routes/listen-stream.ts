@@ -111,6 +111,8 @@ const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Parti
       await fastify.vad.detector.ready()
       const ignored = ignoredLiveParameters(request.query)
       if (ignored.length > 0) request.log.info({ ignored }, 'live parameters accepted and ignored')
+      // Deepgram's live protocol has no warnings message: what the plan left out (keyterms past whisper's window) is logged
+      if (plan.notes.length > 0) request.log.info({ notes: plan.notes }, 'live request adjusted')
       prepared.set(request, { settings, plan })
       upgradeHeaders.set(request.raw, { 'dg-request-id': request.id })
     },

@@ -2,11 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { fetchAudioUrl } from '../audio/fetch-url.ts'
-import { clientClosedRequest, engineOff, unsupportedMediaType } from '../errors.ts'
+import { clientClosedRequest, engineOff, quoted, unsupportedMediaType } from '../errors.ts'
 import { checkCallbackUrl } from '../jobs/spec.ts'
 import { sha256Hex } from '../audio/hash.ts'
 import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
-import { parameterWarnings } from '../protocols/deepgram/parameters.ts'
+import { parameterWarnings, planWarnings } from '../protocols/deepgram/parameters.ts'
 import { extraOf, listenResponse as shapeListenResponse } from '../protocols/deepgram/response.ts'
 import { admitRequest, planTranscription } from '../transcription/plan.ts'
 import { transcribe } from '../transcription/transcribe.ts'
@@ -26,7 +26,7 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
     const type = req.headers['content-type']
     if (type === undefined || type.startsWith('application/x-www-form-urlencoded')) return done(null, body)
     done(unsupportedMediaType(
-      `Content-Type '${type}' is not supported: send audio as ${AUDIO_TYPES.join(', ')}, or JSON {"url": "…"} as application/json.`))
+      `Content-Type ${quoted(type, 100)} is not supported: send audio as ${AUDIO_TYPES.join(', ')}, or JSON {"url": "…"} as application/json.`))
   })
 
   fastify.post('/listen', {
@@ -71,7 +71,7 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
       })
     }
     const audio = { encoding: query.encoding, sampleRate: query.sample_rate, channels: query.channels, contentType: request.headers['content-type'] }
-    const echo = { tags: query.tag, extra: extraOf(query.extra), warnings: parameterWarnings(query, KNOWN_QUERY_KEYS) }
+    const echo = { tags: query.tag, extra: extraOf(query.extra), warnings: [...parameterWarnings(query, KNOWN_QUERY_KEYS), ...planWarnings(plan.notes)] }
     if (callbackUrl !== undefined) {
       // Async (Deepgram's callback): the audio is in hand, the job is queued, the id returned at once.
       await fastify.jobs.submit({

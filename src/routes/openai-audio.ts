@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
 import openAiErrorHandler from '../plugins/openai-error-handler.ts'
-import { unsupportedMediaType } from '../errors.ts'
+import { quoted, unsupportedMediaType } from '../errors.ts'
 import { toOpenAiError } from '../protocols/openai/errors.ts'
 import { prepareTranscription, prepareTranslation, runOpenAiJob, type JobContext, type OpenAiJob } from '../protocols/openai/job.ts'
 import { formatReply, StreamEvents } from '../protocols/openai/respond.ts'
@@ -26,7 +26,7 @@ const errors = {
 }
 
 const notMultipart = (type: string | undefined) => unsupportedMediaType(
-  `Content-Type '${type ?? 'none'}' is not supported here: send multipart/form-data with the audio in the 'file' field.`)
+  `Content-Type ${type === undefined ? 'none' : quoted(type, 100)} is not supported here: send multipart/form-data with the audio in the 'file' field.`)
 
 const textReply = z.string().describe('response_format text, srt or vtt (text/plain); with stream=true, text/event-stream events')
 
@@ -90,6 +90,8 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
 
 /** Runs a prepared job and sends its reply: one body, or (stream=true) Server-Sent Events as segments complete. */
 async function respond (job: OpenAiJob, context: JobContext, request: FastifyRequest, reply: FastifyReply) {
+  // OpenAI's replies have no place for it: what the plan left out (a prompt's oldest tokens) is logged
+  if (job.plan.notes.length > 0) request.log.info({ notes: job.plan.notes }, 'request adjusted')
   // the upload may have taken long: checked again before the audio is decoded
   admitRequest(context.engine)
   // The client hanging up cancels the job: queued work is dropped, a running decode is stopped where the engine can.

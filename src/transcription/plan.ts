@@ -6,8 +6,10 @@
  */
 import { whisperLanguage } from '../engine/languages.ts'
 import type { ModelDescription, Transcriber, TranscribeOptions } from '../engine/types.ts'
-import { badRequest } from '../errors.ts'
+import { quoted } from '../errors.ts'
 import type { TextOptions } from './format/index.ts'
+import { checkLength, checkList, fieldError, LIMITS, type PlanField } from './limits.ts'
+import { settlePrompt, type PlanNote, type PromptRequest } from './prompt.ts'
 import { DEFAULT_UTT_SPLIT } from './structure.ts'
 import type { VadSettings } from './vad/settings.ts'
 
@@ -32,8 +34,8 @@ export interface TranscriptionPlan {
   language: string | undefined
   detectLanguage: boolean
   task: Task
-  /** Whisper's initial prompt (Deepgram keyterms/keywords, OpenAI `prompt`). */
-  prompt: string | undefined
+  /** Whisper's initial prompt as the model's token ids (./prompt.ts), within its window; undefined for none. */
+  promptTokens: number[] | undefined
   temperature: number | undefined
   /** undefined = the engine's DEFAULT_AUDIO_CTX. */
   audioCtx: TranscribeOptions['audioCtx']
@@ -41,6 +43,8 @@ export interface TranscriptionPlan {
   structure: StructureOptions
   /** Skip non-speech before the encoder with these settings (./speech-only.ts); undefined = decode everything. */
   vad: VadSettings | undefined
+  /** What the plan left out of the request (a prompt past whisper's window): each protocol tells its client. */
+  notes: PlanNote[]
 }
 
 /** What the server decides when a request does not: VAD (config VAD and VAD_*). */
@@ -56,13 +60,18 @@ export interface PlanRequest {
   language?: string | undefined
   detectLanguage?: boolean | undefined
   task?: Task | undefined
+  /** Free prompt text (OpenAI `prompt`): past the model's window its oldest part is left out (./prompt.ts). */
   prompt?: string | undefined
+  /** Or prompt terms (Deepgram keyterm, keywords): whole terms kept while they fit; more than maxTokens refused. */
+  terms?: PromptRequest['terms']
   temperature?: number | undefined
   audioCtx?: TranscribeOptions['audioCtx'] | undefined
   text?: Partial<TextOptions> | undefined
   structure?: Partial<StructureOptions> | undefined
   /** Deepgram `vad`, OpenAI form field `vad` (earshot extensions): false decodes every second of the audio. */
   vad?: boolean | undefined
+  /** The fields' names in the protocol, for its error messages and notes; default: the names above (OpenAI's). */
+  names?: Partial<Record<PlanField, string>> | undefined
 }
 
 export const DEFAULT_TEXT_OPTIONS: Readonly<TextOptions> = {
@@ -101,46 +110,66 @@ const defined = <T extends object>(o: T | undefined): Partial<T> =>
   Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>
 
 /**
- * Resolves and checks a request: AppError 400 (protocol-neutral; each protocol shapes it) for an unknown model or
- * alias, an unknown language, a language the model cannot decode, or a translation an English-only model cannot do.
- * `models` is the engine (anything with describeModel); nothing is loaded or decoded. `defaults` are the
- * server's (config) choices a request may override.
+ * Resolves and checks a request: AppError 400 naming the field (protocol-neutral; each protocol shapes it) for an
+ * unknown model or alias, an unknown language, a language the model cannot decode, a translation an English-only
+ * model cannot do, or any text over its limit (./limits.ts). The prompt is tokenized and fitted to the model's
+ * window here. `models` is the engine; nothing is loaded or decoded. `defaults` are the server's (config) choices
+ * a request may override.
  */
-export async function planTranscription (models: Pick<Transcriber, 'describeModel'>, request: PlanRequest, defaults: PlanDefaults = {}): Promise<TranscriptionPlan> {
+export async function planTranscription (models: Pick<Transcriber, 'describeModel' | 'tokenizer'>, request: PlanRequest, defaults: PlanDefaults = {}): Promise<TranscriptionPlan> {
+  const name = (field: PlanField): string => request.names?.[field] ?? field
+  checkText(request, name)
   const detectLanguage = request.detectLanguage === true
   let language: string | undefined
   const tag = request.language?.trim()
   if (tag !== undefined && tag !== '') {
     language = whisperLanguage(tag)
-    if (language === undefined) throw badRequest(`Unsupported language '${tag}'.`)
+    if (language === undefined) throw fieldError(name('language'), `Unsupported language ${quoted(tag)}.`)
   }
   const model = await models.describeModel(request.model, { language: tag, detectLanguage })
   if (!model.multilingual && language !== undefined && language !== 'en' && !detectLanguage) {
-    throw badRequest(`Model '${model.name}' is English-only and cannot transcribe language '${tag ?? ''}'.`)
+    throw fieldError(name('language'), `Model '${model.name}' is English-only and cannot transcribe language ${quoted(tag ?? '')}.`)
   }
   if (language === 'yue' && model.vocabSize > 0 && model.vocabSize < YUE_VOCAB) {
-    throw badRequest("Language 'yue' needs a large-v3 model.")
+    throw fieldError(name('language'), "Language 'yue' needs a large-v3 model.")
   }
   const task = request.task ?? 'transcribe'
   if (task === 'translate' && !model.multilingual && (detectLanguage || (language ?? 'en') !== 'en')) {
-    throw badRequest(`Model '${model.name}' is English-only and cannot translate; install a multilingual model.`)
+    throw fieldError(name('model'), `Model '${model.name}' is English-only and cannot translate; install a multilingual model.`)
   }
   const temperature = request.temperature
   if (temperature !== undefined && !(temperature >= 0 && temperature <= 1)) {
-    throw badRequest(`temperature must be between 0 and 1, got ${temperature}.`)
+    throw fieldError(name('temperature'), `temperature must be between 0 and 1, got ${temperature}.`)
   }
-  const prompt = request.prompt?.trim()
+  const hasPrompt = (request.prompt?.trim() ?? '') !== '' || (request.terms?.values ?? []).some((t) => t.trim() !== '')
+  const prompt = hasPrompt
+    ? settlePrompt(await models.tokenizer(model), { text: request.prompt, terms: request.terms }, { prompt: name('prompt'), terms: name('terms') })
+    : { tokens: undefined, notes: [] }
   return {
     model,
     language: detectLanguage ? undefined : language,
     detectLanguage,
     task,
-    prompt: prompt === undefined || prompt === '' ? undefined : prompt,
+    promptTokens: prompt.tokens,
     temperature,
     audioCtx: request.audioCtx,
     text: { ...DEFAULT_TEXT_OPTIONS, ...defined(request.text) },
     structure: { ...DEFAULT_STRUCTURE, ...defined(request.structure) },
     // Without server defaults (library use, tests) VAD is off: the caller has no detector to run it with.
-    vad: defaults.vad !== undefined && (request.vad ?? defaults.vad.enabled) ? { ...defaults.vad.settings } : undefined
+    vad: defaults.vad !== undefined && (request.vad ?? defaults.vad.enabled) ? { ...defaults.vad.settings } : undefined,
+    notes: prompt.notes
   }
+}
+
+/** Every text a request carries, against LIMITS, before anything reads it (the model name included). */
+function checkText (request: PlanRequest, name: (field: PlanField) => string): void {
+  if (request.model !== undefined) checkLength(name('model'), request.model, LIMITS.modelChars)
+  if (request.language !== undefined) checkLength(name('language'), request.language, LIMITS.languageChars)
+  const text = request.text
+  if (text?.search !== undefined) checkList(name('search'), text.search, LIMITS.searchTerms, LIMITS.searchChars)
+  if (text?.replace !== undefined) {
+    checkList(name('replace'), text.replace.map((r) => r.find), LIMITS.replaceTerms, LIMITS.replaceChars)
+    checkList(name('replace'), text.replace.map((r) => r.replace), LIMITS.replaceTerms, LIMITS.replaceChars)
+  }
+  if (text?.redact !== undefined) checkList(name('redact'), text.redact, LIMITS.redactTerms, LIMITS.redactChars)
 }

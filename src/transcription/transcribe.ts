@@ -89,7 +89,7 @@ export async function transcribe (engine: Transcriber, input: AudioInput, plan: 
       ...(plan.language !== undefined ? { language: plan.language } : {}),
       detectLanguage: plan.detectLanguage,
       task: plan.task,
-      ...(plan.prompt !== undefined ? { prompt: plan.prompt } : {}),
+      ...(plan.promptTokens !== undefined ? { promptTokens: plan.promptTokens } : {}),
       ...(plan.temperature !== undefined ? { temperature: plan.temperature } : {}),
       ...(plan.audioCtx !== undefined ? { audioCtx: plan.audioCtx } : {}),
       ...(context.priority !== undefined ? { priority: context.priority } : {}),

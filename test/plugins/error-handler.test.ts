@@ -10,7 +10,7 @@ test('unknown routes get a Deepgram-shaped 404 with dg-request-id', async (t) =>
   const body = await res.json() as Record<string, unknown>
   assert.deepEqual(Object.keys(body).sort(), ['err_code', 'err_msg', 'request_id'])
   assert.equal(body.err_code, 'NOT_FOUND')
-  assert.equal(body.err_msg, 'Route GET /v2/nothing not found.')
+  assert.equal(body.err_msg, "Route GET '/v2/nothing' not found.")
   assert.equal(res.headers.get('dg-request-id'), body.request_id)
 })
 

@@ -98,12 +98,70 @@ test('the English-only rule reads the model file, not its name', async () => {
 test('a plan carries defaults for every text and structure option', async () => {
   const engine = engineWith({ 'tiny.en': 'tiny.en' })
   const plan = await planTranscription(engine, { prompt: '  ', text: { numerals: true, punctuate: undefined }, structure: { diarize: true } })
-  assert.equal(plan.prompt, undefined)
+  assert.equal(plan.promptTokens, undefined)
+  assert.deepEqual(plan.notes, [])
   assert.equal(plan.task, 'transcribe')
   assert.equal(plan.text.punctuate, true)
   assert.equal(plan.text.numerals, true)
   assert.deepEqual(plan.text.redact, [])
   assert.equal(plan.structure.diarize, true)
   assert.equal(plan.structure.uttSplit, 0.8)
+  await engine.close()
+})
+
+test('every text a request carries is bounded before anything reads it, each refusal naming its field', async () => {
+  const engine = engineWith({ 'tiny.en': 'tiny.en' })
+  const long = 'x'.repeat(1 << 20)
+  const refused = async (request: Parameters<typeof planTranscription>[1], field: string, pattern: RegExp): Promise<void> => {
+    await assert.rejects(planTranscription(engine, request), (err: unknown) => {
+      assert.ok(err instanceof AppError && err.statusCode === 400, String(err))
+      assert.equal(err.field, field)
+      assert.match(err.message, pattern)
+      assert.ok(err.message.length < 1024, `a short message, not the input: ${err.message.length} characters`)
+      return true
+    })
+  }
+  await refused({ model: long }, 'model', /model is 1048576 characters long; at most 128/)
+  await refused({ model: 'y'.repeat(100) }, 'model', /^Unknown model 'y{40}'… \(100 characters\)/)
+  await refused({ language: long }, 'language', /at most 35/)
+  await refused({ language: 'zz-\u0000\u202e' }, 'language', /^Unsupported language 'zz-\\u0000\u202e'\.$/)
+  await refused({ prompt: long }, 'prompt', /prompt is 1048576 characters long; at most 8192/)
+  await refused({ prompt: long, names: { prompt: 'initial_prompt' } }, 'initial_prompt', /^initial_prompt is/)
+  await refused({ terms: { values: [long] }, names: { terms: 'keyterm' } }, 'keyterm', /at most 8192/)
+  await refused({ text: { search: new Array(101).fill('a') } }, 'search', /101 values; at most 100/)
+  await refused({ text: { search: ['s'.repeat(101)] } }, 'search', /longer than 100 characters/)
+  await refused({ text: { replace: [{ find: 'a', replace: long }] } }, 'replace', /longer than 200/)
+  await refused({ text: { redact: new Array(51).fill('pci') } }, 'redact', /at most 50/)
+  await engine.close()
+})
+
+test("a prompt past whisper's window: free text keeps its last 223 tokens, terms keep the leading terms that fit", async () => {
+  const engine = engineWith({ 'tiny.en': 'tiny.en' })
+  const model = await engine.describeModel()
+  const tokenizer = await engine.tokenizer(model)
+  // 400 short words: well past the window in any vocabulary
+  const words = Array.from({ length: 400 }, (_, i) => `w${i}`)
+  const text = words.join(' ')
+  const all = tokenizer.encode(text)
+  assert.ok(all.length > 223)
+  const cut = await planTranscription(engine, { prompt: text })
+  assert.deepEqual(cut.promptTokens, all.slice(-223), 'the oldest part is left out, as OpenAI documents for whisper-1')
+  assert.equal(cut.notes.length, 1)
+  assert.match(cut.notes[0]?.message ?? '', new RegExp(`^prompt: ${all.length} tokens; whisper reads the last 223, so the first ${all.length - 223} were left out\\.$`))
+
+  const short = await planTranscription(engine, { prompt: '  w1 w2  ' })
+  assert.deepEqual(short.promptTokens, tokenizer.encode('w1 w2'))
+  assert.deepEqual(short.notes, [])
+
+  const terms = await planTranscription(engine, { terms: { values: words, maxTokens: 5000 }, names: { terms: 'keyterm' } })
+  const tokens = terms.promptTokens ?? []
+  assert.ok(tokens.length <= 223 && tokens.length > 200, `${tokens.length} tokens`)
+  const kept = Number(/the first (\d+) of 400 terms are used/.exec(terms.notes[0]?.message ?? '')?.[1])
+  assert.deepEqual(tokens, tokenizer.encode(words.slice(0, kept).join(', ')), 'whole leading terms, in order')
+  assert.ok(tokenizer.encode(words.slice(0, kept + 1).join(', ')).length > 223, 'as many as fit')
+  assert.equal(terms.notes[0]?.field, 'keyterm')
+
+  await assert.rejects(planTranscription(engine, { terms: { values: words, maxTokens: 500 }, names: { terms: 'keyterm' } }),
+    { statusCode: 400, field: 'keyterm', message: /^keyterm: the terms come to \d+ tokens; at most 500 are accepted\.$/ })
   await engine.close()
 })

@@ -4,6 +4,7 @@
  * `metadata.warnings` (REST) or a log line (live), and ignored — a client sending them never fails.
  */
 import { z } from 'zod'
+import { quoted } from '../../errors.ts'
 import { flag, repeated } from '../../transcription/params.ts'
 
 const boolParam = (what: string) => flag.optional().describe(what)
@@ -86,6 +87,11 @@ const REST_ASYNC: ReadonlySet<string> = new Set(['callback', 'callback_method'])
 
 export interface Warning { parameter: string, type: string, message: string }
 
+/** What the plan left out of the request (keyterms past whisper's prompt window), as metadata.warnings. */
+export function planWarnings (notes: ReadonlyArray<{ field: string, message: string }>): Warning[] {
+  return notes.map((n) => ({ parameter: n.field, type: 'partial_support', message: n.message }))
+}
+
 /**
  * metadata.warnings for a parsed REST query: unsupported Deepgram parameters that ask for something, parameters
  * Deepgram does not define, and the honest notes (filler words, language lists for detection).
@@ -95,7 +101,9 @@ export function parameterWarnings (query: Record<string, unknown>, known: Readon
   for (const [parameter, value] of Object.entries(query)) {
     if (value === undefined || value === false) continue
     if (!known.has(parameter)) {
-      warnings.push({ parameter, type: 'unsupported_parameter', message: `'${parameter}' is not a parameter this server knows; it was ignored.` })
+      // the name is the client's: echoed only in part
+      const name = parameter.length > 64 ? `${parameter.slice(0, 64)}…` : parameter
+      warnings.push({ parameter: name, type: 'unsupported_parameter', message: `${quoted(parameter, 64)} is not a parameter this server knows; it was ignored.` })
     } else if (UNSUPPORTED.has(parameter) && !REST_ASYNC.has(parameter)) {
       warnings.push({ parameter, type: 'unsupported_parameter', message: `'${parameter}' is not supported by this server and was ignored.` })
     }

@@ -3,7 +3,6 @@
  * validated and typed by the zod schemas (src/routes/listen-schema.ts, src/streaming/query.ts).
  */
 import type { PlanRequest } from '../../transcription/plan.ts'
-import { promptFromTerms } from '../../transcription/params.ts'
 
 /** The parsed query fields both Deepgram schemas produce (all optional). */
 export interface DeepgramQuery {
@@ -55,14 +54,28 @@ function replacements (values: string[] | undefined): Array<{ find: string, repl
   }).filter((r) => r.find.trim() !== '')
 }
 
+/** Deepgram refuses keyterms past this many tokens (docs: Keyterm Prompting); whisper reads fewer (223): see prompt.ts. */
+export const KEYTERM_TOKEN_LIMIT = 500
+
+/** keyterm values and keywords (`word:intensifier`, the intensifier has no whisper equivalent) are whisper's prompt terms. */
+function promptTerms (query: DeepgramQuery): { name: string, values: string[] } | undefined {
+  const keyterm = query.keyterm ?? []
+  const keywords = (query.keywords ?? []).map((k) => k.replace(/:-?\d+(\.\d+)?$/, ''))
+  if (keyterm.length + keywords.length === 0) return undefined
+  // one parameter to name in errors and warnings: keyterm (Nova-3's) unless only keywords were sent
+  return { name: keyterm.length > 0 ? 'keyterm' : 'keywords', values: [...keyterm, ...keywords] }
+}
+
 export function deepgramPlanRequest (query: DeepgramQuery, defaults: { audioCtx?: number | 'auto' } = {}): PlanRequest {
   // Deepgram's `language=multi` (code-switching) is whisper's detection.
   const multi = query.language?.trim().toLowerCase() === 'multi'
+  const terms = promptTerms(query)
   return {
     model: query.model,
     language: multi ? undefined : query.language,
     detectLanguage: query.detect_language === true || Array.isArray(query.detect_language) || multi,
-    prompt: promptFromTerms(query),
+    terms: terms === undefined ? undefined : { values: terms.values, maxTokens: KEYTERM_TOKEN_LIMIT },
+    names: { terms: terms?.name ?? 'keyterm' },
     audioCtx: query.audio_ctx ?? defaults.audioCtx,
     vad: query.vad,
     text: {

@@ -3,7 +3,7 @@
  * Pure: the OpenAI routes' error handler (src/plugins/openai-error-handler.ts) and the SSE stream (an error after
  * the stream has begun is sent as an event) both use it. 5xx details never reach the client.
  */
-import { AppError } from '../../errors.ts'
+import { AppError, clip } from '../../errors.ts'
 
 export interface OpenAiErrorBody {
   error: { message: string, type: string, param: string | null, code: string | null }
@@ -20,16 +20,16 @@ export interface OpenAiErrorReply {
 /** An AppError raised for one request field: the OpenAI reply names it in `param`. */
 export class ParamError extends AppError {
   constructor (readonly param: string, cause: AppError) {
-    super(cause.statusCode, cause.code, cause.message, { extra: cause.extra, headers: cause.headers, cause })
+    super(cause.statusCode, cause.code, cause.message, { extra: cause.extra, headers: cause.headers, cause, field: param })
   }
 }
 
-/** Re-throws AppErrors raised by `work` as errors of the request field `param`. */
+/** Re-throws AppErrors raised by `work` that name no field as errors of the request field `param`. */
 export async function forParam<T> (param: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work()
   } catch (err) {
-    throw err instanceof AppError && !(err instanceof ParamError) && err.statusCode < 500 ? new ParamError(param, err) : err
+    throw err instanceof AppError && err.field === undefined && err.statusCode < 500 ? new ParamError(param, err) : err
   }
 }
 
@@ -68,7 +68,7 @@ function typeFor (status: number): string {
 }
 
 function reply (status: number, message: string, param: string | null, code: string | null, headers: Record<string, string> = {}): OpenAiErrorReply {
-  return { status, body: { error: { message, type: typeFor(status), param, code } }, headers, unexpected: false }
+  return { status, body: { error: { message: clip(message), type: typeFor(status), param, code } }, headers, unexpected: false }
 }
 
 interface ValidationIssue { instancePath?: string, message?: string }
@@ -85,7 +85,7 @@ function fieldOf (issue: ValidationIssue | undefined): string | null {
  */
 export function toOpenAiError (error: unknown, options: { validation?: ValidationIssue[], malformed?: boolean } = {}): OpenAiErrorReply {
   if (error instanceof AppError) {
-    const param = error instanceof ParamError ? error.param : null
+    const param = error.field ?? null
     if (error.statusCode >= 500 && error.statusCode !== 503) {
       return { ...reply(error.statusCode, 'The server had an error while processing your request.', null, null), unexpected: true }
     }
@@ -102,7 +102,7 @@ export function toOpenAiError (error: unknown, options: { validation?: Validatio
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined
   if (known !== undefined) return reply(known.status ?? status ?? 400, known.message, known.param ?? null, known.code)
   if (status !== undefined && status >= 400 && status < 500) {
-    return reply(status, typeof e.message === 'string' ? e.message : 'Bad request.', null, null)
+    return reply(status, typeof e.message === 'string' ? clip(e.message, 200) : 'Bad request.', null, null)
   }
   if (status === undefined && options.malformed === true) {
     return reply(400, 'The multipart/form-data body could not be read.', null, null)

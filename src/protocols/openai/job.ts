@@ -31,13 +31,9 @@ export interface JobContext {
 
 const refuse = (param: string, message: string): ParamError => new ParamError(param, badRequest(message))
 
-/**
- * The plan, with each refusal tied to its field: the model name first (unknown model or alias -> `model`), then
- * what the model cannot do (`language` for a transcription, `model` for a translation on an English-only model).
- */
-async function plan (request: PlanRequest, context: JobContext, capabilityParam: string): Promise<TranscriptionPlan> {
-  const model = await forParam('model', async () => await context.engine.describeModel(request.model, request))
-  return await forParam(capabilityParam, async () => await planTranscription({ describeModel: async () => model }, request, context.vad.planDefaults))
+/** The plan: each refusal names its field (`model`, `language`, `prompt`…), which the reply shows as `param`. */
+async function plan (request: PlanRequest, context: JobContext): Promise<TranscriptionPlan> {
+  return await planTranscription(context.engine, request, context.vad.planDefaults)
 }
 
 export async function prepareTranscription (form: TranscriptionForm, context: JobContext): Promise<OpenAiJob> {
@@ -58,7 +54,7 @@ export async function prepareTranscription (form: TranscriptionForm, context: Jo
     prompt: form.prompt,
     temperature: form.temperature,
     vad: form.vad
-  }, context, 'language')
+  }, context)
   return {
     format,
     stream,
@@ -81,7 +77,7 @@ export async function prepareTranslation (form: TranslationForm, context: JobCon
     prompt: form.prompt,
     temperature: form.temperature,
     vad: form.vad
-  }, context, 'model')
+  }, context)
   return {
     format: form.response_format ?? 'json',
     stream: false,

@@ -4,6 +4,7 @@
  * Field names are exactly OpenAI's, including the `[]` its SDKs append to array fields.
  */
 import { z } from 'zod'
+import { LIMITS } from '../../transcription/limits.ts'
 
 export const RESPONSE_FORMATS = ['json', 'text', 'srt', 'verbose_json', 'vtt'] as const
 export type ResponseFormat = typeof RESPONSE_FORMATS[number]
@@ -36,11 +37,12 @@ const repeatedEnum = <T extends readonly [string, ...string[]]>(values: T) => z.
 const file = z.instanceof(Buffer, { error: 'expected an uploaded audio file (a form part with a filename)' })
   .meta({ type: 'string', format: 'binary', description: 'The audio file: flac, mp3, mp4/m4a, ogg, wav or webm (anything /v1/listen decodes)' })
 
-const model = z.string().trim().min(1).optional()
+const model = z.string().trim().min(1).max(LIMITS.modelChars).optional()
   .describe('`whisper-1`, `gpt-4o-transcribe`, `gpt-4o-mini-transcribe` (aliases of the default model) or an installed model name (GET /v1/models). Default: DEFAULT_MODEL')
   .meta({ example: 'whisper-1' })
 
-const prompt = z.string().optional().describe("Text to guide the model's style or continue a previous segment (whisper's initial prompt)")
+const prompt = z.string().max(LIMITS.promptChars).optional()
+  .describe("Text to guide the model's style or continue a previous segment (whisper's initial prompt). Whisper reads its last 223 tokens; an older part is left out, as OpenAI does for whisper-1")
   .meta({ example: '' })
 
 const temperature = z.coerce.number().min(0).max(1).optional()
@@ -58,7 +60,7 @@ const include = repeatedEnum(['logprobs'] as const).optional()
 export const transcriptionForm = z.looseObject({
   file,
   model,
-  language: z.string().trim().min(1).optional().describe('ISO-639-1 code of the spoken language (e.g. `en`). Default: detected (multilingual models)')
+  language: z.string().trim().min(1).max(LIMITS.languageChars).optional().describe('ISO-639-1 code of the spoken language (e.g. `en`). Default: detected (multilingual models)')
     .meta({ example: 'en' }),
   prompt,
   temperature,
