@@ -4,7 +4,10 @@ import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { upgradeHeaders } from '../plugins/websocket.ts'
 import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
-import { CLOSE, DEFAULT_STREAM_LIMITS, MAX_FRAME_BYTES, type StreamLimits } from '../streaming/constants.ts'
+import {
+  CLOSE, DEFAULT_STREAM_LIMITS, MAX_FRAME_BYTES, MAX_HELD_BYTES, MAX_UNPROCESSED_BYTES, MAX_UNPROCESSED_FRAMES,
+  type StreamLimits
+} from '../streaming/constants.ts'
 import { ignoredLiveParameters, liveQuery, liveSettings, type LiveSettings } from '../streaming/query.ts'
 import { LiveSession, type LiveSink } from '../streaming/session.ts'
 import { planTranscription, type TranscriptionPlan } from '../transcription/plan.ts'
@@ -26,8 +29,10 @@ and speech_final at an endpoint), \`SpeechStarted\` (vad_events=true), \`Utteran
 Closes: 1000 after CloseStream; 1008 \`DATA-0000\` for a text frame that is not JSON (other JSON messages are ignored) or undecodable audio; 1011
 \`NET-0001\` after 10 s with neither audio nor a text frame; 1008 \`LIMIT-0001\` when the session reaches its
 maximum audio length (finals and Metadata are sent first); 1008 \`LIMIT-0002\` when far more audio is waiting to be
-transcribed than allowed (reading pauses first at the limit, so only a client that ignores TCP backpressure gets
-there); 1001 when the server shuts down (after its buffered finals and Metadata).
+transcribed than allowed, or more than ${MAX_HELD_BYTES / 1048576} MiB of received frames wait to be processed
+(reading pauses first, at the buffer limit or at ${MAX_UNPROCESSED_FRAMES} frames or ${MAX_UNPROCESSED_BYTES / 1024} KiB not yet
+decoded, so only a client that ignores TCP backpressure gets there); 1001 when the server shuts down (after its
+buffered finals and Metadata).
 
 Without an \`Upgrade: websocket\` header the route answers with this endpoint's limits instead.`
 

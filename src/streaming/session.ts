@@ -18,7 +18,8 @@ import type { TranscriptionPlan } from '../transcription/plan.ts'
 import { StreamingVoiceDetector, type VadSettings, type WindowScorer } from '../transcription/vad/index.ts'
 import { AudioIntake, UndecodableAudioError, type StreamFormat } from './audio-intake.ts'
 import {
-  CLOSE, SAMPLE_RATE, SHUTDOWN_FLUSH_MS, SILENCE_FILL_TICK_MS, MAX_UNPROCESSED_FRAMES, type StreamLimits
+  CLOSE, FRAME_OVERHEAD_BYTES, MAX_HELD_BYTES, MAX_UNPROCESSED_BYTES, MAX_UNPROCESSED_FRAMES, SAMPLE_RATE,
+  SHUTDOWN_FLUSH_MS, SILENCE_FILL_TICK_MS, type StreamLimits
 } from './constants.ts'
 import { metadataMessage, type LiveMessage } from './messages.ts'
 import { Outbox } from './outbox.ts'
@@ -75,8 +76,9 @@ export class LiveSession {
   private samples = 0
   private limitReached = false
   private paused = false
-  /** Binary frames received and not yet through the input chain, and whether that backlog holds reading. */
+  /** Binary frames (and their bytes) received and not yet through the input chain, and whether they hold reading. */
   private unprocessedFrames = 0
+  private unprocessedBytes = 0
   private backlogPaused = false
   private cancelIdle: (() => void) | undefined
   private readonly clock: SessionClock
@@ -118,8 +120,14 @@ export class LiveSession {
     }
     const arrivedAt = this.clock.now()
     this.silence.frameReceived(arrivedAt)
+    const held = bytes.length + FRAME_OVERHEAD_BYTES
     this.unprocessedFrames++
-    if (this.unprocessedFrames > MAX_UNPROCESSED_FRAMES) this.holdInput(true)
+    this.unprocessedBytes += held
+    if (this.unprocessedBytes > MAX_HELD_BYTES) {
+      this.fail(CLOSE.bufferFull, `more than ${MAX_HELD_BYTES} bytes of audio received and not yet processed`)
+      return
+    }
+    if (this.unprocessedFrames > MAX_UNPROCESSED_FRAMES || this.unprocessedBytes > MAX_UNPROCESSED_BYTES) this.holdInput(true)
     this.step(async () => {
       try {
         this.hash.update(bytes)
@@ -128,7 +136,8 @@ export class LiveSession {
         await this.ingest(pcm)
       } finally {
         this.unprocessedFrames--
-        if (this.unprocessedFrames <= MAX_UNPROCESSED_FRAMES / 2) this.holdInput(false)
+        this.unprocessedBytes -= held
+        if (this.unprocessedFrames <= MAX_UNPROCESSED_FRAMES / 2 && this.unprocessedBytes <= MAX_UNPROCESSED_BYTES / 2) this.holdInput(false)
       }
     })
   }
@@ -194,8 +203,8 @@ export class LiveSession {
 
   /**
    * Frames arrive faster than the input chain takes them (each waits on decoding and on Silero's worker): past
-   * MAX_UNPROCESSED_FRAMES the socket stops being read until half of them are through, so the buffer cap below
-   * judges audio the session has actually seen rather than a pile it has not reached yet.
+   * MAX_UNPROCESSED_FRAMES (or _BYTES) the socket stops being read until half of them are through, so the buffer
+   * cap below judges audio the session has actually seen rather than a pile it has not reached yet.
    */
   private holdInput (hold: boolean): void {
     if (hold === this.backlogPaused || this.state === 'closed') return
