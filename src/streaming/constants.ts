@@ -46,6 +46,11 @@ export const FRAME_OVERHEAD_BYTES = 256
  * a transport that ignores pause() gets here.
  */
 export const MAX_HELD_BYTES = 4 * 1024 * 1024
+/**
+ * A paused socket is not read, so a client that hung up goes unseen until reading resumes; pinging it this often
+ * while paused makes the second write after the hang-up fail (src/routes/listen-stream.ts).
+ */
+export const PAUSED_PING_MS = 250
 
 /** Largest WebSocket message accepted (ws closes 1009 above it): ~33 s of 16 kHz linear16 per frame is plenty. */
 export const MAX_FRAME_BYTES = 1024 * 1024

@@ -12,6 +12,7 @@
  * Metadata, then close 1000.
  */
 import { createHash } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { AppError } from '../errors.ts'
 import type { Logger, Transcriber } from '../engine/types.ts'
 import type { TranscriptionPlan } from '../transcription/plan.ts'
@@ -40,8 +41,11 @@ export interface LiveSessionOptions {
   endpointingMs: number | false
   utteranceEndMs?: number | undefined
   vadEvents: boolean
-  /** The process's Silero VAD (one scorer per session) and its thresholds: they decide speech, endpoints and UtteranceEnd. */
-  vad: { detector: { stream (): WindowScorer }, settings: Pick<VadSettings, 'threshold' | 'negThreshold' | 'minSnrDb'> }
+  /**
+   * The process's Silero VAD (one scorer per session, whose work in the worker stops when `signal` aborts) and its
+   * thresholds: they decide speech, endpoints and UtteranceEnd.
+   */
+  vad: { detector: { stream (signal?: AbortSignal): WindowScorer }, settings: Pick<VadSettings, 'threshold' | 'negThreshold' | 'minSnrDb'> }
   tags?: string[] | undefined
   limits: StreamLimits
   logger?: Logger | undefined
@@ -53,7 +57,11 @@ export interface LiveSessionOptions {
 export interface LiveSink {
   send (message: LiveMessage): void
   close (code: number, reason: string): void
-  /** Stop reading client frames until resume(): the session holds as much undecoded audio as it may. */
+  /**
+   * Stop reading client frames until resume(): the session holds as much undecoded audio as it may. A client that
+   * goes away meanwhile must still be noticed (LiveSession.clientGone), or its session lives on until its backlog
+   * has been decoded for nobody.
+   */
   pause (): void
   resume (): void
 }
@@ -87,6 +95,9 @@ export class LiveSession {
 
   constructor (transcriber: Transcriber, private readonly options: LiveSessionOptions, private readonly sink: LiveSink) {
     this.clock = options.clock ?? realClock
+    // Every queued or running decode of the session (and its Silero request) listens for the end of its lifetime;
+    // dozens wait at once under load, each removed when it settles, which is no leak.
+    setMaxListeners(0, this.lifetime.signal)
     this.intake = new AudioIntake(options.format)
     this.segmenter = new Segmenter({ endpointingMs: options.endpointingMs, utteranceEndMs: options.utteranceEndMs })
     this.outbox = new Outbox((m) => this.send(m), (err) => this.onError(err))
@@ -100,7 +111,7 @@ export class LiveSession {
       })
     this.silence = new SilenceFill(this.clock, () => this.state === 'open' && !this.paused, (now) => this.fillSilence(now))
     this.closedPromise = new Promise((resolve) => { this.resolveClosed = resolve })
-    this.detector = new StreamingVoiceDetector(options.vad.detector.stream(), options.vad.settings)
+    this.detector = new StreamingVoiceDetector(options.vad.detector.stream(this.lifetime.signal), options.vad.settings)
     this.armIdleTimer()
   }
 
