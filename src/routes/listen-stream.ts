@@ -4,7 +4,10 @@ import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { upgradeHeaders } from '../plugins/websocket.ts'
 import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
-import { CLOSE, DEFAULT_STREAM_LIMITS, MAX_FRAME_BYTES, type StreamLimits } from '../streaming/constants.ts'
+import {
+  CLOSE, DEFAULT_STREAM_LIMITS, MAX_FRAME_BYTES, MAX_HELD_BYTES, MAX_UNPROCESSED_BYTES, MAX_UNPROCESSED_FRAMES, PAUSED_PING_MS,
+  type StreamLimits
+} from '../streaming/constants.ts'
 import { ignoredLiveParameters, liveQuery, liveSettings, type LiveSettings } from '../streaming/query.ts'
 import { LiveSession, type LiveSink } from '../streaming/session.ts'
 import { planTranscription, type TranscriptionPlan } from '../transcription/plan.ts'
@@ -26,8 +29,13 @@ and speech_final at an endpoint), \`SpeechStarted\` (vad_events=true), \`Utteran
 Closes: 1000 after CloseStream; 1008 \`DATA-0000\` for a text frame that is not JSON (other JSON messages are ignored) or undecodable audio; 1011
 \`NET-0001\` after 10 s with neither audio nor a text frame; 1008 \`LIMIT-0001\` when the session reaches its
 maximum audio length (finals and Metadata are sent first); 1008 \`LIMIT-0002\` when far more audio is waiting to be
-transcribed than allowed (reading pauses first at the limit, so only a client that ignores TCP backpressure gets
-there); 1001 when the server shuts down (after its buffered finals and Metadata).
+transcribed than allowed, or more than ${MAX_HELD_BYTES / 1048576} MiB of received frames wait to be processed
+(reading pauses first, at the buffer limit or at ${MAX_UNPROCESSED_FRAMES} frames or ${MAX_UNPROCESSED_BYTES / 1024} KiB not yet
+decoded, so only a client that ignores TCP backpressure gets there); 1001 when the server shuts down (after its
+buffered finals and Metadata).
+
+While reading is paused the server pings the client every ${PAUSED_PING_MS} ms, so a client that hangs up is noticed
+within a second and its queued and running decodes are dropped.
 
 Without an \`Upgrade: websocket\` header the route answers with this endpoint's limits instead.`
 
@@ -54,16 +62,40 @@ function bytesOf (data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data
 }
 
-/** `closedWith` hears the code the session closes with (the session itself only tells its sink). */
+/**
+ * `closedWith` hears the code the session closes with (the session itself only tells its sink).
+ *
+ * pause() stops reading the TCP socket (that is what slows a fast client down), and a socket that is not read
+ * never sees the EOF or reset of a client that hung up: its session would go on decoding its backlog for nobody,
+ * holding engine queue places for minutes. So a paused socket is pinged: a write to a peer that is gone makes its
+ * host answer with a reset, and the next write fails and closes the socket (measured: the hang-up is seen within
+ * one to two intervals, for a destroyed socket and for a killed client process alike). Reading on and holding
+ * frames back from the session instead would see it at once, but buffers whatever a fast client sends, or cuts a
+ * live one.
+ */
 function sinkFor (socket: WebSocket, closedWith: (code: number) => void): LiveSink {
+  let heartbeat: NodeJS.Timeout | undefined
+  const stopHeartbeat = (): void => {
+    clearInterval(heartbeat)
+    heartbeat = undefined
+  }
+  socket.once('close', stopHeartbeat)
   return {
     send: (message) => { if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message)) },
     close: (code, reason) => {
+      stopHeartbeat()
       closedWith(code)
       if (socket.readyState === socket.OPEN) socket.close(code, reason)
+      socket.resume() // a paused socket would not read the client's closing handshake (nor see it hang up)
     },
-    pause: () => { socket.pause() },
-    resume: () => { socket.resume() }
+    pause: () => {
+      socket.pause()
+      heartbeat ??= setInterval(() => { if (socket.readyState === socket.OPEN) socket.ping() }, PAUSED_PING_MS).unref()
+    },
+    resume: () => {
+      stopHeartbeat()
+      socket.resume()
+    }
   }
 }
 

@@ -29,8 +29,28 @@ export const DEFAULT_STREAM_LIMITS: Readonly<StreamLimits> = {
   idleTimeoutSeconds: 10
 }
 
-/** Binary frames a session may hold unprocessed (decoding, VAD) before it stops reading the socket for a moment. */
+/**
+ * Binary frames, and their bytes, a session may hold before they are through its input chain (decoding, Silero):
+ * past either the socket stops being read until both are down by half. The count keeps the audio in flight to a
+ * few seconds for the usual frame sizes (the buffer cap sees it only once decoded); the bytes bound memory when
+ * frames are large. Each frame also counts FRAME_OVERHEAD_BYTES (its buffer object and queued step, measured
+ * ~290 B), so a flood of tiny frames is held to the same memory.
+ */
 export const MAX_UNPROCESSED_FRAMES = 8
+export const MAX_UNPROCESSED_BYTES = 512 * 1024
+export const FRAME_OVERHEAD_BYTES = 256
+/**
+ * More than this held closes 1008 `LIMIT-0002`. Reading pauses at 512 KiB or 8 frames, plus the frame that crossed
+ * the line (at most MAX_FRAME_BYTES); after that only the rest of the socket read ws is parsing arrives (64 KiB,
+ * ~2.3 MiB counted if it is all 1-byte frames). So a client that TCP backpressure holds back stays below it; only
+ * a transport that ignores pause() gets here.
+ */
+export const MAX_HELD_BYTES = 4 * 1024 * 1024
+/**
+ * A paused socket is not read, so a client that hung up goes unseen until reading resumes; pinging it this often
+ * while paused makes the second write after the hang-up fail (src/routes/listen-stream.ts).
+ */
+export const PAUSED_PING_MS = 250
 
 /** Largest WebSocket message accepted (ws closes 1009 above it): ~33 s of 16 kHz linear16 per frame is plenty. */
 export const MAX_FRAME_BYTES = 1024 * 1024

@@ -12,13 +12,15 @@
  * Metadata, then close 1000.
  */
 import { createHash } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { AppError } from '../errors.ts'
 import type { Logger, Transcriber } from '../engine/types.ts'
 import type { TranscriptionPlan } from '../transcription/plan.ts'
 import { StreamingVoiceDetector, type VadSettings, type WindowScorer } from '../transcription/vad/index.ts'
 import { AudioIntake, UndecodableAudioError, type StreamFormat } from './audio-intake.ts'
 import {
-  CLOSE, SAMPLE_RATE, SHUTDOWN_FLUSH_MS, SILENCE_FILL_TICK_MS, MAX_UNPROCESSED_FRAMES, type StreamLimits
+  CLOSE, FRAME_OVERHEAD_BYTES, MAX_HELD_BYTES, MAX_UNPROCESSED_BYTES, MAX_UNPROCESSED_FRAMES, SAMPLE_RATE,
+  SHUTDOWN_FLUSH_MS, SILENCE_FILL_TICK_MS, type StreamLimits
 } from './constants.ts'
 import { metadataMessage, type LiveMessage } from './messages.ts'
 import { Outbox } from './outbox.ts'
@@ -39,8 +41,11 @@ export interface LiveSessionOptions {
   endpointingMs: number | false
   utteranceEndMs?: number | undefined
   vadEvents: boolean
-  /** The process's Silero VAD (one scorer per session) and its thresholds: they decide speech, endpoints and UtteranceEnd. */
-  vad: { detector: { stream (): WindowScorer }, settings: Pick<VadSettings, 'threshold' | 'negThreshold' | 'minSnrDb'> }
+  /**
+   * The process's Silero VAD (one scorer per session, whose work in the worker stops when `signal` aborts) and its
+   * thresholds: they decide speech, endpoints and UtteranceEnd.
+   */
+  vad: { detector: { stream (signal?: AbortSignal): WindowScorer }, settings: Pick<VadSettings, 'threshold' | 'negThreshold' | 'minSnrDb'> }
   tags?: string[] | undefined
   limits: StreamLimits
   logger?: Logger | undefined
@@ -52,7 +57,11 @@ export interface LiveSessionOptions {
 export interface LiveSink {
   send (message: LiveMessage): void
   close (code: number, reason: string): void
-  /** Stop reading client frames until resume(): the session holds as much undecoded audio as it may. */
+  /**
+   * Stop reading client frames until resume(): the session holds as much undecoded audio as it may. A client that
+   * goes away meanwhile must still be noticed (LiveSession.clientGone), or its session lives on until its backlog
+   * has been decoded for nobody.
+   */
   pause (): void
   resume (): void
 }
@@ -75,8 +84,9 @@ export class LiveSession {
   private samples = 0
   private limitReached = false
   private paused = false
-  /** Binary frames received and not yet through the input chain, and whether that backlog holds reading. */
+  /** Binary frames (and their bytes) received and not yet through the input chain, and whether they hold reading. */
   private unprocessedFrames = 0
+  private unprocessedBytes = 0
   private backlogPaused = false
   private cancelIdle: (() => void) | undefined
   private readonly clock: SessionClock
@@ -85,6 +95,9 @@ export class LiveSession {
 
   constructor (transcriber: Transcriber, private readonly options: LiveSessionOptions, private readonly sink: LiveSink) {
     this.clock = options.clock ?? realClock
+    // Every queued or running decode of the session (and its Silero request) listens for the end of its lifetime;
+    // dozens wait at once under load, each removed when it settles, which is no leak.
+    setMaxListeners(0, this.lifetime.signal)
     this.intake = new AudioIntake(options.format)
     this.segmenter = new Segmenter({ endpointingMs: options.endpointingMs, utteranceEndMs: options.utteranceEndMs })
     this.outbox = new Outbox((m) => this.send(m), (err) => this.onError(err))
@@ -98,7 +111,7 @@ export class LiveSession {
       })
     this.silence = new SilenceFill(this.clock, () => this.state === 'open' && !this.paused, (now) => this.fillSilence(now))
     this.closedPromise = new Promise((resolve) => { this.resolveClosed = resolve })
-    this.detector = new StreamingVoiceDetector(options.vad.detector.stream(), options.vad.settings)
+    this.detector = new StreamingVoiceDetector(options.vad.detector.stream(this.lifetime.signal), options.vad.settings)
     this.armIdleTimer()
   }
 
@@ -118,8 +131,14 @@ export class LiveSession {
     }
     const arrivedAt = this.clock.now()
     this.silence.frameReceived(arrivedAt)
+    const held = bytes.length + FRAME_OVERHEAD_BYTES
     this.unprocessedFrames++
-    if (this.unprocessedFrames > MAX_UNPROCESSED_FRAMES) this.holdInput(true)
+    this.unprocessedBytes += held
+    if (this.unprocessedBytes > MAX_HELD_BYTES) {
+      this.fail(CLOSE.bufferFull, `more than ${MAX_HELD_BYTES} bytes of audio received and not yet processed`)
+      return
+    }
+    if (this.unprocessedFrames > MAX_UNPROCESSED_FRAMES || this.unprocessedBytes > MAX_UNPROCESSED_BYTES) this.holdInput(true)
     this.step(async () => {
       try {
         this.hash.update(bytes)
@@ -128,7 +147,8 @@ export class LiveSession {
         await this.ingest(pcm)
       } finally {
         this.unprocessedFrames--
-        if (this.unprocessedFrames <= MAX_UNPROCESSED_FRAMES / 2) this.holdInput(false)
+        this.unprocessedBytes -= held
+        if (this.unprocessedFrames <= MAX_UNPROCESSED_FRAMES / 2 && this.unprocessedBytes <= MAX_UNPROCESSED_BYTES / 2) this.holdInput(false)
       }
     })
   }
@@ -194,8 +214,8 @@ export class LiveSession {
 
   /**
    * Frames arrive faster than the input chain takes them (each waits on decoding and on Silero's worker): past
-   * MAX_UNPROCESSED_FRAMES the socket stops being read until half of them are through, so the buffer cap below
-   * judges audio the session has actually seen rather than a pile it has not reached yet.
+   * MAX_UNPROCESSED_FRAMES (or _BYTES) the socket stops being read until half of them are through, so the buffer
+   * cap below judges audio the session has actually seen rather than a pile it has not reached yet.
    */
   private holdInput (hold: boolean): void {
     if (hold === this.backlogPaused || this.state === 'closed') return

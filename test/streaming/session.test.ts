@@ -1,6 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
+import { FRAME_OVERHEAD_BYTES, MAX_FRAME_BYTES, MAX_HELD_BYTES } from '../../src/streaming/constants.ts'
 import type { MetadataMessage, ResultsMessage } from '../../src/streaming/messages.ts'
 import { jfkSpeech16k, quietNoise16k, silence16k } from './helpers.ts'
 import { startSession, stream, testEngine } from './session-helpers.ts'
@@ -169,6 +170,24 @@ test('buffer cap: a client that keeps sending past twice the cap is closed 1008 
   // Every frame at once, ignoring the pause request: all of it is queued before the engine can catch up.
   for (let off = 0; off < 8 * 32000; off += 3200) sut.session.receiveAudio(Buffer.concat([jfk, jfk, jfk, jfk]).subarray(off, off + 3200))
   assert.deepEqual(await sut.sink.closed(), { code: 1008, reason: 'LIMIT-0002' })
+  assert.ok(!sut.sink.types.includes('Metadata'))
+})
+
+test('frames held: reading pauses past 512 KiB of unprocessed frames; past 4 MiB, ignoring the pause, close 1008 LIMIT-0002 at once', async (t) => {
+  const { engine, plan } = await testEngine(t)
+  const sut = startSession(engine, plan)
+  const speech = Buffer.concat(Array.from({ length: Math.ceil(MAX_FRAME_BYTES / jfk.length) }, () => jfk)).subarray(0, MAX_FRAME_BYTES)
+  // Every frame at once, as a transport that cannot pause would deliver them: none is processed meanwhile.
+  sut.session.receiveAudio(speech)
+  assert.equal(sut.sink.pauses, 1, 'one large frame is past the bytes a session holds before it stops reading')
+  let sent = 1
+  while (sut.sink.closedWith === undefined && sent < 16) {
+    sut.session.receiveAudio(speech)
+    sent++
+  }
+  assert.deepEqual(sut.sink.closedWith, { code: 1008, reason: 'LIMIT-0002' })
+  assert.equal(sent, Math.floor(MAX_HELD_BYTES / (MAX_FRAME_BYTES + FRAME_OVERHEAD_BYTES)) + 1, 'closed at the first frame past the limit')
+  await sut.session.closed
   assert.ok(!sut.sink.types.includes('Metadata'))
 })
 

@@ -90,6 +90,27 @@ export class LiveClient {
     }
   }
 
+  /**
+   * Sends `audio` over and over in `frameBytes` frames as fast as the connection takes them (many times real time),
+   * keeping up to 1 MiB queued so only TCP paces it, until the socket closes.
+   */
+  sendFast (audio: Uint8Array, frameBytes = 16_000): void {
+    let at = 0
+    const topUp = (): void => {
+      while (this.ws.readyState === WebSocket.OPEN && this.ws.bufferedAmount < 1024 * 1024) {
+        const frame = Buffer.alloc(frameBytes)
+        for (let filled = 0; filled < frameBytes;) {
+          const n = Math.min(audio.length - at, frameBytes - filled)
+          frame.set(audio.subarray(at, at + n), filled)
+          filled += n
+          at = (at + n) % audio.length
+        }
+        this.ws.send(frame, (err) => { if (err == null) topUp() })
+      }
+    }
+    topUp()
+  }
+
   sendJson (message: unknown): void { this.ws.send(JSON.stringify(message)) }
 
   private notify (): void {

@@ -152,9 +152,10 @@ export class SileroRunner {
 
   /**
    * Live: `samples` is the previous window's last 64 samples followed by k whole windows; `state` the stream's
-   * state after its previous call (zeros at the start). Returns k probabilities and the new state.
+   * state after its previous call (zeros at the start). Returns k probabilities and the new state. `cancelled` is
+   * polled between windows: a true return stops the run, with the probabilities of the windows scored until then.
    */
-  async stream (samples: Float32Array, state: Float32Array): Promise<StreamScore> {
+  async stream (samples: Float32Array, state: Float32Array, cancelled: () => boolean = () => false): Promise<StreamScore> {
     const k = Math.floor((samples.length - SILERO_CONTEXT_SAMPLES) / SILERO_FRAME_SAMPLES)
     const probs = new Float32Array(Math.max(0, k))
     const input = new Float32Array(INPUT)
@@ -163,13 +164,14 @@ export class SileroRunner {
       state: new ort.Tensor('float32', state, [2, 1, 128]),
       ...(this.takesRate ? { sr: this.sr } : {})
     }
-    for (let i = 0; i < k; i++) {
+    let i = 0
+    for (; i < k && !cancelled(); i++) {
       input.set(samples.subarray(i * SILERO_FRAME_SAMPLES, i * SILERO_FRAME_SAMPLES + INPUT))
       const result = await this.session.run(feeds)
       feeds.state = result.stateN as ort.Tensor
       probs[i] = ((result.output as ort.Tensor).data as Float32Array)[0] as number
     }
-    return { probs, state: Float32Array.from((feeds.state as ort.Tensor).data as Float32Array) }
+    return { probs: i < k ? probs.slice(0, i) : probs, state: Float32Array.from((feeds.state as ort.Tensor).data as Float32Array) }
   }
 
   async close (): Promise<void> {

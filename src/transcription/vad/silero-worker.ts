@@ -25,6 +25,8 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 
 const data = workerData as { modelPath?: string, fileRate?: 8000 | 16000, graph?: SileroGraph } | undefined
 const tuning = { rate: data?.fileRate ?? 16000 }
+/** Requests being scored, and those of them whose caller has given up (a cancel for any other id is late: ignored). */
+const running = new Set<number>()
 const cancelled = new Set<number>()
 let runner: SileroRunner
 try {
@@ -35,12 +37,13 @@ try {
 }
 
 port.on('message', (req: VadRequest) => {
-  if (req.type === 'cancel') { cancelled.add(req.id); return }
+  if (req.type === 'cancel') { if (running.has(req.id)) cancelled.add(req.id); return }
+  running.add(req.id)
   const work = req.type === 'file'
     ? runner.file(req.audio, () => cancelled.has(req.id), tuning).then((probs) => { send({ type: 'file', id: req.id, probs }, [probs.buffer as ArrayBuffer]) })
-    : runner.stream(req.samples, req.state).then(({ probs, state }) => { send({ type: 'stream', id: req.id, probs, state }, [probs.buffer as ArrayBuffer, state.buffer as ArrayBuffer]) })
+    : runner.stream(req.samples, req.state, () => cancelled.has(req.id)).then(({ probs, state }) => { send({ type: 'stream', id: req.id, probs, state }, [probs.buffer as ArrayBuffer, state.buffer as ArrayBuffer]) })
   work.catch((err: unknown) => { send({ type: 'error', id: req.id, message: message(err) }) })
-    .finally(() => cancelled.delete(req.id))
+    .finally(() => { running.delete(req.id); cancelled.delete(req.id) })
 })
 
 send({ type: 'ready' })

@@ -60,11 +60,11 @@ export class SileroVad {
     if (audio.length === 0) return new Float32Array(0)
     signal?.throwIfAborted()
     const id = this.nextId++
-    const onAbort = (): void => { this.worker?.postMessage({ type: 'cancel', id } satisfies VadRequest) }
+    const onAbort = (): void => { this.cancel(id) }
     signal?.addEventListener('abort', onAbort, { once: true })
     try {
       const shared = audio.buffer instanceof SharedArrayBuffer ? audio : sharedCopy(audio)
-      const reply = await this.request({ type: 'file', id, audio: shared })
+      const reply = await this.request({ type: 'file', id, audio: shared }, signal)
       signal?.throwIfAborted()
       const probs = (reply as Extract<VadReply, { type: 'file' }>).probs
       this.windowsScored += probs.length
@@ -74,16 +74,25 @@ export class SileroVad {
     }
   }
 
-  /** A scorer for one live stream (its own state). */
-  stream (): SileroStream {
-    return new SileroStream(this)
+  /** A scorer for one live stream (its own state); once `signal` aborts its windows are no longer scored. */
+  stream (signal?: AbortSignal): SileroStream {
+    return new SileroStream(this, signal)
   }
 
-  /** @internal SileroStream's round trip. */
-  async scoreStream (samples: Float32Array, state: Float32Array): Promise<{ probs: Float32Array, state: Float32Array }> {
-    const reply = await this.request({ type: 'stream', id: this.nextId++, samples, state }) as Extract<VadReply, { type: 'stream' }>
-    this.windowsScored += reply.probs.length
-    return reply
+  /** @internal SileroStream's round trip; an abort stops the worker at its next window and rejects. */
+  async scoreStream (samples: Float32Array, state: Float32Array, signal?: AbortSignal): Promise<{ probs: Float32Array, state: Float32Array }> {
+    signal?.throwIfAborted()
+    const id = this.nextId++
+    const onAbort = (): void => { this.cancel(id) }
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      const reply = await this.request({ type: 'stream', id, samples, state }, signal) as Extract<VadReply, { type: 'stream' }>
+      this.windowsScored += reply.probs.length // cancelled: the windows the worker scored before it stopped
+      signal?.throwIfAborted()
+      return reply
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
   }
 
   async close (): Promise<void> {
@@ -95,8 +104,15 @@ export class SileroVad {
     await worker?.terminate()
   }
 
-  private async request (req: Exclude<VadRequest, { type: 'cancel' }>): Promise<VadReply> {
+  /** Asks the worker to stop request `id`, if it has been sent and not answered yet. */
+  private cancel (id: number): void {
+    if (this.pending.has(id)) this.worker?.postMessage({ type: 'cancel', id } satisfies VadRequest)
+  }
+
+  /** Sends `req` unless `signal` aborted while the worker started (after that, an abort is a cancel). */
+  private async request (req: Exclude<VadRequest, { type: 'cancel' }>, signal?: AbortSignal): Promise<VadReply> {
     const worker = await this.start()
+    signal?.throwIfAborted()
     return await new Promise<VadReply>((resolve, reject) => {
       this.pending.set(req.id, { resolve, reject })
       worker.ref()
@@ -156,7 +172,7 @@ export class SileroStream implements WindowScorer {
   private readonly context = new Float32Array(SILERO_CONTEXT_SAMPLES)
   private chain: Promise<unknown> = Promise.resolve()
 
-  constructor (private readonly vad: SileroVad) {}
+  constructor (private readonly vad: SileroVad, private readonly signal?: AbortSignal) {}
 
   /** Probabilities for `windows` (a whole number of 512-sample windows, in stream order). */
   async score (windows: Float32Array): Promise<Float32Array> {
@@ -165,7 +181,7 @@ export class SileroStream implements WindowScorer {
     samples.set(windows, SILERO_CONTEXT_SAMPLES)
     if (windows.length >= SILERO_CONTEXT_SAMPLES) this.context.set(windows.subarray(windows.length - SILERO_CONTEXT_SAMPLES))
     const run = this.chain.then(async () => {
-      const reply = await this.vad.scoreStream(samples, this.state)
+      const reply = await this.vad.scoreStream(samples, this.state, this.signal)
       this.state = reply.state
       return reply.probs
     })

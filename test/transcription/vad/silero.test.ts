@@ -101,3 +101,31 @@ test('an aborted file run rejects, and the detector goes on serving', async () =
   await assert.rejects(run, /client gone/)
   assert.equal((await vad.probabilities(speech)).length, Math.ceil(speech.length / 512))
 })
+
+test('a live stream stops being scored once its signal aborts: in the worker at its next window, or before it is sent', async () => {
+  // the worker loop itself: cancelled after 10 windows, it returns those 10
+  const runner = await SileroRunner.load()
+  let polls = 0
+  const cut = await runner.stream(concat(new Float32Array(SILERO_CONTEXT_SAMPLES), audio.subarray(0, 100 * 512)), new Float32Array(SILERO_STATE_SIZE), () => polls++ >= 10)
+  await runner.close()
+  assert.equal(cut.probs.length, 10)
+
+  // through the detector: a long request in the worker, aborted once a one-window request sent after it has been
+  // answered (the worker interleaves the two, so the long one is under way by then)
+  const windows = Math.floor(audio.length / 512)
+  const controller = new AbortController()
+  const long = vad.stream(controller.signal).score(audio.subarray(0, windows * 512))
+  const scoredBefore = vad.windowsScored
+  await vad.stream().score(audio.subarray(0, 512))
+  controller.abort(new Error('client gone'))
+  await assert.rejects(long, /client gone/)
+  const scored = vad.windowsScored - scoredBefore - 1
+  assert.ok(scored < windows / 2, `the worker scored ${scored} of ${windows} windows of the aborted request`)
+
+  // aborted before anything is sent: nothing is scored; and the detector goes on serving
+  const aborted = AbortSignal.abort(new Error('gone already'))
+  const atAbort = vad.windowsScored
+  await assert.rejects(vad.stream(aborted).score(audio.subarray(0, 10 * 512)), /gone already/)
+  assert.equal(vad.windowsScored, atAbort)
+  assert.equal((await vad.stream().score(audio.subarray(0, 10 * 512))).length, 10)
+})
