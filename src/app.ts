@@ -9,6 +9,7 @@ import { loggerOptions } from './logger.ts'
 import { parseQuery } from './auth/redact.ts'
 import errorHandler, { clientErrorHandler, frameworkErrors } from './plugins/error-handler.ts'
 import connections from './plugins/connections.ts'
+import bodyLimit from './plugins/body-limit.ts'
 import database from './plugins/database.ts'
 import readiness from './plugins/readiness.ts'
 import swagger from './plugins/swagger.ts'
@@ -77,6 +78,7 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
   await fastify.register(metrics)
   await fastify.register(websocket)
   await fastify.register(connections, { bodyIdleMs: config.BODY_IDLE_TIMEOUT * 1000, handshakeMs: config.WS_HANDSHAKE_TIMEOUT * 1000 })
+  await fastify.register(bodyLimit)
 
   await fastify.register(healthRoutes)
   if (config.METRICS) await fastify.register(metricsRoutes, { token: config.METRICS_TOKEN })

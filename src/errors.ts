@@ -68,6 +68,13 @@ export const badRequest = (message: string, options: { extra?: Record<string, un
 export const payloadTooLarge = (message: string): AppError =>
   new AppError(413, 'PAYLOAD_TOO_LARGE', message)
 
+const sizeOf = (bytes: number): string =>
+  bytes >= 1024 * 1024 ? `${+(bytes / 1024 / 1024).toFixed(2)} MiB` : `${+(bytes / 1024).toFixed(2)} KiB`
+
+/** A body (or a form's file) over BODY_LIMIT: the message names the limit, so the sender knows what to change. */
+export const bodyTooLarge = (limitBytes: number): AppError =>
+  payloadTooLarge(`The upload is larger than this server accepts: at most ${sizeOf(limitBytes)} (BODY_LIMIT=${limitBytes}).`)
+
 export const rateLimited = (retryAfterSeconds: number): AppError =>
   new AppError(429, 'RATE_LIMIT_EXCEEDED', `Too many requests. Retry after ${retryAfterSeconds} seconds.`, {
     extra: { retry_after: retryAfterSeconds },

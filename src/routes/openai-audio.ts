@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
 import openAiErrorHandler from '../plugins/openai-error-handler.ts'
-import { quoted, unsupportedMediaType } from '../errors.ts'
+import { bodyTooLarge, quoted, unsupportedMediaType } from '../errors.ts'
 import { toOpenAiError } from '../protocols/openai/errors.ts'
 import { prepareTranscription, prepareTranslation, runOpenAiJob, type JobContext, type OpenAiJob } from '../protocols/openai/job.ts'
 import { formatReply, StreamEvents } from '../protocols/openai/respond.ts'
@@ -14,6 +14,12 @@ import { admitRequest } from '../transcription/plan.ts'
 
 /** The largest text field (a long prompt fits many times over); the file's own cap is BODY_LIMIT. */
 const FIELD_SIZE = 256 * 1024
+
+/**
+ * A whole form may be this much larger than BODY_LIMIT (its file's cap): room for the text fields and part headers
+ * of any real request (a few KiB; the longest allowed field, FIELD_SIZE, fits four times over).
+ */
+export const FORM_FIELDS_ROOM = 1024 * 1024
 
 const errors = {
   400: openAiError.describe('Bad file or parameters'),
@@ -41,7 +47,14 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
   await fastify.register(multipart, {
     // the form becomes request.body (file as a Buffer) so the zod schema validates it and /docs renders an upload form
     attachFieldsToBody: 'keyValues',
-    limits: { fileSize: config.BODY_LIMIT, files: 1, fields: 64, fieldSize: FIELD_SIZE, parts: 65 }
+    limits: { fileSize: config.BODY_LIMIT, files: 1, fields: 64, fieldSize: FIELD_SIZE, parts: 65 },
+    // A file over fileSize fails the request at that byte: left alone, @fastify/multipart reads the rest of the part.
+    async onFile (part) {
+      const refuse = (): void => { part.file.destroy(bodyTooLarge(config.BODY_LIMIT)) }
+      if (part.file.truncated) refuse()
+      else part.file.once('limit', refuse)
+      part.value = await part.toBuffer()
+    }
   })
   // runs after the multipart plugin's own preValidation hook has read the whole form
   fastify.addHook('preValidation', async (request) => {
@@ -54,6 +67,8 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
   const context = { engine: fastify.engine, maxSeconds: config.MAX_AUDIO_SECONDS, vad: fastify.vad }
   // After authentication, before the form is read: a full engine queue refuses at once.
   const admit = async (): Promise<void> => { admitRequest(fastify.engine) }
+  // the whole form, counted by plugins/body-limit.ts
+  const bodyLimit = config.BODY_LIMIT + FORM_FIELDS_ROOM
 
   fastify.post('/transcriptions', {
     schema: {
@@ -65,6 +80,7 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
       body: transcriptionForm,
       response: { 200: z.union([transcriptionJson, transcriptionVerbose, textReply]), ...errors }
     },
+    bodyLimit,
     onRequest: admit
   }, async (request, reply) => {
     const job = await prepareTranscription(request.body, context)
@@ -81,6 +97,7 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
       body: translationForm,
       response: { 200: z.union([transcriptionJson.omit({ logprobs: true }), transcriptionVerbose, textReply]), ...errors }
     },
+    bodyLimit,
     onRequest: admit
   }, async (request, reply) => {
     const job = await prepareTranslation(request.body, context)

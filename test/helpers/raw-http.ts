@@ -3,7 +3,7 @@ import { once } from 'node:events'
 
 export interface RawExchange {
   socket: Socket
-  /** Everything the server sent until it closed the connection. */
+  /** Everything the server sent until the connection closed (a reset included). */
   closed: Promise<string>
 }
 
@@ -15,7 +15,8 @@ export async function rawConnection (url: string): Promise<RawExchange> {
   await once(socket, 'connect')
   let received = ''
   socket.on('data', (d) => { received += String(d) })
-  const closed = once(socket, 'close').then(() => received)
+  // not events.once: it rejects on the 'error' (EPIPE, ECONNRESET) of a connection the server reset
+  const closed = new Promise<string>((resolve) => { socket.once('close', () => { resolve(received) }) })
   return { socket, closed }
 }
 

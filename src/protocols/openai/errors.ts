@@ -45,6 +45,11 @@ const CODES: Record<string, string> = {
   SERVICE_UNAVAILABLE: 'server_shutting_down'
 }
 
+/** Codes that always concern one form field: an upload too large can only be the file's fault. */
+const PARAMS: Record<string, string> = {
+  PAYLOAD_TOO_LARGE: 'file'
+}
+
 /** Fastify's and @fastify/multipart's own refusals, in OpenAI's words. */
 const FRAMEWORK: Record<string, { message: string, code: string | null, param?: string, status?: number }> = {
   FST_REQ_FILE_TOO_LARGE: { message: 'The uploaded file is larger than this server accepts.', code: 'file_too_large', param: 'file' },
@@ -85,7 +90,7 @@ function fieldOf (issue: ValidationIssue | undefined): string | null {
  */
 export function toOpenAiError (error: unknown, options: { validation?: ValidationIssue[], malformed?: boolean } = {}): OpenAiErrorReply {
   if (error instanceof AppError) {
-    const param = error.field ?? null
+    const param = error.field ?? PARAMS[error.code] ?? null
     if (error.statusCode >= 500 && error.statusCode !== 503) {
       return { ...reply(error.statusCode, 'The server had an error while processing your request.', null, null), unexpected: true }
     }
