@@ -12,6 +12,7 @@ import connections from './plugins/connections.ts'
 import bodyLimit from './plugins/body-limit.ts'
 import database from './plugins/database.ts'
 import readiness from './plugins/readiness.ts'
+import shutdown from './plugins/shutdown.ts'
 import swagger from './plugins/swagger.ts'
 import auth from './plugins/auth.ts'
 import usage from './plugins/usage.ts'
@@ -53,7 +54,7 @@ export function serverOptions (config: Config, logStream?: DestinationStream): F
     // Errors answered before any route runs get the same Deepgram body and dg-request-id as every other.
     clientErrorHandler,
     frameworkErrors,
-    // Shutdown's 503 comes from plugins/connections.ts, in Deepgram's shape.
+    // Shutdown's 503 comes from plugins/shutdown.ts, in each protocol's shape.
     return503OnClosing: false
   }
 }
@@ -68,6 +69,7 @@ export default async function app (fastify: FastifyInstance, { config }: AppOpti
 
   await fastify.register(errorHandler)
   await fastify.register(readiness)
+  await fastify.register(shutdown, { drainDelayMs: config.SHUTDOWN_DRAIN_DELAY * 1000, graceMs: config.SHUTDOWN_GRACE_SECONDS * 1000 })
   await fastify.register(swagger)
   await fastify.register(database, { config })
   await fastify.register(usage, { flushMs: config.USAGE_FLUSH_MS })

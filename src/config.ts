@@ -44,6 +44,8 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seconds in-flight requests get to finish on shutdown. */
   SHUTDOWN_GRACE_SECONDS: int(1, 3600).default(10),
+  /** Least time the port stays open on shutdown, answering 503 (/health not ready), for a balancer to notice. */
+  SHUTDOWN_DRAIN_DELAY: duration.default(0),
   /** Slow clients: time to send the request line and headers, longest pause inside a body, whole request (0 = off). */
   HEADERS_TIMEOUT: positiveDuration.default(10),
   BODY_IDLE_TIMEOUT: positiveDuration.default(30),
@@ -189,12 +191,16 @@ export function loadConfig (env: Record<string, string | undefined> = readEnviro
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))
   }
-  const { REQUEST_TIMEOUT, HEADERS_TIMEOUT, VAD_THRESHOLD, VAD_NEG_THRESHOLD } = parsed.data
+  const { REQUEST_TIMEOUT, HEADERS_TIMEOUT, VAD_THRESHOLD, VAD_NEG_THRESHOLD, SHUTDOWN_DRAIN_DELAY, SHUTDOWN_GRACE_SECONDS } = parsed.data
   if (VAD_NEG_THRESHOLD !== undefined && VAD_NEG_THRESHOLD > VAD_THRESHOLD) {
     throw new ConfigError([`VAD_NEG_THRESHOLD: must not exceed VAD_THRESHOLD (${VAD_THRESHOLD})`])
   }
   if (REQUEST_TIMEOUT !== 0 && REQUEST_TIMEOUT < HEADERS_TIMEOUT) {
     throw new ConfigError([`REQUEST_TIMEOUT: must be 0 (off) or at least HEADERS_TIMEOUT (${HEADERS_TIMEOUT}s)`])
+  }
+  if (SHUTDOWN_DRAIN_DELAY >= SHUTDOWN_GRACE_SECONDS) {
+    // the grace period ends the process: a delay as long would leave no time to finish anything
+    throw new ConfigError([`SHUTDOWN_DRAIN_DELAY: must be less than SHUTDOWN_GRACE_SECONDS (${SHUTDOWN_GRACE_SECONDS}s)`])
   }
   return { ...parsed.data, WHISPER_THREADS: parsed.data.WHISPER_THREADS ?? defaultWhisperThreads(parsed.data.ENGINE_CONCURRENCY) }
 }

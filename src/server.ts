@@ -24,7 +24,7 @@ const app = await createApp(config)
 
 closeWithGrace({ delay: config.SHUTDOWN_GRACE_SECONDS * 1000 }, async ({ signal, err }) => {
   if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
-  else app.log.info({ signal }, 'shutting down: finishing in-flight requests')
+  else app.log.info({ signal }, 'shutting down')
   await app.close()
 })
 

@@ -28,6 +28,12 @@ test('one error lists every bad value', () => {
   })
 })
 
+test('SHUTDOWN_DRAIN_DELAY: off by default, a duration, shorter than the grace period', () => {
+  assert.equal(loadConfig({}).SHUTDOWN_DRAIN_DELAY, 0)
+  assert.equal(loadConfig({ SHUTDOWN_DRAIN_DELAY: '5s', SHUTDOWN_GRACE_SECONDS: '30' }).SHUTDOWN_DRAIN_DELAY, 5)
+  assert.throws(() => loadConfig({ SHUTDOWN_DRAIN_DELAY: '10s' }), /SHUTDOWN_DRAIN_DELAY: must be less than SHUTDOWN_GRACE_SECONDS \(10s\)/)
+})
+
 test('.env.example lists every setting and nothing else', () => {
   const listed = readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
     .split('\n').map((l) => /^#?\s*([A-Z][A-Z0-9_]+)=/.exec(l)?.[1]).filter((k) => k !== undefined)

@@ -52,6 +52,9 @@ export class InProcessJobQueue implements JobQueueBackend {
     return { queued: waiting, active: running, completed: this.completed, failed: this.failed }
   }
 
+  /** Nothing else can run this queue's jobs: it keeps starting them until close() drops those still waiting. */
+  stopTaking (): void {}
+
   async close (graceMs: number): Promise<void> {
     if (this.waiting.size > 0) {
       this.opts.logger.warn({ request_ids: [...this.waiting] }, 'shutting down: queued callback jobs are dropped (in-process queue)')

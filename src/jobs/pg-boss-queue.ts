@@ -142,6 +142,13 @@ export class PgBossJobQueue implements JobQueueBackend {
     return { queued: n('created') + n('retry'), active: n('active'), completed: n('completed'), failed: n('failed') + n('cancelled') }
   }
 
+  /** The jobs still queued are left to the other replicas and workers; close() waits for the running ones. */
+  stopTaking (): void {
+    for (const id of this.workers) {
+      this.boss.offWork({ id }).catch((err: unknown) => { this.opts.logger.warn({ err }, 'job queue: could not stop taking jobs') })
+    }
+  }
+
   async close (graceMs: number): Promise<void> {
     if (this.started !== undefined) {
       await this.started.catch(() => {})

@@ -26,6 +26,11 @@ export interface JobQueueBackend {
   work (handler: JobHandler): Promise<void>
   counts (): Promise<JobCounts>
   /**
+   * Shutdown has begun: this process starts no job that another could run instead (pg-boss: its consumer stops
+   * fetching). The running ones go on, and submit still works; close() then waits for them.
+   */
+  stopTaking (): void
+  /**
    * Stops taking jobs and waits up to `graceMs` for running ones; a job still running then is released (pg-boss:
    * failed, so it is retried) or, in process, abandoned with the process.
    */

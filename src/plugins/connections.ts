@@ -15,7 +15,7 @@ export interface ConnectionLimits {
 /** At shutdown, the longest pause an upload still arriving may take. */
 export const SHUTDOWN_BODY_IDLE_MS = 2000
 
-const hasBody = (raw: IncomingMessage): boolean =>
+export const hasBody = (raw: IncomingMessage): boolean =>
   raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0
 
 /**
@@ -24,13 +24,13 @@ const hasBody = (raw: IncomingMessage): boolean =>
  * 408 when no response has begun. No socket timeout outlives the body: a long transcription, during which the
  * connection is silent, is never cut.
  *
- * Shutdown: new requests get 503 SERVER_SHUTTING_DOWN; a request whose body is still arriving may finish within
- * the grace period while it keeps flowing, but one that stalls is answered the same after a short pause instead
- * of holding the process for the whole grace period.
+ * Shutdown (plugins/shutdown.ts refuses new requests): a request whose body is still arriving may finish within
+ * the grace period while it keeps flowing, but one that stalls is answered 503 SERVER_SHUTTING_DOWN after a short
+ * pause instead of holding the process for the whole grace period.
  */
 export default fp<ConnectionLimits>(async (fastify, limits) => {
   const receiving = new Set<FastifyRequest>()
-  let closing = false
+  const closing = fastify.shutdown.signal
 
   const cut = (request: FastifyRequest, err: AppError): void => {
     receiving.delete(request)
@@ -39,7 +39,6 @@ export default fp<ConnectionLimits>(async (fastify, limits) => {
   }
 
   fastify.addHook('onRequest', async (request, reply) => {
-    if (closing) throw shuttingDown()
     const raw = request.raw
     if (isWebSocketUpgrade(request)) {
       const timer = setTimeout(() => { cut(request, requestTimeout('the WebSocket handshake did not complete in time')) }, limits.handshakeMs)
@@ -52,7 +51,7 @@ export default fp<ConnectionLimits>(async (fastify, limits) => {
     if (!hasBody(raw) || raw.complete) return
     receiving.add(request)
     raw.setTimeout(limits.bodyIdleMs, () => {
-      cut(request, closing ? shuttingDown() : requestTimeout(`no body data for ${limits.bodyIdleMs / 1000} s`))
+      cut(request, closing.aborted ? shuttingDown() : requestTimeout(`no body data for ${limits.bodyIdleMs / 1000} s`))
     })
     const received = (): void => {
       if (!receiving.delete(request)) return
@@ -67,11 +66,9 @@ export default fp<ConnectionLimits>(async (fastify, limits) => {
     clearTimeout(handshakes.get(raw))
   })
 
-  fastify.addHook('preClose', (done) => {
-    closing = true
+  closing.addEventListener('abort', () => {
     // Uploads still arriving may finish within the grace period as long as they keep flowing; one that pauses
     // for SHUTDOWN_BODY_IDLE_MS is answered 503 and closed, instead of holding the process.
     for (const request of receiving) request.raw.socket.setTimeout(Math.min(limits.bodyIdleMs, SHUTDOWN_BODY_IDLE_MS))
-    done()
   })
-}, { name: 'connections', dependencies: ['error-handler', 'websocket'] })
+}, { name: 'connections', dependencies: ['error-handler', 'shutdown', 'websocket'] })

@@ -23,8 +23,9 @@ export const upgradeHeaders = new WeakMap<IncomingMessage, Record<string, string
  * WebSocket support (@fastify/websocket) for the live routes. Upgrades go through the normal route pipeline, so
  * /v1's auth hook and the route's validation refuse a client with a plain HTTP error before any socket exists.
  *
- * On app close every open socket is asked to finish (its route registered how, via `onWebSocketShutdown`): live
- * sessions deliver their buffered finals and Metadata and close 1001. Whatever is still open after that is cut.
+ * On app close every open socket is asked to finish (its route registered how, via `onWebSocketShutdown`) in the
+ * drain phase of plugins/shutdown.ts: live sessions deliver their buffered finals and Metadata and close 1001.
+ * Whatever is still open after that is cut.
  */
 export default fp(async (fastify) => {
   const drains = new Set<Drain>()
@@ -32,6 +33,7 @@ export default fp(async (fastify) => {
     drains.add(drain)
     return () => { drains.delete(drain) }
   })
+  fastify.shutdown.onDrain(async () => { await Promise.allSettled([...drains].map(async (drain) => { await drain() })) })
 
   await fastify.register(websocket, {
     options: { maxPayload: MAX_FRAME_BYTES, handleProtocols: selectProtocol },
@@ -41,7 +43,6 @@ export default fp(async (fastify) => {
       socket.terminate()
     },
     preClose: async () => {
-      await Promise.allSettled([...drains].map(async (drain) => { await drain() }))
       const server = fastify.websocketServer
       for (const client of server.clients) client.terminate()
       await new Promise<void>((resolve) => server.close(() => resolve()))
@@ -50,7 +51,7 @@ export default fp(async (fastify) => {
   fastify.websocketServer.on('headers', (headers: string[], request: IncomingMessage) => {
     for (const [name, value] of Object.entries(upgradeHeaders.get(request) ?? {})) headers.push(`${name}: ${value}`)
   })
-}, { name: 'websocket' })
+}, { name: 'websocket', dependencies: ['shutdown'] })
 
 declare module 'fastify' {
   interface FastifyInstance {

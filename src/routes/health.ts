@@ -28,6 +28,8 @@ const health: FastifyPluginAsyncZod = async (fastify) => {
   for (const url of ['/health', '/health/ready']) {
     fastify.get(url, {
       logLevel: 'warn',
+      // answers `server: shutting down` (503) itself, rather than the refusal every other route gives
+      config: { answersDuringShutdown: true },
       schema: {
         tags: ['health'],
         summary: 'Readiness: 200 when every component is up, 503 with the reasons otherwise',
@@ -42,6 +44,7 @@ const health: FastifyPluginAsyncZod = async (fastify) => {
   }
   fastify.get('/health/live', {
     logLevel: 'warn',
+    config: { answersDuringShutdown: true },
     schema: {
       tags: ['health'],
       summary: 'Liveness: 200 while the process answers, whether or not it is ready',

@@ -109,3 +109,27 @@ test('queues started at once on a new database (replicas starting together) all 
   }
   assert.deepEqual(refusals, [])
 })
+
+test('stopTaking (a replica shutting down): its consumer takes no new job, another one does; submit still works', { timeout: 60_000 }, async (t) => {
+  const url = await postgres().createDatabase()
+  const silent = { info () {}, warn () {}, error () {} }
+  const options = { connectionString: url, concurrency: 1, expireSeconds: 60, retryLimit: 1, retryDelaySeconds: 1, superviseSeconds: 60, logger: silent }
+  const stopping = new PgBossJobQueue(options)
+  const other = new PgBossJobQueue(options)
+  t.after(async () => { await Promise.all([stopping.close(0), other.close(0)]) })
+  const taken: Array<[string, string]> = []
+  let onTaken: () => void = () => {}
+  await stopping.work(async (spec) => { taken.push(['stopping', spec.requestId]); onTaken() })
+  await other.work(async (spec) => { taken.push(['other', spec.requestId]); onTaken() })
+
+  stopping.stopTaking()
+  const requestId = randomUUID()
+  const spec = {
+    requestId, plan: {}, audio: {}, response: {}, callback: { url: 'https://example.com/hook', method: 'POST' }, submittedAt: new Date().toISOString()
+  } as unknown as JobSpec
+  const tookIt = new Promise<void>((resolve) => { onTaken = resolve })
+  // submitted through the stopping queue, which wakes its own consumer at once when it has one taking jobs
+  await stopping.submit(spec, new Uint8Array(16))
+  await tookIt
+  assert.deepEqual(taken, [['other', requestId]])
+})

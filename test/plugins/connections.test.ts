@@ -7,6 +7,8 @@ import type {} from '@fastify/websocket'
 import { build } from '../helpers/build.ts'
 import { parseResponse, rawConnection, trickle } from '../helpers/raw-http.ts'
 import errorHandler from '../../src/plugins/error-handler.ts'
+import readiness from '../../src/plugins/readiness.ts'
+import shutdown from '../../src/plugins/shutdown.ts'
 import websocket from '../../src/plugins/websocket.ts'
 import connections from '../../src/plugins/connections.ts'
 
@@ -100,6 +102,8 @@ test('errors the HTTP parser and router raise have the Deepgram body and dg-requ
 test('a WebSocket handshake the server holds up is answered 408 after the handshake timeout', BOUNDED, async (t) => {
   const app = Fastify()
   await app.register(errorHandler)
+  await app.register(readiness)
+  await app.register(shutdown, { drainDelayMs: 0, graceMs: 10_000 })
   await app.register(websocket)
   await app.register(connections, { bodyIdleMs: 60_000, handshakeMs: 300 })
   let release = (): void => {}
