@@ -252,7 +252,7 @@ describe('decodeAudio: headerless audio', () => {
     await assert.rejects(decodeAudio(bytes, { encoding: 'linear16' }), isAppError(400, /sample_rate is required/))
     await assert.rejects(decodeAudio(bytes, { encoding: 'linear16', sampleRate: 8000.5 }), isAppError(400, /sample_rate must be/))
     await assert.rejects(decodeAudio(bytes, { encoding: 'linear16', sampleRate: 8000, channels: 0 }), isAppError(400, /channels must be/))
-    await assert.rejects(decodeAudio(bytes, { encoding: 'pcm_s8' }), isAppError(400, /Unsupported encoding "pcm_s8"/))
+    await assert.rejects(decodeAudio(bytes, { encoding: 'pcm_s8' }), isAppError(400, /Unsupported encoding 'pcm_s8'/))
   })
 
   it('less than one sample frame is undecodable', async () => {
