@@ -5,7 +5,7 @@
 #   docker run --rm -v earshot-data:/app/data earshot create --name laptop      # key management
 #   docker run --rm -v earshot-models:/app/models earshot models download small.en
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 # node-gyp compiles better-sqlite3 and earshot's whisper.cpp addon (native/, sources from the nodejs-whisper package).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -25,7 +25,7 @@ COPY native ./native
 RUN npm ci --omit=dev && npm cache clean --force
 COPY . .
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=7860 \

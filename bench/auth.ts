@@ -35,12 +35,12 @@ const freePort = (): Promise<number> => new Promise((resolve) => {
 
 async function start (script: string, env: Record<string, string>, readyUrl: (port: number) => string) {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(port)], { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: 'inherit' })
+  const child = spawn(process.execPath, [script, String(port)], { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: 'inherit' })
   for (let i = 0; ; i++) {
     try {
       if ((await fetch(readyUrl(port))).ok) break
     } catch {}
-    // a minute: on a loaded machine tsx and the model take far longer than the usual second
+    // a minute: on a loaded machine module loading and the model take far longer than the usual second
     if (i > 1200 || child.exitCode !== null) {
       child.kill('SIGTERM')
       throw new Error(`${script} did not start`)

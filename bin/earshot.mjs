@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// The `earshot` command. The project runs its TypeScript through tsx, so the shim registers it first.
-import { register } from 'tsx/esm/api'
-
-register()
+// The `earshot` command: Node (24 and later) runs the project's TypeScript itself, by stripping its types.
 await import('../src/cli/main.ts')

@@ -5,6 +5,6 @@
 set -e
 [ "$1" = "earshot" ] && shift
 if [ "$#" -eq 0 ] || [ "$1" = "serve" ]; then
-  exec node --import tsx src/server.ts
+  exec node src/server.ts
 fi
 exec node bin/earshot.mjs "$@"

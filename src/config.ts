@@ -171,8 +171,10 @@ export function defaultWhisperThreads (concurrency: number, cores = availablePar
 }
 
 export class ConfigError extends Error {
-  constructor (readonly problems: string[]) {
+  readonly problems: string[]
+  constructor (problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.problems = problems
     this.name = 'ConfigError'
   }
 }

@@ -4,7 +4,7 @@
 // and its JSON. CPU time (process.cpuUsage: all threads) is reported next to wall time, because on a shared
 // machine wall time mostly measures the neighbours; the stages other than whisper_full are single-threaded.
 //
-// usage: node --import tsx bench/prerecorded/overhead.ts [--file WAV] [--iterations 50]
+// usage: node bench/prerecorded/overhead.ts [--file WAV] [--iterations 50]
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

@@ -54,7 +54,7 @@ export interface RunningServer {
 export async function startServer (env: Record<string, string>): Promise<RunningServer> {
   const port = await freePort()
   // stdout (pino) and stderr go to our stderr: stdout stays for the report
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, ['src/server.ts'], {
     cwd: root, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 2, 2]
   })
   killOnExit(child)

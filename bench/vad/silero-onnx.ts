@@ -20,7 +20,10 @@ export const sileroOnnxPath = (): string =>
 export type Framing = 'silero' | 'reflect'
 
 export class SileroOnnx {
-  private constructor (private readonly session: ort.InferenceSession) {}
+  private readonly session: ort.InferenceSession
+  private constructor (session: ort.InferenceSession) {
+    this.session = session
+  }
 
   static async load (path: string = sileroOnnxPath()): Promise<SileroOnnx> {
     // one thread: a VAD runs beside the decoder and must not compete with its threads

@@ -38,7 +38,9 @@ export class VoiceDetector {
   private partialLength = 0
   private frames = 0
 
-  constructor (private readonly vad: FvadModule) {
+  private readonly vad: FvadModule
+  constructor (vad: FvadModule) {
+    this.vad = vad
     this.handle = vad._fvad_new()
     if (this.handle === 0) throw new Error('fvad_new failed')
     this.frame = vad._malloc(VAD_FRAME_SAMPLES * 2)

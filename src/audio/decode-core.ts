@@ -74,7 +74,10 @@ class Collector {
   private maxChannels = 0
   sourceRate = 0
 
-  constructor (private readonly maxSeconds: number | undefined) {}
+  private readonly maxSeconds: number | undefined
+  constructor (maxSeconds: number | undefined) {
+    this.maxSeconds = maxSeconds
+  }
 
   add (channelData: Float32Array[], sampleRate: number): void {
     const length = channelData[0]?.length ?? 0

@@ -7,7 +7,8 @@
  * an exiting event loop). A worker that crashes, times out or is aborted mid-job is terminated and replaced on
  * the next job.
  */
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startWorker, workerEntry } from './worker-thread.ts'
 import { payloadTooLarge, shuttingDown, undecodableAudio } from '../errors.ts'
 import type { DecodedAudio, DecodePlan } from './decode-core.ts'
 import type { WorkerMessage, WorkerRequest } from './decode-worker.ts'
@@ -22,7 +23,7 @@ export interface PoolOptions {
   stallTimeoutMs: number
 }
 
-/** Extra time for a job's first heartbeat when its worker is still starting (tsx + module loading). */
+/** Extra time for a job's first heartbeat when its worker is still starting (module loading). */
 const BOOT_ALLOWANCE_MS = 30_000
 
 interface Job {
@@ -44,23 +45,7 @@ interface Slot {
   gone: boolean
 }
 
-// Resolved relative to this module so it works from src/ under tsx and from a compiled build alike.
-const BOOT_URL = new URL('./worker-boot.mjs', import.meta.url)
-const ENTRY_URL = new URL(import.meta.url.endsWith('.ts') ? './decode-worker.ts' : './decode-worker.js', import.meta.url)
-
-/**
- * The parent's flags minus those that make no sense for a worker's file entry: `--input-type` (set when the
- * process was started with `-e` / stdin) makes Node refuse to load worker-boot.mjs at all.
- */
-export function workerExecArgv (): string[] {
-  const out: string[] = []
-  for (let i = 0; i < process.execArgv.length; i++) {
-    const arg = process.execArgv[i]!
-    if (arg === '--input-type') { i++; continue }
-    if (!arg.startsWith('--input-type=')) out.push(arg)
-  }
-  return out
-}
+const ENTRY_URL = workerEntry('decode-worker', import.meta.url)
 
 export class DecoderPool {
   private readonly slots: Slot[] = []
@@ -68,7 +53,10 @@ export class DecoderPool {
   private nextId = 1
   private closed = false
 
-  constructor (private readonly options: PoolOptions) {}
+  private readonly options: PoolOptions
+  constructor (options: PoolOptions) {
+    this.options = options
+  }
 
   run (bytes: Uint8Array, plan: DecodePlan, maxSeconds: number | undefined, signal?: AbortSignal): Promise<DecodedAudio> {
     if (this.closed) return Promise.reject(shuttingDown())
@@ -113,7 +101,7 @@ export class DecoderPool {
   }
 
   private spawn (): Slot {
-    const worker = new Worker(BOOT_URL, { workerData: { entry: ENTRY_URL.href }, name: 'earshot-audio-decode', execArgv: workerExecArgv() })
+    const worker = startWorker(ENTRY_URL, 'earshot-audio-decode')
     const slot: Slot = { worker, job: undefined, timer: undefined, ready: false, gone: false }
     worker.unref()
     worker.on('message', (msg: WorkerMessage) => this.onMessage(slot, msg))

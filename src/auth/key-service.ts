@@ -26,10 +26,15 @@ export class KeyService {
   private readonly cache = new Map<string, ApiKeyRecord>()
   private cacheCounter: number | null = null
 
+  private readonly repo: KeyRepository
+  private readonly onBackgroundError: (err: unknown) => void
   constructor (
-    private readonly repo: KeyRepository,
-    private readonly onBackgroundError: (err: unknown) => void = () => {}
-  ) {}
+    repo: KeyRepository,
+    onBackgroundError: (err: unknown) => void = () => {}
+  ) {
+    this.repo = repo
+    this.onBackgroundError = onBackgroundError
+  }
 
   async create (input: { name: string, expiresAt: Date | null, scopes?: string[] }): Promise<{ token: string, key: ApiKeyRecord }> {
     const token = generateToken()

@@ -16,7 +16,12 @@ export interface LimitDecision {
  * cannot be reached each replica falls back to counting on its own rather than refusing or waving everyone in.
  */
 export class RequestLimiter {
-  constructor (private readonly limiter: RateLimiterAbstract, readonly limit: number) {}
+  private readonly limiter: RateLimiterAbstract
+  readonly limit: number
+  constructor (limiter: RateLimiterAbstract, limit: number) {
+    this.limiter = limiter
+    this.limit = limit
+  }
 
   async consume (subject: string): Promise<LimitDecision> {
     try {

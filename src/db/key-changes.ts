@@ -28,8 +28,12 @@ export class KeyChangeListener extends EventEmitter {
   private retryMs = RETRY_MIN_MS
   private retryTimer: NodeJS.Timeout | undefined
 
-  constructor (private readonly url: string, private readonly onError: (err: unknown, what: string) => void) {
+  private readonly url: string
+  private readonly onError: (err: unknown, what: string) => void
+  constructor (url: string, onError: (err: unknown, what: string) => void) {
     super()
+    this.url = url
+    this.onError = onError
   }
 
   generation (): number | null {

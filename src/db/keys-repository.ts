@@ -66,7 +66,10 @@ const toRecord = (row: Selectable<ApiKeysTable>): ApiKeyRecord => ({
 
 export abstract class KyselyKeyRepository implements KeyRepository {
   /** Public so the usage repository (src/db/usage-repository.ts) shares this connection and its lifetime. */
-  constructor (readonly db: Kysely<DatabaseSchema>) {}
+  readonly db: Kysely<DatabaseSchema>
+  constructor (db: Kysely<DatabaseSchema>) {
+    this.db = db
+  }
 
   abstract changeCounter (): Promise<number | null>
 

@@ -13,8 +13,12 @@ const CONFIRM_TIMEOUT_MS = 5000
  * trip); without a listener (the CLI) or while it is reconnecting there is no counter and nothing is cached.
  */
 export class PostgresKeyRepository extends KyselyKeyRepository {
-  constructor (db: Kysely<DatabaseSchema>, private readonly url: string, private readonly listener: KeyChangeListener | undefined) {
+  private readonly url: string
+  private readonly listener: KeyChangeListener | undefined
+  constructor (db: Kysely<DatabaseSchema>, url: string, listener: KeyChangeListener | undefined) {
     super(db)
+    this.url = url
+    this.listener = listener
   }
 
   async changeCounter (): Promise<number | null> {

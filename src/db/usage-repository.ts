@@ -38,7 +38,10 @@ const CHUNK = 500
  * default and PostgreSQL alike. pg returns SUM over integers as a bigint string, hence the Number()s.
  */
 export class UsageRepository {
-  constructor (private readonly db: Kysely<DatabaseSchema>) {}
+  private readonly db: Kysely<DatabaseSchema>
+  constructor (db: Kysely<DatabaseSchema>) {
+    this.db = db
+  }
 
   /** Adds every delta; a flush lands whole or not at all (one statement, or one transaction over several). */
   async add (deltas: UsageDelta[]): Promise<void> {

@@ -150,7 +150,10 @@ export function setSpinYield (every: number): boolean {
 /** A loaded whisper context with a pool of decode states. Never freed while a job runs (free() throws then). */
 export class NativeModel {
   private freedFlag = false
-  constructor (private readonly raw: RawModel) {}
+  private readonly raw: RawModel
+  constructor (raw: RawModel) {
+    this.raw = raw
+  }
 
   get freed (): boolean { return this.freedFlag }
   get info (): ReturnType<RawModel['info']> { return this.raw.info() }

@@ -89,7 +89,14 @@ class Reader {
   pos = 0
   private buf = Buffer.alloc(0)
   private bufStart = 0
-  constructor (private readonly fh: FileHandle, readonly size: number, private readonly fail: (msg: string) => never) {}
+  private readonly fh: FileHandle
+  readonly size: number
+  private readonly fail: (msg: string) => never
+  constructor (fh: FileHandle, size: number, fail: (msg: string) => never) {
+    this.fh = fh
+    this.size = size
+    this.fail = fail
+  }
 
   async bytes (n: number, what: string): Promise<Buffer> {
     if (n < 0 || this.pos + n > this.size) this.fail(`truncated: ${what} needs ${n} bytes at offset ${this.pos}, file is ${this.size} bytes`)

@@ -44,7 +44,9 @@ export class ModelPool {
   private clock = 0
   private readonly maxLoaded: number
 
-  constructor (private readonly opts: PoolOptions) {
+  private readonly opts: PoolOptions
+  constructor (opts: PoolOptions) {
+    this.opts = opts
     this.maxLoaded = Math.max(1, Math.floor(opts.maxLoaded))
   }
 

@@ -93,7 +93,9 @@ export class ModelRegistry {
    * waiting on I/O, so admission order = arrival order. A name missing from the cache always triggers a fresh
    * listing (a model downloaded a moment ago is found).
    */
-  constructor (readonly dir: string, options: RegistryOptions = {}) {
+  readonly dir: string
+  constructor (dir: string, options: RegistryOptions = {}) {
+    this.dir = dir
     this.cacheMs = options.cacheMs ?? 2000
     this.aliases = options.aliases ?? []
     this.defaultModel = options.defaultModel

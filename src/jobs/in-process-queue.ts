@@ -19,7 +19,9 @@ export class InProcessJobQueue implements JobQueueBackend {
   private completed = 0
   private failed = 0
 
-  constructor (private readonly opts: { concurrency: number, maxWaiting: number, logger: Logger }) {
+  private readonly opts: { concurrency: number, maxWaiting: number, logger: Logger }
+  constructor (opts: { concurrency: number, maxWaiting: number, logger: Logger }) {
+    this.opts = opts
     this.queue = new JobQueue({ concurrency: opts.concurrency, maxWaiting: opts.maxWaiting })
   }
 

@@ -57,7 +57,9 @@ export class PgBossJobQueue implements JobQueueBackend {
   private readonly stop = new AbortController()
   private started: Promise<void> | undefined
 
-  constructor (private readonly opts: PgBossQueueOptions) {
+  private readonly opts: PgBossQueueOptions
+  constructor (opts: PgBossQueueOptions) {
+    this.opts = opts
     const max = Math.max(2, opts.concurrency + 1)
     const failed = (pool: string) => (err: unknown) => { opts.logger.warn({ err, pool }, 'job queue connection failed') }
     this.bossPool = openQueuePool(opts.connectionString, max, 'earshot-jobs', failed('earshot-jobs'))

@@ -9,10 +9,15 @@ export class Outbox {
   private tail: Promise<void> = Promise.resolve()
   private waiting = 0
 
+  private readonly deliver: (message: LiveMessage) => void
+  private readonly onError: (err: unknown) => void
   constructor (
-    private readonly deliver: (message: LiveMessage) => void,
-    private readonly onError: (err: unknown) => void
-  ) {}
+    deliver: (message: LiveMessage) => void,
+    onError: (err: unknown) => void
+  ) {
+    this.deliver = deliver
+    this.onError = onError
+  }
 
   /** Messages scheduled and not yet delivered (or dropped). */
   get pending (): number { return this.waiting }

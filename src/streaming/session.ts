@@ -93,7 +93,11 @@ export class LiveSession {
   private readonly closedPromise: Promise<void>
   private resolveClosed!: () => void
 
-  constructor (transcriber: Transcriber, private readonly options: LiveSessionOptions, private readonly sink: LiveSink) {
+  private readonly options: LiveSessionOptions
+  private readonly sink: LiveSink
+  constructor (transcriber: Transcriber, options: LiveSessionOptions, sink: LiveSink) {
+    this.options = options
+    this.sink = sink
     this.clock = options.clock ?? realClock
     // Every queued or running decode of the session (and its Silero request) listens for the end of its lifetime;
     // dozens wait at once under load, each removed when it settles, which is no leak.

@@ -22,13 +22,20 @@ export class SilenceFill {
   private filledSinceAudio = 0
   private cancelTimer: (() => void) | undefined
 
+  private readonly clock: SessionClock
+  private readonly enabled: () => boolean
+  private readonly onStall: (now: number) => void
   constructor (
-    private readonly clock: SessionClock,
+    clock: SessionClock,
     /** Whether the timer may run at all (the session is open and reading its client). */
-    private readonly enabled: () => boolean,
+    enabled: () => boolean,
     /** No frame for long enough: silence up to `now` may be added (see due). */
-    private readonly onStall: (now: number) => void
-  ) {}
+    onStall: (now: number) => void
+  ) {
+    this.clock = clock
+    this.enabled = enabled
+    this.onStall = onStall
+  }
 
   /** Some decoded audio has been seen: only then can silence follow it. */
   get heardAudio (): boolean { return this.lastAudioAt !== undefined }

@@ -23,12 +23,19 @@ export interface DecodedUtterance {
 const isBusy = (err: unknown): boolean => err instanceof AppError && err.code === 'SERVER_BUSY'
 
 export class UtteranceDecoder {
+  private readonly transcriber: Transcriber
+  private readonly plan: TranscriptionPlan
+  private readonly session: AbortSignal
   constructor (
-    private readonly transcriber: Transcriber,
-    private readonly plan: TranscriptionPlan,
+    transcriber: Transcriber,
+    plan: TranscriptionPlan,
     /** The session's lifetime: aborting it drops every queued decode of the session. */
-    private readonly session: AbortSignal
-  ) {}
+    session: AbortSignal
+  ) {
+    this.transcriber = transcriber
+    this.plan = plan
+    this.session = session
+  }
 
   async final (utterance: Utterance): Promise<DecodedUtterance> {
     for (let attempt = 0; ; attempt++) {

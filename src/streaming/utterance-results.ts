@@ -50,13 +50,23 @@ export class UtteranceResults {
   private lastWordEnd = 0
   private wordsSinceUtteranceEnd = false
 
+  private readonly options: UtteranceResultsOptions
+  private readonly segmenter: Segmenter
+  private readonly decoder: UtteranceDecoder
+  private readonly outbox: Outbox
+  private readonly session: ResultsSession
   constructor (
-    private readonly options: UtteranceResultsOptions,
-    private readonly segmenter: Segmenter,
-    private readonly decoder: UtteranceDecoder,
-    private readonly outbox: Outbox,
-    private readonly session: ResultsSession
+    options: UtteranceResultsOptions,
+    segmenter: Segmenter,
+    decoder: UtteranceDecoder,
+    outbox: Outbox,
+    session: ResultsSession
   ) {
+    this.options = options
+    this.segmenter = segmenter
+    this.decoder = decoder
+    this.outbox = outbox
+    this.session = session
     this.model = options.plan.model
   }
 

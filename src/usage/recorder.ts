@@ -47,7 +47,11 @@ export class UsageRecorder {
   private readonly now: () => number
   private readonly stored = new Map<number, { totals: UsageTotals, landed: number, at: number }>()
 
-  constructor (private readonly store: Pick<UsageRepository, 'add' | 'totalsFor'>, private readonly options: RecorderOptions) {
+  private readonly store: Pick<UsageRepository, 'add' | 'totalsFor'>
+  private readonly options: RecorderOptions
+  constructor (store: Pick<UsageRepository, 'add' | 'totalsFor'>, options: RecorderOptions) {
+    this.store = store
+    this.options = options
     this.now = options.now ?? Date.now
     // unref: a pending interval must not keep the CLI or a test process alive; close() does the last write.
     if (options.flushMs > 0) this.timer = setInterval(() => { void this.flush() }, options.flushMs).unref()

@@ -312,7 +312,7 @@ describe('decodeAudio: limits and bad input', () => {
       const out = await decodeAudio(readFileSync(${JSON.stringify(new URL('../fixtures/audio/jfk-44k.mp3', import.meta.url).pathname)}))
       console.log('decoded', out.duration)`
     // The timeout is only a safety net for a regression; a healthy child exits as soon as its script ends.
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 })
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 })
     assert.equal(child.signal, null, 'the child had to be killed: something kept it alive')
     assert.equal(child.status, 0, child.stderr)
     assert.match(child.stdout, /decoded 2/)

@@ -1,4 +1,4 @@
-// Child-process entry for runV4Live: `node [--experimental-websocket] --import tsx deepgram-v4-live-main.ts`, the
+// Child-process entry for runV4Live: `node deepgram-v4-live-main.ts`, the
 // options as JSON on stdin (audio base64), the run as one JSON line on stdout.
 import { text } from 'node:stream/consumers'
 import { runV4Live, type V4LiveOptions } from './deepgram-v4-live.ts'

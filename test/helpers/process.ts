@@ -14,7 +14,7 @@ export interface ServerProcess {
 
 /** Starts `src/server.ts` as its own process, exactly as `npm start` does. */
 export function startServerProcess (env: Record<string, string>): ServerProcess {
-  return startProject(['--import', 'tsx', 'src/server.ts'], env)
+  return startProject(['src/server.ts'], env)
 }
 
 /** Runs the `earshot` command (bin/earshot.mjs) with `args` as its own process, e.g. `['worker']`. */

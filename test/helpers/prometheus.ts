@@ -41,7 +41,9 @@ export class Scrape {
   readonly types = new Map<string, string>()
   private readonly samples: Sample[] = []
 
-  constructor (readonly text: string) {
+  readonly text: string
+  constructor (text: string) {
+    this.text = text
     // prom-client's default metrics keep their historical names (nodejs_active_handles_total is a gauge), which
     // promtool's naming lint flags; earshot's own metrics and the syntax of everything must pass.
     const problems = promtoolProblems(text).filter((p) => !/^(nodejs|process)_\w+ /.test(p))

@@ -59,7 +59,7 @@ test('a paused live session notices its client hang up, socket destroyed or proc
     })
 
     await t.test('client process killed', async () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/streaming/fast-sender-main.ts'), wsUrl(app, QUERY), key],
+      const child = spawn(process.execPath, [join(ROOT, 'test/streaming/fast-sender-main.ts'), wsUrl(app, QUERY), key],
         { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
       t.after(() => { child.kill('SIGKILL') })
       const ms = await hangUp(async () => {

@@ -17,7 +17,6 @@ import type { Message } from '../streaming/ws-client.ts'
 
 const audio = Buffer.concat([silence16k(0.5), jfkSpeech16k(), silence16k(2)])
 const query = (model: string): LiveSchema => ({ ...LIVE_PARAMETERS, model, ...vocabularyFor(model) })
-const hasGlobalWebSocket = (): boolean => typeof (globalThis as { WebSocket?: unknown }).WebSocket !== 'undefined'
 
 function assertRun (run: V4LiveRun, ran: string, label: string): void {
   assert.deepEqual(run.errors, [], label)
@@ -26,8 +25,8 @@ function assertRun (run: V4LiveRun, ran: string, label: string): void {
 
 test('SDK v4 live over the ws package: nova-3 and whisper-base, Configure and KeepAlive tolerated', async (t) => {
   const { app, key } = await aliasServer(t)
-  // Node 20 has no global WebSocket, so v4 imports `ws` itself; where there is one, v4 takes `ws` as its transport
-  const client = hasGlobalWebSocket() ? WS : undefined
+  // Node has a global WebSocket, which v4 would prefer: it is handed the `ws` package as its transport
+  const client = WS
   for (const [model, ran] of [['nova-3', 'small-test'], ['whisper-base', 'base']] as const) {
     const run = await runV4Live({ url: app.url, key, query: query(model), audio, client })
     assert.equal(run.transport, 'ws', model)
@@ -39,8 +38,7 @@ test('SDK v4 live over the ws package: nova-3 and whisper-base, Configure and Ke
 
 test("SDK v4 live over the platform's WebSocket (child process with Node's global WebSocket): nova-2-general", async (t) => {
   const { app, key } = await aliasServer(t)
-  const flags = hasGlobalWebSocket() ? [] : ['--experimental-websocket', '--no-warnings']
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', join(ROOT, 'test/helpers/deepgram-v4-live-main.ts')],
+  const child = spawn(process.execPath, [join(ROOT, 'test/helpers/deepgram-v4-live-main.ts')],
     { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] })
   t.after(() => child.kill())
   const input: Omit<V4LiveOptions, 'audio'> & { audio: string } = { url: app.url, key, query: query('nova-2-general'), audio: audio.toString('base64') }

@@ -1,4 +1,4 @@
-// Child-process entry: `node --import tsx fast-sender-main.ts <ws url> <key>` streams speech at full speed
+// Child-process entry: `node fast-sender-main.ts <ws url> <key>` streams speech at full speed
 // (LiveClient.sendFast) and prints `open` once the session is open; the test then kills the process.
 import WebSocket from 'ws'
 import { jfkSpeech16k, silence16k } from './helpers.ts'

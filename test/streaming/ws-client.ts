@@ -50,7 +50,11 @@ export class LiveClient {
   readonly closed: Promise<{ code: number, reason: string }>
   private listeners: Array<() => void> = []
 
-  constructor (readonly ws: WebSocket, readonly upgradeHeaders: IncomingHttpHeaders) {
+  readonly ws: WebSocket
+  readonly upgradeHeaders: IncomingHttpHeaders
+  constructor (ws: WebSocket, upgradeHeaders: IncomingHttpHeaders) {
+    this.ws = ws
+    this.upgradeHeaders = upgradeHeaders
     ws.on('message', (data, isBinary) => {
       if (isBinary) this.problems.push('binary frame from the server')
       try {

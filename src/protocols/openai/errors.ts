@@ -19,8 +19,10 @@ export interface OpenAiErrorReply {
 
 /** An AppError raised for one request field: the OpenAI reply names it in `param`. */
 export class ParamError extends AppError {
-  constructor (readonly param: string, cause: AppError) {
+  readonly param: string
+  constructor (param: string, cause: AppError) {
     super(cause.statusCode, cause.code, cause.message, { extra: cause.extra, headers: cause.headers, cause, field: param })
+    this.param = param
   }
 }
 

@@ -79,7 +79,10 @@ export function formatReply (format: ResponseFormat, result: CoreResult, options
 export class StreamEvents {
   private emitted = ''
 
-  constructor (private readonly logprobs: boolean) {}
+  private readonly logprobs: boolean
+  constructor (logprobs: boolean) {
+    this.logprobs = logprobs
+  }
 
   /** The delta event for the next segment, or undefined when it adds no text. */
   delta (segment: TranscribedSegment): Record<string, unknown> | undefined {

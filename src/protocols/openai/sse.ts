@@ -8,7 +8,9 @@ import type { ServerResponse } from 'node:http'
 export class SseWriter {
   private ended = false
 
-  constructor (private readonly res: ServerResponse) {
+  private readonly res: ServerResponse
+  constructor (res: ServerResponse) {
+    this.res = res
     res.on('close', () => { this.ended = true })
   }
 

@@ -66,7 +66,10 @@ export class SlidingPercentile {
   private head = 0
   private readonly sorted: number[] = []
 
-  constructor (private readonly q: number) {}
+  private readonly q: number
+  constructor (q: number) {
+    this.q = q
+  }
 
   get size (): number { return this.fifo.length - this.head }
 
@@ -162,7 +165,11 @@ export class LevelGate {
   private floor: SlidingPercentile
   private sinceLoud = Number.POSITIVE_INFINITY
 
-  constructor (private readonly minSnrDb: number, frameSamples = SILERO_FRAME_SAMPLES, private readonly params: LevelGateParams = LEVEL_GATE_PARAMS) {
+  private readonly minSnrDb: number
+  private readonly params: LevelGateParams
+  constructor (minSnrDb: number, frameSamples = SILERO_FRAME_SAMPLES, params: LevelGateParams = LEVEL_GATE_PARAMS) {
+    this.minSnrDb = minSnrDb
+    this.params = params
     this.p = inFrames(params, frameSamples)
     this.floor = new SlidingPercentile(params.floorPercentile)
   }

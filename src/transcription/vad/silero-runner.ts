@@ -71,13 +71,21 @@ export class SileroRunner {
   private readonly sr8k = new ort.Tensor('int64', BigInt64Array.from([8000n]), [])
   private shipped: Promise<ort.InferenceSession> | undefined
 
+  private readonly session: ort.InferenceSession
+  private readonly takesRate: boolean
+  private readonly path: string
+  private readonly options: ort.InferenceSession.SessionOptions
   private constructor (
-    private readonly session: ort.InferenceSession,
+    session: ort.InferenceSession,
     /** Whether `session` takes Silero's `sr` input (the shipped graph) or not (the MatMul graph). */
-    private readonly takesRate: boolean,
-    private readonly path: string,
-    private readonly options: ort.InferenceSession.SessionOptions
+    takesRate: boolean,
+    path: string,
+    options: ort.InferenceSession.SessionOptions
   ) {
+    this.session = session
+    this.takesRate = takesRate
+    this.path = path
+    this.options = options
     if (takesRate) this.shipped = Promise.resolve(session)
   }
 

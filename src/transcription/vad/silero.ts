@@ -6,15 +6,14 @@
  * The worker is ref'd only while it has work (an idle detector never keeps the process alive). If it dies, the
  * requests it held fail and the next request starts a new one.
  */
-import { Worker } from 'node:worker_threads'
-import { workerExecArgv } from '../../audio/pool.ts'
+import type { Worker } from 'node:worker_threads'
+import { startWorker, workerEntry } from '../../audio/worker-thread.ts'
 import { SILERO_FRAME_SAMPLES } from './settings.ts'
 import { SILERO_CONTEXT_SAMPLES, SILERO_STATE_SIZE, sileroModelPath, type SileroGraph } from './silero-runner.ts'
 import type { VadReply, VadRequest } from './silero-worker.ts'
 import type { WindowScorer } from './stream.ts'
 
-const BOOT_URL = new URL('../../audio/worker-boot.mjs', import.meta.url)
-const ENTRY_URL = new URL(import.meta.url.endsWith('.ts') ? './silero-worker.ts' : './silero-worker.js', import.meta.url)
+const ENTRY_URL = workerEntry('silero-worker', import.meta.url)
 
 interface Pending { resolve: (reply: VadReply) => void, reject: (err: Error) => void }
 
@@ -123,9 +122,7 @@ export class SileroVad {
   private start (): Promise<Worker> {
     if (this.closed) return Promise.reject(new Error('the voice-activity detector is closed'))
     this.started ??= new Promise<Worker>((resolve, reject) => {
-      const worker = new Worker(BOOT_URL, {
-        workerData: { entry: ENTRY_URL.href, modelPath: this.modelPath, fileRate: this.fileRate, graph: this.graph }, name: 'earshot-vad', execArgv: workerExecArgv()
-      })
+      const worker = startWorker(ENTRY_URL, 'earshot-vad', { modelPath: this.modelPath, fileRate: this.fileRate, graph: this.graph })
       let ready = false
       worker.on('message', (msg: VadReply) => {
         if (msg.type === 'ready') { ready = true; this.worker = worker; worker.unref(); resolve(worker); return }
@@ -172,7 +169,12 @@ export class SileroStream implements WindowScorer {
   private readonly context = new Float32Array(SILERO_CONTEXT_SAMPLES)
   private chain: Promise<unknown> = Promise.resolve()
 
-  constructor (private readonly vad: SileroVad, private readonly signal?: AbortSignal) {}
+  private readonly vad: SileroVad
+  private readonly signal?: AbortSignal
+  constructor (vad: SileroVad, signal?: AbortSignal) {
+    this.vad = vad
+    this.signal = signal
+  }
 
   /** Probabilities for `windows` (a whole number of 512-sample windows, in stream order). */
   async score (windows: Float32Array): Promise<Float32Array> {

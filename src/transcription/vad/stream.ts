@@ -40,11 +40,17 @@ export class StreamingVoiceDetector {
   private readonly gate: LevelGate
   private chain: Promise<unknown> = Promise.resolve()
 
+  private readonly scorer: WindowScorer
+  private readonly settings: Pick<VadSettings, 'threshold' | 'negThreshold' | 'minSnrDb'>
+  private readonly outFrameSamples: number
   constructor (
-    private readonly scorer: WindowScorer,
-    private readonly settings: Pick<VadSettings, 'threshold' | 'negThreshold' | 'minSnrDb'>,
-    private readonly outFrameSamples: number = STREAM_FRAME_SAMPLES
+    scorer: WindowScorer,
+    settings: Pick<VadSettings, 'threshold' | 'negThreshold' | 'minSnrDb'>,
+    outFrameSamples: number = STREAM_FRAME_SAMPLES
   ) {
+    this.scorer = scorer
+    this.settings = settings
+    this.outFrameSamples = outFrameSamples
     this.window = new Float32Array(scorer.frameSamples)
     this.neg = negativeThreshold(settings)
     this.gate = new LevelGate(settings.minSnrDb ?? 0, scorer.frameSamples)

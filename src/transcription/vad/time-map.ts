@@ -9,7 +9,9 @@ export interface Piece { joinedStart: number, sourceStart: number, length: numbe
 
 export class TimeMap {
   /** Pieces in joined order, non-overlapping, joinedStart and sourceStart both increasing. */
-  constructor (readonly pieces: readonly Piece[]) {
+  readonly pieces: readonly Piece[]
+  constructor (pieces: readonly Piece[]) {
+    this.pieces = pieces
     for (let i = 1; i < pieces.length; i++) {
       const a = pieces[i - 1] as Piece
       const b = pieces[i] as Piece
