@@ -131,10 +131,11 @@ export class Engine implements Transcriber {
   }
 
   /**
-   * SERVER_BUSY (with Retry-After) when the queue would refuse a job of `priority` submitted now, else undefined.
-   * A hint for refusing early; transcribe() still applies the queue's own admission.
+   * ENGINE_OFF on a replica without an engine, SERVER_BUSY (with Retry-After) when the queue would refuse a job of
+   * `priority` submitted now, else undefined. A hint for refusing early; transcribe() still decides.
    */
-  busy (priority: Priority = 'normal'): AppError | undefined {
+  admission (priority: Priority = 'normal'): AppError | undefined {
+    if (this.opts.off === true) return engineOff()
     return this.queue.admits(priority) ? undefined : serverBusy(this.queue.retryAfter())
   }
 

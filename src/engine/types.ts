@@ -114,10 +114,11 @@ export interface Transcriber {
   /** The model's tokenizer (its vocabulary read from the file once, then cached): no model is loaded. */
   tokenizer(model: ModelDescription): Promise<PromptTokenizer>
   /**
-   * AppError SERVER_BUSY (503, Retry-After) when the queue would refuse a job of `priority` submitted now, else
-   * undefined: lets a request be refused before its audio is read or decoded. transcribe() still decides.
+   * Whether a job of `priority` could run if submitted now: undefined if so, else the refusal — AppError ENGINE_OFF
+   * (503) on a replica whose engine is off, SERVER_BUSY (503, Retry-After) when the queue would refuse it. Lets a
+   * request be refused before its audio is read or decoded; transcribe() still decides.
    */
-  busy(priority?: 'high' | 'normal' | 'low'): AppError | undefined
+  admission(priority?: 'high' | 'normal' | 'low'): AppError | undefined
   /** Load the default model; resolves when it is resident (the health check waits on this). */
   ready(): Promise<void>
   isReady(): boolean

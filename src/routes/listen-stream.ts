@@ -10,6 +10,7 @@ import {
 } from '../streaming/constants.ts'
 import { ignoredLiveParameters, liveQuery, liveSettings, type LiveSettings } from '../streaming/query.ts'
 import { LiveSession, type LiveSink } from '../streaming/session.ts'
+import { admit } from '../transcription/admission.ts'
 import { planTranscription, type TranscriptionPlan } from '../transcription/plan.ts'
 import { authErrors, errorBody } from './schemas.ts'
 
@@ -135,6 +136,8 @@ const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Parti
     },
     // Everything that can refuse the client happens here, before the handler upgrades the connection.
     preHandler: async (request) => {
+      // a session that could not be transcribed (engine off, queue full) is refused over HTTP, never upgraded
+      admit(fastify.engine)
       const settings = liveSettings(request.query)
       // Live decodes size the encoder window to each utterance unless the client chose (see README).
       const plan = await planTranscription(fastify.engine, deepgramPlanRequest(request.query, { audioCtx: 'auto' }))

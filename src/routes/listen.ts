@@ -2,13 +2,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { fetchAudioUrl } from '../audio/fetch-url.ts'
-import { clientClosedRequest, engineOff, quoted, unsupportedMediaType } from '../errors.ts'
+import { clientClosedRequest, quoted, unsupportedMediaType } from '../errors.ts'
 import { checkCallbackUrl } from '../jobs/spec.ts'
 import { sha256Hex } from '../audio/hash.ts'
 import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
 import { parameterWarnings, planWarnings } from '../protocols/deepgram/parameters.ts'
 import { extraOf, listenResponse as shapeListenResponse } from '../protocols/deepgram/response.ts'
-import { admitRequest, planTranscription } from '../transcription/plan.ts'
+import { admit } from '../transcription/admission.ts'
+import { planTranscription } from '../transcription/plan.ts'
 import { transcribe } from '../transcription/transcribe.ts'
 import { KNOWN_QUERY_KEYS, listenAccepted, listenBody, listenBodyByMediaType, listenQuery, listenResponse } from './listen-schema.ts'
 import { authErrors, errorBody } from './schemas.ts'
@@ -44,20 +45,19 @@ const listenRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, 
     },
     // After authentication, before the body is read: a full engine queue refuses at once (callback jobs queue instead).
     onRequest: async (request) => {
-      if ((request.query as Record<string, unknown>).callback === undefined) admitRequest(fastify.engine)
+      if ((request.query as Record<string, unknown>).callback === undefined) admit(fastify.engine)
     }
   }, async (request, reply) => {
     const query = request.query
     // Everything that can refuse the request is settled first: no download, no decode for a request that cannot run.
     const plan = await planTranscription(fastify.engine, deepgramPlanRequest(query, {}), fastify.vad.planDefaults)
     const callbackUrl = query.callback === undefined ? undefined : checkCallbackUrl(query.callback, config.ALLOW_PRIVATE_URLS)
-    if (callbackUrl === undefined && config.ENGINE === 'off') throw engineOff()
     // The client hanging up abandons the job: queued work is dropped before it costs a decode.
     const gone = new AbortController()
     reply.raw.on('close', () => { if (!reply.raw.writableFinished) gone.abort(clientClosedRequest()) })
 
     // the upload may have taken long: checked again before a URL is fetched or the audio decoded
-    if (callbackUrl === undefined) admitRequest(fastify.engine)
+    if (callbackUrl === undefined) admit(fastify.engine)
     let bytes: Uint8Array
     if (Buffer.isBuffer(request.body)) {
       bytes = request.body

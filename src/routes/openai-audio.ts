@@ -10,7 +10,7 @@ import { prepareTranscription, prepareTranslation, runOpenAiJob, type JobContext
 import { formatReply, StreamEvents } from '../protocols/openai/respond.ts'
 import { normalizeForm, openAiError, transcriptionForm, transcriptionJson, transcriptionVerbose, translationForm } from '../protocols/openai/schema.ts'
 import { SseWriter } from '../protocols/openai/sse.ts'
-import { admitRequest } from '../transcription/plan.ts'
+import { admit } from '../transcription/admission.ts'
 
 /** The largest text field (a long prompt fits many times over); the file's own cap is BODY_LIMIT. */
 const FIELD_SIZE = 256 * 1024
@@ -66,7 +66,7 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
 
   const context = { engine: fastify.engine, maxSeconds: config.MAX_AUDIO_SECONDS, vad: fastify.vad }
   // After authentication, before the form is read: a full engine queue refuses at once.
-  const admit = async (): Promise<void> => { admitRequest(fastify.engine) }
+  const admitted = async (): Promise<void> => { admit(fastify.engine) }
   // the whole form, counted by plugins/body-limit.ts
   const bodyLimit = config.BODY_LIMIT + FORM_FIELDS_ROOM
 
@@ -81,7 +81,7 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
       response: { 200: z.union([transcriptionJson, transcriptionVerbose, textReply]), ...errors }
     },
     bodyLimit,
-    onRequest: admit
+    onRequest: admitted
   }, async (request, reply) => {
     const job = await prepareTranscription(request.body, context)
     return await respond(job, context, request, reply)
@@ -98,7 +98,7 @@ const openAiAudioRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fast
       response: { 200: z.union([transcriptionJson.omit({ logprobs: true }), transcriptionVerbose, textReply]), ...errors }
     },
     bodyLimit,
-    onRequest: admit
+    onRequest: admitted
   }, async (request, reply) => {
     const job = await prepareTranslation(request.body, context)
     return await respond(job, context, request, reply)
@@ -110,7 +110,7 @@ async function respond (job: OpenAiJob, context: JobContext, request: FastifyReq
   // OpenAI's replies have no place for it: what the plan left out (a prompt's oldest tokens) is logged
   if (job.plan.notes.length > 0) request.log.info({ notes: job.plan.notes }, 'request adjusted')
   // the upload may have taken long: checked again before the audio is decoded
-  admitRequest(context.engine)
+  admit(context.engine)
   // The client hanging up cancels the job: queued work is dropped, a running decode is stopped where the engine can.
   const gone = new AbortController()
   reply.raw.on('close', () => { if (!reply.raw.writableFinished) gone.abort(new Error('client disconnected')) })

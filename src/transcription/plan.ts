@@ -91,18 +91,6 @@ export const DEFAULT_STRUCTURE: Readonly<StructureOptions> = {
   utterances: false, uttSplit: DEFAULT_UTT_SPLIT, paragraphs: false, multichannel: false, diarize: false
 }
 
-/**
- * Admission before any expensive work: SERVER_BUSY (503, Retry-After) when the engine's queue would refuse the
- * request's decode now, so a request that would be refused reads no body, fetches no URL and decodes nothing.
- * Protocols call it before the body is read and again before fetching or decoding (a slow upload may end on a
- * queue that filled meanwhile). Only a hint: the queue can fill after it, and its own refusal stays the final word.
- * Not for callback jobs, which wait in the job queue instead.
- */
-export function admitRequest (engine: Pick<Transcriber, 'busy'>): void {
-  const refusal = engine.busy('normal')
-  if (refusal !== undefined) throw refusal
-}
-
 /** Only large-v3's vocabulary (51866 tokens) has the Cantonese language token. */
 const YUE_VOCAB = 51866
 

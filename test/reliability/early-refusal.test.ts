@@ -11,6 +11,7 @@ import { startReceiver } from '../helpers/callback-receiver.ts'
 import { serveModelFile } from '../helpers/mirror.ts'
 import { testAudio } from '../helpers/models.ts'
 import { wav } from '../helpers/openai.ts'
+import { refusal } from '../streaming/ws-client.ts'
 
 interface Answer { status: number, headers: IncomingMessage['headers'], body: any }
 
@@ -51,7 +52,7 @@ test('with the engine queue full, REST transcriptions get 503 SERVER_BUSY before
     method: 'POST', headers: { ...auth, 'content-type': 'audio/wav' }, body: wav(testAudio(600)), signal: hold.signal
   }).then((res) => `answered ${res.status}`, () => 'cancelled')
   await started
-  assert.ok(app.app.engine.busy() !== undefined, 'the running decode fills the queue')
+  assert.ok(app.app.engine.admission() !== undefined, 'the running decode fills the queue')
 
   // Deepgram upload: answered while 999 000 of its bytes are still unsent.
   const deepgram = await unfinishedUpload(app, '/v1/listen', { ...auth, 'content-type': 'audio/wav' }, short.subarray(0, 1000), 1_000_000)
@@ -87,6 +88,12 @@ test('with the engine queue full, REST transcriptions get 503 SERVER_BUSY before
   const queued = await app.fetch(`/v1/listen?callback=${encodeURIComponent(receiver.url)}`, { method: 'POST', headers: { ...auth, 'content-type': 'audio/wav' }, body: short })
   assert.equal(queued.status, 200, await queued.clone().text())
   assert.ok(typeof (await queued.json() as { request_id: unknown }).request_id === 'string')
+
+  // A live session is refused before the upgrade, in Deepgram's shape.
+  const live = await refusal(app, '?encoding=linear16&sample_rate=16000', { headers: auth })
+  assert.equal(live.status, 503)
+  assert.equal(live.body.err_code, 'SERVER_BUSY')
+  assert.ok(Number(live.headers['retry-after']) >= 1, 'live: Retry-After')
 
   // Every refusal above came while the hold was still decoding.
   hold.abort()

@@ -177,8 +177,10 @@ test('ENGINE=off without DATABASE_URL: ready without a model, synchronous reques
   const queued = await submit(app, key, 'callback=http%3A%2F%2F127.0.0.1%3A9%2Fhook')
   assert.equal(queued.status, 503)
   assert.equal((await queued.json() as { err_code: string }).err_code, 'JOBS_UNAVAILABLE')
-  // bad input is still a 400 first
-  assert.equal((await submit(app, key, 'model=no-such-model')).status, 400)
+  // a synchronous request is refused at admission, before its query is even planned; a callback request's bad
+  // input is still a 400 before anything is queued
+  assert.equal((await (await submit(app, key, 'model=no-such-model')).json() as { err_code: string }).err_code, 'ENGINE_OFF')
+  assert.equal((await submit(app, key, 'model=no-such-model&callback=http%3A%2F%2F127.0.0.1%3A9%2Fhook')).status, 400)
   assert.equal(app.app.engine.stats().loadedModels.length, 0)
 })
 
