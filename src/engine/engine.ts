@@ -10,12 +10,11 @@
  * detectLanguage whisper_lang_auto_detect runs first on the first 30 s (one extra full-window encode) and the
  * detected code is reported with whisper's probability for it.
  */
-import { badRequest, engineOff, modelInvalid, quoted, serverBusy, shuttingDown, transcriptionFailed, type AppError } from '../errors.ts'
+import { engineOff, modelInvalid, serverBusy, shuttingDown, transcriptionFailed, type AppError } from '../errors.ts'
 import type { AliasRule } from './aliases.ts'
 import { DEFAULT_SPIN_YIELD, NativeAbortError, type NativeSegment } from './binding.ts'
-import { whisperLanguage } from './languages.ts'
 import { ModelFileError, type ModelFileInfo } from './model-file.ts'
-import { ModelPool, type Lease } from './pool.ts'
+import { ModelPool, type Lease, type PooledModel } from './pool.ts'
 import { AbortError, JobQueue, type Priority, type QueueStats } from './queue.ts'
 import { ModelRegistry, type InstalledModel, type ModelRequest } from './registry.ts'
 import { WhisperTokenizer } from './tokenizer.ts'
@@ -167,22 +166,15 @@ export class Engine implements Transcriber {
     return this.readyPromise
   }
 
-  async transcribe (pcm: Float32Array, options: TranscribeOptions & { model?: string | ModelDescription } = {}): Promise<TranscribeResult & { model: ModelDescription }> {
+  async transcribe (pcm: Float32Array, options: TranscribeOptions & { model: ModelDescription }): Promise<TranscribeResult & { model: ModelDescription }> {
     if (this.closing) throw shuttingDown()
     if (this.opts.off === true) throw engineOff()
-    const requested = options.model
-    // A plan's resolved model is looked up by its installed name (a cached listing: no I/O on the hot path).
-    const installed = typeof requested === 'object'
-      ? await this.registry.resolveInstalled(requested.name)
-      : requested === undefined ? await this.registry.resolveInstalled(this.opts.defaultModel) : await this.registry.resolve(requested)
-    let language: string | undefined
-    if (options.language !== undefined && options.language !== '') {
-      language = whisperLanguage(options.language)
-      if (!language) throw badRequest(`Unsupported language ${quoted(options.language)}.`, { field: 'language' })
-    }
+    // The plan settled the model (and checked the language against it): nothing is looked up again here.
+    const model = options.model
+    const language = options.language
     // `pcm` is read when the job starts (the addon copies it then): callers must not reuse the buffer before.
     const duration = pcm.length / SAMPLE_RATE
-    if (pcm.length === 0) return { segments: [], language: language ?? 'en', duration: 0, model: this.describe(installed) }
+    if (pcm.length === 0) return { segments: [], language: language ?? 'en', duration: 0, model }
 
     const submitted = performance.now()
     const priority = options.priority ?? 'normal'
@@ -190,14 +182,14 @@ export class Engine implements Transcriber {
       const waitSeconds = (performance.now() - submitted) / 1000
       for (const o of this.observers) o.jobStarted?.({ waitSeconds, priority })
       this.decodesStarted++
-      const lease = await this.acquire(installed)
+      const lease = await this.acquire(model)
       try {
-        return await this.decode(installed.name, lease, pcm, duration, language, options)
+        return await this.decode(model.name, lease, pcm, duration, language, options)
       } finally {
         lease.release()
       }
     }, { priority, signal: options.signal })
-    return { ...result, model: this.describe(installed) }
+    return { ...result, model: { ...model, loaded: true } }
   }
 
   /** Refuses new work, rejects waiting jobs (503), lets running ones finish, frees every model. */
@@ -218,7 +210,7 @@ export class Engine implements Transcriber {
     }
   }
 
-  private async acquire (m: InstalledModel): Promise<Lease> {
+  private async acquire (m: PooledModel): Promise<Lease> {
     try {
       return await this.pool.acquire(m)
     } catch (err) {

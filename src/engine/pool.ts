@@ -8,7 +8,7 @@
  */
 import { loadNativeModel, setSpinYield, setWhisperLog, type NativeModel } from './binding.ts'
 import { validateModelFile, type ModelFileInfo } from './model-file.ts'
-import type { InstalledModel } from './registry.ts'
+import type { ModelDescription } from './types.ts'
 import type { Logger } from './types.ts'
 
 export interface Lease {
@@ -36,7 +36,11 @@ export interface PoolOptions {
   spinYield?: number
 }
 
-const fileKey = (m: InstalledModel): string => `${m.path}|${m.sizeBytes}|${Math.round(m.mtimeMs)}`
+/** One entry per file version: the uuid changes with the file's size and mtime (registry.ts modelUuid). */
+const fileKey = (m: PooledModel): string => `${m.path}|${m.uuid}`
+
+/** What the pool needs of a model: its file and that file's version. */
+export type PooledModel = Pick<ModelDescription, 'name' | 'path' | 'uuid'>
 
 export class ModelPool {
   private readonly entries = new Map<string, Entry>()
@@ -50,7 +54,7 @@ export class ModelPool {
     this.maxLoaded = Math.max(1, Math.floor(opts.maxLoaded))
   }
 
-  isLoaded (m: InstalledModel): boolean {
+  isLoaded (m: PooledModel): boolean {
     return this.entries.get(fileKey(m))?.model !== undefined
   }
 
@@ -60,7 +64,7 @@ export class ModelPool {
   }
 
   /** Validates and loads the model if needed, and pins it until the lease is released. */
-  async acquire (m: InstalledModel): Promise<Lease> {
+  async acquire (m: PooledModel): Promise<Lease> {
     const key = fileKey(m)
     let entry = this.entries.get(key)
     if (!entry) {
@@ -104,7 +108,7 @@ export class ModelPool {
     await Promise.allSettled([...this.freeing])
   }
 
-  private async load (m: InstalledModel): Promise<{ model: NativeModel, info: ModelFileInfo }> {
+  private async load (m: PooledModel): Promise<{ model: NativeModel, info: ModelFileInfo }> {
     const info = await validateModelFile(m.path)
     const started = Date.now()
     this.routeWhisperLog()

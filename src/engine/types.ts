@@ -2,7 +2,7 @@
 import type { AppError } from '../errors.ts'
 
 export interface TranscribeOptions {
-  /** ISO-639-1 code, or undefined for the model's default ('en' for .en models). */
+  /** Whisper's language code as the plan settled it (src/engine/languages.ts), or undefined for 'en'. */
   language?: string
   /** Let whisper detect the language; the result reports it with a probability. */
   detectLanguage?: boolean
@@ -102,10 +102,10 @@ export interface Transcriber {
   /** Installed and resident models. */
   listModels(): Promise<ModelDescription[]>
   /**
-   * Transcribe 16 kHz mono Float32 PCM with the named model (default model when omitted). Waits its turn in the
-   * bounded queue; throws AppError SERVER_BUSY (503) when the queue is full, 400 for an unknown model.
+   * Transcribe 16 kHz mono Float32 PCM with the model a plan settled (describeModel): nothing is resolved again
+   * here. Waits its turn in the bounded queue; throws AppError SERVER_BUSY (503) when the queue is full.
    */
-  transcribe(pcm: Float32Array, options?: TranscribeOptions & { model?: string | ModelDescription }): Promise<TranscribeResult & { model: ModelDescription }>
+  transcribe(pcm: Float32Array, options: TranscribeOptions & { model: ModelDescription }): Promise<TranscribeResult & { model: ModelDescription }>
   /**
    * The installed model a request names: an installed name or an alias (MODEL_ALIASES), DEFAULT_MODEL when
    * omitted; AppError 400 listing installed models and aliases otherwise. Reads no audio, loads no model.
