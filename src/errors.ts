@@ -1,6 +1,6 @@
 /**
- * Coded errors shared by every layer. Domain code throws these; the HTTP error handler turns them into
- * Deepgram-shaped bodies `{err_code, err_msg, request_id, ...extra}` and the WebSocket layer into close codes.
+ * Coded errors shared by every layer. Domain code throws these; each protocol renders them in its own shape
+ * (src/protocols/deepgram/errors.ts, src/protocols/openai/errors.ts) and its live sessions map them to close codes.
  *
  * A message is what the client reads. A 5xx message is a fixed sentence that never says what failed (no file,
  * path or library error): what did goes in `detail` and `cause`, which only logs see.
@@ -132,10 +132,6 @@ export const malformedRequest = (): AppError =>
  */
 export const clientClosedRequest = (): AppError =>
   new AppError(499, 'CLIENT_CLOSED_REQUEST', 'The client closed the connection before the response.')
-
-/** The body Deepgram clients expect for every error. */
-export const errorBody = (err: AppError, requestId: string): Record<string, unknown> =>
-  ({ err_code: err.code, err_msg: clip(err.message), ...err.extra, request_id: requestId })
 
 export const notFound = (message: string): AppError => new AppError(404, 'NOT_FOUND', message)
 

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as coded from '../src/errors.ts'
 import { toOpenAiError } from '../src/protocols/openai/errors.ts'
+import { errorBody } from '../src/protocols/deepgram/errors.ts'
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url))
 const files = (dir: string): string[] => readdirSync(dir).flatMap((name) => {
@@ -30,14 +31,14 @@ test('every 5xx renders a fixed message (Deepgram and OpenAI bodies): nothing pa
   const shown: Record<string, number[]> = { modelInvalid: [0] }
   const rendered = new Map<string, string>()
   for (const [name, make] of Object.entries(coded)) {
-    if (typeof make !== 'function' || make === coded.AppError || make === coded.errorBody || make === coded.operatorMessage) continue
+    if (typeof make !== 'function' || make === coded.AppError || make === coded.operatorMessage) continue
     for (const secret of ['SECRET-one', 'SECRET-two']) {
       // strings where a message might be built from them, an Error as a cause: none may show
       const args = Array.from({ length: 3 }, (_, i) =>
         shown[name]?.includes(i) === true ? 'base' : i === 2 ? new Error(`${secret} cause`) : `${secret} /var/lib/models/x.bin`)
       const err = (make as (...a: unknown[]) => unknown)(...args)
       if (!(err instanceof coded.AppError) || !(Number.isInteger(err.statusCode) && err.statusCode >= 500)) continue
-      const body = coded.errorBody(err, 'req-1')
+      const body = errorBody(err, 'req-1')
       assert.ok(!String(body.err_msg).includes('SECRET'), `${name}: ${String(body.err_msg)}`)
       const openAi = toOpenAiError(err).body.error.message
       assert.ok(!openAi.includes('SECRET'), `${name} (OpenAI): ${openAi}`)
@@ -53,7 +54,7 @@ test('a 5xx keeps what went wrong for the log: detail and cause, outside the ren
   const cause = new Error('short read at offset 12')
   const err = coded.modelInvalid('base', 'truncated: vocab needs 4 bytes', cause)
   assert.equal(err.statusCode, 500)
-  assert.deepEqual(coded.errorBody(err, 'req-1'), { err_code: 'MODEL_INVALID', err_msg: "Model 'base' cannot be loaded.", request_id: 'req-1' })
+  assert.deepEqual(errorBody(err, 'req-1'), { err_code: 'MODEL_INVALID', err_msg: "Model 'base' cannot be loaded.", request_id: 'req-1' })
   assert.equal(err.detail, 'truncated: vocab needs 4 bytes')
   assert.equal(err.cause, cause)
   assert.equal(coded.operatorMessage(err), "Model 'base' cannot be loaded: truncated: vocab needs 4 bytes.")

@@ -14,6 +14,7 @@ import { sha256Hex } from '../../src/audio/hash.ts'
 import { Engine } from '../../src/engine/engine.ts'
 import { segmentsToWords } from '../../src/engine/words.ts'
 import { deepgramPlanRequest } from '../../src/protocols/deepgram/plan.ts'
+import { deepgramReply } from '../../src/protocols/deepgram/plan.ts'
 import { listenResponse } from '../../src/protocols/deepgram/response.ts'
 import { formatTranscript } from '../../src/transcription/format/index.ts'
 import { planTranscription } from '../../src/transcription/plan.ts'
@@ -66,7 +67,7 @@ rows.push(['engine.transcribe minus the addon\'s whisper_full timer (queue, pool
 const res = await engine.transcribe(pcm, { model: plan.model })
 row('words + text formatting', await measure(n, () => formatTranscript(segmentsToWords(res.segments, { duration: decoded.duration, offset: 0 }).words, plan.text)))
 const result = await transcribe(engine, { pcm: [pcm] }, plan)
-row('Deepgram reply + JSON.stringify', await measure(n, () => JSON.stringify(listenResponse(result, plan, { requestId: 'x', sha256: 'y' }))))
+row('Deepgram reply + JSON.stringify', await measure(n, () => JSON.stringify(listenResponse(result, plan, { requestId: 'x', sha256: 'y', ...deepgramReply({}) }))))
 
 await engine.close()
 await closeAudioDecoder()

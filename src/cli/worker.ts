@@ -9,6 +9,7 @@ import { pino, type LoggerOptions } from 'pino'
 import type { Config } from '../config.ts'
 import { createEngine } from '../engine/from-config.ts'
 import { SileroVad } from '../transcription/vad/index.ts'
+import { deepgramCallbackBody } from '../protocols/deepgram/callback.ts'
 import { consumeJobs, createJobQueue } from '../jobs/index.ts'
 import { loggerOptions } from '../logger.ts'
 import { ensureDefaultModel } from '../model-setup.ts'
@@ -27,7 +28,7 @@ export async function runWorker (config: Config, io: CliIo, stop: Promise<unknow
   try {
     await engine.ready()
     logger.info({ model: config.DEFAULT_MODEL }, 'default model loaded')
-    await consumeJobs(queue, config, engine, vad, logger)
+    await consumeJobs(queue, deepgramCallbackBody, config, engine, vad, logger)
     logger.info({ concurrency: config.JOBS_CONCURRENCY }, 'worker started: taking callback jobs')
     const signal = await stop
     logger.info({ signal }, 'worker stopping: finishing the running job')

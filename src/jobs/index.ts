@@ -4,7 +4,7 @@ import { InProcessJobQueue } from './in-process-queue.ts'
 import { PgBossJobQueue } from './pg-boss-queue.ts'
 import type { JobQueueBackend } from './queue.ts'
 import type { SpeechDetector } from '../transcription/speech-only.ts'
-import { runJob, type JobRunnerOptions } from './run.ts'
+import { runJob, type JobBody, type JobRunnerOptions } from './run.ts'
 
 export type { JobQueueBackend, JobCounts } from './queue.ts'
 export { checkCallbackUrl, type JobSpec, type CallbackMethod } from './spec.ts'
@@ -40,9 +40,9 @@ export function jobRunnerOptions (config: Config, engine: Transcriber, vad: Spee
   }
 }
 
-/** Starts consuming `queue` with `engine`: each job transcribed and delivered; pg-boss retries what throws. */
-export async function consumeJobs (queue: JobQueueBackend, config: Config, engine: Transcriber, vad: SpeechDetector,
+/** Starts consuming `queue` with `engine`: each job's `body` computed and delivered; pg-boss retries what throws. */
+export async function consumeJobs (queue: JobQueueBackend, body: JobBody, config: Config, engine: Transcriber, vad: SpeechDetector,
   logger: Logger): Promise<void> {
   const options = jobRunnerOptions(config, engine, vad, logger)
-  await queue.work((spec, audio, signal) => runJob(spec, audio, options, queue.kind === 'pg-boss', signal))
+  await queue.work((spec, audio, signal) => runJob(body, spec, audio, options, queue.kind === 'pg-boss', signal))
 }

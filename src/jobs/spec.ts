@@ -7,7 +7,6 @@ import { badRequest } from '../errors.ts'
 import { isDisallowedAddress } from '../audio/address-policy.ts'
 import { isIP } from 'node:net'
 import type { TranscriptionPlan } from '../transcription/plan.ts'
-import type { Warning } from '../protocols/deepgram/parameters.ts'
 
 export type CallbackMethod = 'POST' | 'PUT'
 
@@ -17,8 +16,8 @@ export interface JobSpec {
   plan: TranscriptionPlan
   /** How to read the stored audio bytes (headerless audio needs encoding and sample rate). */
   audio: { contentType?: string | undefined, encoding?: string | undefined, sampleRate?: number | undefined, channels?: number | undefined }
-  /** What the synchronous response would echo. */
-  response: { tags?: string[] | undefined, extra?: Record<string, string> | undefined, warnings?: Warning[] | undefined }
+  /** The protocol's own reply options (Deepgram's DeepgramReply): JSON, read back by the protocol's job body. */
+  reply: unknown
   callback: { url: string, method: CallbackMethod }
   /** ISO time the request was accepted (latency figures, logs). */
   submittedAt: string

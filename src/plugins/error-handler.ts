@@ -5,9 +5,10 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod'
 import {
-  AppError, badRequest, clientClosedRequest, clip, errorBody, frameworkClientError, headersTooLarge, internalError, malformedRequest,
+  AppError, badRequest, clientClosedRequest, clip, frameworkClientError, headersTooLarge, internalError, malformedRequest,
   malformedUrl, notFound, quoted, requestTimeout
 } from '../errors.ts'
+import { errorBody } from '../protocols/deepgram/errors.ts'
 
 /** Fastify's own 4xx codes, mapped to the names Deepgram clients see. */
 const FASTIFY_CODES: Record<string, string> = {

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../config.ts'
+import { deepgramCallbackBody } from '../protocols/deepgram/callback.ts'
 import { consumeJobs, createJobQueue, type JobQueueBackend } from '../jobs/index.ts'
 
 /**
@@ -15,7 +16,7 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
   // a replica shutting down takes no new job from the shared queue while it finishes what it has
   fastify.shutdown.signal.addEventListener('abort', () => { queue.stopTaking() })
   await queue.start()
-  if (config.ENGINE === 'on') await consumeJobs(queue, config, fastify.engine, fastify.vad.detector, fastify.log)
+  if (config.ENGINE === 'on') await consumeJobs(queue, deepgramCallbackBody, config, fastify.engine, fastify.vad.detector, fastify.log)
   fastify.log.info({ queue: queue.kind, consumer: config.ENGINE === 'on' }, 'callback job queue ready')
 }, { name: 'jobs', dependencies: ['engine', 'shutdown', 'vad'] })
 

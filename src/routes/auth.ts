@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { Config } from '../config.ts'
 import type { ApiKeyRecord } from '../db/keys-repository.ts'
 import type { UsageTotals } from '../db/usage-repository.ts'
-import { authErrors, errorBody } from './schemas.ts'
+import { authErrors, errorResponse } from '../protocols/deepgram/errors.ts'
 
 const keyInfo = z.object({
   name: z.string().meta({ example: 'AdminToken' }),
@@ -62,7 +62,7 @@ const authRoutes: FastifyPluginAsyncZod<{ config: Config }> = async (fastify, { 
       tags: ['auth'],
       summary: 'A temporary key (only when ENABLE_TEST_TOKEN_ENDPOINT=true; expires after TEST_TOKEN_TTL)',
       security: [],
-      response: { 200: keyInfo.extend({ token: z.string() }), 429: errorBody }
+      response: { 200: keyInfo.extend({ token: z.string() }), 429: errorResponse }
     }
   }, async () => {
     const expiresAt = new Date(Date.now() + config.TEST_TOKEN_TTL * 1000)

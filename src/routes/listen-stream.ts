@@ -3,7 +3,7 @@ import type { RawData, WebSocket } from 'ws'
 import { z } from 'zod'
 import type { Config } from '../config.ts'
 import { upgradeHeaders } from '../plugins/websocket.ts'
-import { deepgramPlanRequest } from '../protocols/deepgram/plan.ts'
+import { deepgramPlanRequest, deepgramReply } from '../protocols/deepgram/plan.ts'
 import {
   CLOSE, DEFAULT_STREAM_LIMITS, MAX_FRAME_BYTES, MAX_HELD_BYTES, MAX_UNPROCESSED_BYTES, MAX_UNPROCESSED_FRAMES, PAUSED_PING_MS,
   type StreamLimits
@@ -12,7 +12,7 @@ import { ignoredLiveParameters, liveQuery, liveSettings, type LiveSettings } fro
 import { LiveSession, type LiveSink } from '../streaming/session.ts'
 import { admit } from '../transcription/admission.ts'
 import { planTranscription, type TranscriptionPlan } from '../transcription/plan.ts'
-import { authErrors, errorBody } from './schemas.ts'
+import { authErrors, errorResponse } from '../protocols/deepgram/errors.ts'
 
 const DESCRIPTION = `Deepgram-compatible live transcription: open a WebSocket here and any Deepgram live client works unchanged.
 
@@ -131,7 +131,7 @@ const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Parti
         101: z.object({}).describe('Switching Protocols: the connection becomes the WebSocket session described above'),
         200: liveInfo.describe('Answer to a plain GET without Upgrade: the live endpoint and its limits'),
         ...authErrors,
-        503: errorBody.describe('Server shutting down')
+        503: errorResponse.describe('Engine off (ENGINE_OFF), queue full (SERVER_BUSY) or shutting down')
       }
     },
     // Everything that can refuse the client happens here, before the handler upgrades the connection.
@@ -166,6 +166,7 @@ const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Parti
       let closeCode: number | undefined
       const session = new LiveSession(fastify.engine, {
         ...settings,
+        diarize: deepgramReply(request.query).diarize,
         requestId: request.id,
         plan,
         limits,

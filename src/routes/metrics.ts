@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { invalidAuth } from '../errors.ts'
-import { errorBody } from './schemas.ts'
+import { errorResponse } from '../protocols/deepgram/errors.ts'
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest()
 
@@ -24,7 +24,7 @@ const metricsRoutes: FastifyPluginAsyncZod<{ token?: string | undefined }> = asy
       security: [],
       response: {
         200: { content: { 'text/plain': { schema: z.string() } } },
-        401: errorBody.describe('METRICS_TOKEN is set and the request did not carry it')
+        401: errorResponse.describe('METRICS_TOKEN is set and the request did not carry it')
       }
     },
     onRequest: async (request) => {

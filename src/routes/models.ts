@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { authErrors } from './schemas.ts'
+import { authErrors } from '../protocols/deepgram/errors.ts'
 
 const modelsResponse = z.object({
   models: z.array(z.object({

@@ -4,8 +4,7 @@
  */
 import { z } from 'zod'
 import { RAW_ENCODINGS } from '../audio/raw.ts'
-import { transcriptParameters, UNSUPPORTED } from '../protocols/deepgram/parameters.ts'
-import { flag } from '../transcription/params.ts'
+import { flag, transcriptParameters, UNSUPPORTED } from '../protocols/deepgram/parameters.ts'
 
 /** Headerless formats, plus the container formats Deepgram names (their stream header says the rest). */
 export const LIVE_ENCODINGS = ['linear16', 'linear32', 'mulaw', 'alaw', 'opus', 'ogg-opus', 'flac'] as const

@@ -41,6 +41,8 @@ export interface LiveSessionOptions {
   endpointingMs: number | false
   utteranceEndMs?: number | undefined
   vadEvents: boolean
+  /** Deepgram diarize: words carry speaker 0 */
+  diarize: boolean
   /**
    * The process's Silero VAD (one scorer per session, whose work in the worker stops when `signal` aborts) and its
    * thresholds: they decide speech, endpoints and UtteranceEnd.

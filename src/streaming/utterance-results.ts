@@ -23,6 +23,8 @@ export interface UtteranceResultsOptions {
   interimResults: boolean
   utteranceEndMs?: number | undefined
   vadEvents: boolean
+  /** Deepgram diarize: words carry speaker 0 */
+  diarize: boolean
 }
 
 /** The session as these results see it. */
@@ -164,7 +166,7 @@ export class UtteranceResults {
       start: span.start,
       end: span.end,
       transcript: decoded?.transcript,
-      diarize: this.options.plan.structure.diarize,
+      diarize: this.options.diarize,
       search: this.options.plan.text.search,
       isFinal,
       speechFinal,

@@ -2,7 +2,9 @@
  * One request, resolved once. Every protocol (Deepgram REST and live, OpenAI) turns its request into a
  * TranscriptionPlan before any expensive work — no URL is fetched and no audio decoded for a request that cannot
  * run — and hands the plan to the pipeline (./transcribe.ts). Model, language and their compatibility are settled
- * here and nowhere else: the English-only rule reads the model file's header (src/engine/model-file.ts).
+ * here and nowhere else: the English-only rule reads the model file's header (src/engine/model-file.ts). What
+ * only shapes a protocol's reply (Deepgram's utterances, paragraphs, diarize; OpenAI's formats) is the protocol's
+ * own and not in the plan.
  */
 import { whisperLanguage } from '../engine/languages.ts'
 import type { ModelDescription, Transcriber, TranscribeOptions } from '../engine/types.ts'
@@ -10,22 +12,9 @@ import { quoted } from '../errors.ts'
 import type { TextOptions } from './format/index.ts'
 import { checkLength, checkList, fieldError, LIMITS, type PlanField } from './limits.ts'
 import { settlePrompt, type PlanNote, type PromptRequest } from './prompt.ts'
-import { DEFAULT_UTT_SPLIT } from './structure.ts'
 import type { VadSettings } from './vad/settings.ts'
 
 export type Task = 'transcribe' | 'translate'
-
-/** How the result is structured (the protocol decides what of it to show). */
-export interface StructureOptions {
-  /** Deepgram `utterances` and their split pause in seconds. */
-  utterances: boolean
-  uttSplit: number
-  paragraphs: boolean
-  /** Each channel transcribed on its own; otherwise channels are mixed to mono. */
-  multichannel: boolean
-  /** Words carry a speaker (one per channel: no diarization model runs yet). */
-  diarize: boolean
-}
 
 export interface TranscriptionPlan {
   /** The installed model that will run (aliases resolved); `multilingual` comes from its file header. */
@@ -40,7 +29,8 @@ export interface TranscriptionPlan {
   /** undefined = the engine's DEFAULT_AUDIO_CTX. */
   audioCtx: TranscribeOptions['audioCtx']
   text: TextOptions
-  structure: StructureOptions
+  /** Each channel transcribed on its own; otherwise channels are mixed to mono. */
+  multichannel: boolean
   /** Skip non-speech before the encoder with these settings (./speech-only.ts); undefined = decode everything. */
   vad: VadSettings | undefined
   /** What the plan left out of the request (a prompt past whisper's window): each protocol tells its client. */
@@ -67,7 +57,7 @@ export interface PlanRequest {
   temperature?: number | undefined
   audioCtx?: TranscribeOptions['audioCtx'] | undefined
   text?: Partial<TextOptions> | undefined
-  structure?: Partial<StructureOptions> | undefined
+  multichannel?: boolean | undefined
   /** Deepgram `vad`, OpenAI form field `vad` (earshot extensions): false decodes every second of the audio. */
   vad?: boolean | undefined
   /** The fields' names in the protocol, for its error messages and notes; default: the names above (OpenAI's). */
@@ -85,10 +75,6 @@ export const DEFAULT_TEXT_OPTIONS: Readonly<TextOptions> = {
   dictation: false,
   measurements: false,
   fillerWords: false
-}
-
-export const DEFAULT_STRUCTURE: Readonly<StructureOptions> = {
-  utterances: false, uttSplit: DEFAULT_UTT_SPLIT, paragraphs: false, multichannel: false, diarize: false
 }
 
 /** Only large-v3's vocabulary (51866 tokens) has the Cantonese language token. */
@@ -142,7 +128,7 @@ export async function planTranscription (models: Pick<Transcriber, 'describeMode
     temperature,
     audioCtx: request.audioCtx,
     text: { ...DEFAULT_TEXT_OPTIONS, ...defined(request.text) },
-    structure: { ...DEFAULT_STRUCTURE, ...defined(request.structure) },
+    multichannel: request.multichannel === true,
     // Without server defaults (library use, tests) VAD is off: the caller has no detector to run it with.
     vad: defaults.vad !== undefined && (request.vad ?? defaults.vad.enabled) ? { ...defaults.vad.settings } : undefined,
     notes: prompt.notes

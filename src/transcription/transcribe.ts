@@ -1,7 +1,9 @@
 /**
  * The pipeline every protocol shares, REST and live alike: audio (bytes to decode, or 16 kHz PCM) and a
- * TranscriptionPlan in, a protocol-neutral result out — per channel the formatted words, transcript, search hits,
- * language and whisper's segments. Each protocol shapes this into its own response (src/protocols/…).
+ * TranscriptionPlan in, a protocol-neutral result out. decodeChannels() stops at whisper's segments per channel
+ * (what OpenAI's replies are made of); transcribe() also turns them into words and applies the plan's text
+ * formatting (what Deepgram's replies, REST and live, are made of). Each protocol shapes the result into its own
+ * response (src/protocols/…).
  */
 import { decodeAudio, mixToMono } from '../audio/decode.ts'
 import type { ModelDescription, TranscribedSegment, Transcriber, TranscribeOptions } from '../engine/types.ts'
@@ -15,13 +17,8 @@ export type AudioInput =
   | { bytes: Uint8Array, contentType?: string | undefined, encoding?: string | undefined, sampleRate?: number | undefined, channels?: number | undefined }
   | { pcm: Float32Array[] }
 
-export interface ChannelTranscript {
-  /** After text formatting (smart_format, redaction, replacements…). */
-  words: Word[]
-  transcript: string
-  /** Mean word confidence of what whisper heard; 0 without words. */
-  confidence: number
-  search: SearchResult[]
+/** One channel as whisper decoded it. */
+export interface DecodedChannel {
   /** The language decoded (detected with plan.detectLanguage). */
   language: string
   languageProbability?: number | undefined
@@ -29,13 +26,25 @@ export interface ChannelTranscript {
   segments: TranscribedSegment[]
 }
 
-export interface TranscriptionResult {
+/** A decoded channel in words, with the plan's text formatting applied. */
+export interface ChannelTranscript extends DecodedChannel {
+  /** After text formatting (smart_format, redaction, replacements…). */
+  words: Word[]
+  transcript: string
+  /** Mean word confidence of what whisper heard; 0 without words. */
+  confidence: number
+  search: SearchResult[]
+}
+
+export interface DecodedResult<C extends DecodedChannel = DecodedChannel> {
   /** The model that actually ran. */
   model: ModelDescription
   /** Seconds of audio. */
   duration: number
-  channels: ChannelTranscript[]
+  channels: C[]
 }
+
+export type TranscriptionResult = DecodedResult<ChannelTranscript>
 
 export interface RunContext {
   /** Longest audio accepted when decoding bytes (MAX_AUDIO_SECONDS). */
@@ -57,7 +66,40 @@ const shift = (segments: TranscribedSegment[], offset: number): TranscribedSegme
   ? segments
   : segments.map((s) => ({ ...s, start: s.start + offset, end: s.end + offset, tokens: s.tokens.map((t) => ({ ...t, start: t.start + offset, end: t.end + offset })) }))
 
+/** Decodes the audio and runs whisper on each channel (or their mix) as the plan says: segments, no words. */
+export async function decodeChannels (engine: Transcriber, input: AudioInput, plan: TranscriptionPlan, context: RunContext = {}): Promise<DecodedResult> {
+  const { runs, duration, model, offset } = await decodeRuns(engine, input, plan, context)
+  return {
+    model,
+    duration,
+    channels: runs.map((run) => ({ language: run.language, languageProbability: run.languageProbability, segments: shift(run.segments, offset) }))
+  }
+}
+
+/** decodeChannels, then each channel's words with the plan's text formatting (times shifted by context.offset). */
 export async function transcribe (engine: Transcriber, input: AudioInput, plan: TranscriptionPlan, context: RunContext = {}): Promise<TranscriptionResult> {
+  const { runs, duration, model, offset } = await decodeRuns(engine, input, plan, context)
+  return {
+    model,
+    duration,
+    channels: runs.map((run) => {
+      const heard = segmentsToWords(run.segments, { duration, offset })
+      const formatted = formatTranscript(heard.words, plan.text)
+      return {
+        words: formatted.words,
+        transcript: formatted.transcript,
+        confidence: heard.confidence,
+        search: formatted.search,
+        language: run.language,
+        languageProbability: run.languageProbability,
+        segments: shift(run.segments, offset)
+      }
+    })
+  }
+}
+
+/** whisper's runs per channel, times from the start of the audio given (not yet shifted by context.offset). */
+async function decodeRuns (engine: Transcriber, input: AudioInput, plan: TranscriptionPlan, context: RunContext) {
   let channels: Float32Array[]
   let duration: number
   if ('pcm' in input) {
@@ -75,7 +117,7 @@ export async function transcribe (engine: Transcriber, input: AudioInput, plan: 
     channels = decoded.channels
     duration = decoded.duration
   }
-  const inputs = plan.structure.multichannel || channels.length <= 1 ? channels : [mixToMono(channels)]
+  const inputs = plan.multichannel || channels.length <= 1 ? channels : [mixToMono(channels)]
   const offset = context.offset ?? 0
   const onSegment = context.onSegment
   const perSegment = onSegment !== undefined && inputs.length === 1
@@ -100,21 +142,5 @@ export async function transcribe (engine: Transcriber, input: AudioInput, plan: 
       ? await transcribeSpeech(engine, pcm, options, context.vad, vad)
       : await engine.transcribe(pcm, options)
   }))
-  return {
-    model: runs[0]?.model ?? plan.model,
-    duration,
-    channels: runs.map((run) => {
-      const heard = segmentsToWords(run.segments, { duration, offset })
-      const formatted = formatTranscript(heard.words, plan.text)
-      return {
-        words: formatted.words,
-        transcript: formatted.transcript,
-        confidence: heard.confidence,
-        search: formatted.search,
-        language: run.language,
-        languageProbability: run.languageProbability,
-        segments: shift(run.segments, offset)
-      }
-    })
-  }
+  return { runs, duration, model: runs[0]?.model ?? plan.model, offset }
 }

@@ -92,6 +92,7 @@ export function startSession (engine: Engine, plan: TranscriptionPlan, options: 
     plan,
     format: { encoding: 'linear16', sampleRate: 16000 },
     interimResults: false,
+    diarize: false,
     endpointingMs: 10,
     vadEvents: false,
     vad: { detector: testVad(), settings: DEFAULT_VAD_SETTINGS },

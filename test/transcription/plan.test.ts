@@ -95,17 +95,16 @@ test('the English-only rule reads the model file, not its name', async () => {
   await engine.close()
 })
 
-test('a plan carries defaults for every text and structure option', async () => {
+test('a plan carries defaults for every text option', async () => {
   const engine = engineWith({ 'tiny.en': 'tiny.en' })
-  const plan = await planTranscription(engine, { prompt: '  ', text: { numerals: true, punctuate: undefined }, structure: { diarize: true } })
+  const plan = await planTranscription(engine, { prompt: '  ', text: { numerals: true, punctuate: undefined }, multichannel: true })
   assert.equal(plan.promptTokens, undefined)
   assert.deepEqual(plan.notes, [])
   assert.equal(plan.task, 'transcribe')
   assert.equal(plan.text.punctuate, true)
   assert.equal(plan.text.numerals, true)
   assert.deepEqual(plan.text.redact, [])
-  assert.equal(plan.structure.diarize, true)
-  assert.equal(plan.structure.uttSplit, 0.8)
+  assert.equal(plan.multichannel, true)
   await engine.close()
 })
 

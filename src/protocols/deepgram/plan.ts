@@ -1,8 +1,11 @@
 /**
- * Deepgram's /v1/listen query (REST and live share it) -> the protocol-neutral PlanRequest. Values arrive already
- * validated and typed by the zod schemas (src/routes/listen-schema.ts, src/streaming/query.ts).
+ * Deepgram's /v1/listen query (REST and live share it) -> the protocol-neutral PlanRequest, and what it asks of
+ * the reply itself (DeepgramReply). Values arrive already validated and typed by the zod schemas (./rest-schema.ts,
+ * the live query).
  */
 import type { PlanRequest } from '../../transcription/plan.ts'
+import type { DeepgramReply } from './response.ts'
+import { DEFAULT_UTT_SPLIT } from './structure.ts'
 
 /** The parsed query fields both Deepgram schemas produce (all optional). */
 export interface DeepgramQuery {
@@ -92,12 +95,16 @@ export function deepgramPlanRequest (query: DeepgramQuery, defaults: { audioCtx?
       measurements: query.measurements,
       fillerWords: query.filler_words
     },
-    structure: {
-      utterances: query.utterances,
-      uttSplit: query.utt_split,
-      paragraphs: query.paragraphs,
-      multichannel: query.multichannel,
-      diarize: query.diarize === true || query.diarize_model !== undefined
-    }
+    multichannel: query.multichannel
+  }
+}
+
+/** The reply's own options: utterances, paragraphs and diarize (tags, extra and warnings are added by the route). */
+export function deepgramReply (query: DeepgramQuery): DeepgramReply {
+  return {
+    utterances: query.utterances === true,
+    uttSplit: query.utt_split ?? DEFAULT_UTT_SPLIT,
+    paragraphs: query.paragraphs === true,
+    diarize: query.diarize === true || query.diarize_model !== undefined
   }
 }

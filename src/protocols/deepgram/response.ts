@@ -1,14 +1,13 @@
 /**
- * The pipeline's protocol-neutral result -> Deepgram's ListenV1Response (POST /v1/listen).
+ * The pipeline's protocol-neutral result -> Deepgram's ListenV1Response (POST /v1/listen, and callback jobs).
  */
 import type { ModelDescription } from '../../engine/types.ts'
 import type { Word } from '../../engine/words.ts'
 import type { SearchResult } from '../../transcription/format/index.ts'
 import type { TranscriptionPlan } from '../../transcription/plan.ts'
-import { buildParagraphs, buildUtterances, type Paragraphs, type Utterance } from '../../transcription/structure.ts'
 import type { TranscriptionResult } from '../../transcription/transcribe.ts'
-
 import type { Warning } from './parameters.ts'
+import { buildParagraphs, buildUtterances, type Paragraphs, type Utterance } from './structure.ts'
 
 /** diarize: one speaker per channel (no diarization model runs), stated with full confidence in that labelling. */
 export interface DeepgramWord extends Word { speaker?: number, speaker_confidence?: number }
@@ -20,12 +19,26 @@ export interface AlternativeOut {
   paragraphs?: Paragraphs & { paragraphs: Array<Paragraphs['paragraphs'][number] & { speaker?: number }> }
 }
 
-export interface ResponseContext {
+/**
+ * What a request asked of the reply itself, beside the plan: settled with the plan (./rest.ts), kept with a
+ * callback job (JSON), so a worker shapes the reply exactly as the synchronous route would.
+ */
+export interface DeepgramReply {
+  /** results.utterances, split at pauses of uttSplit seconds */
+  utterances: boolean
+  uttSplit: number
+  /** paragraphs on each alternative */
+  paragraphs: boolean
+  /** words carry a speaker (one per channel: no diarization model runs) */
+  diarize: boolean
+  tags?: string[] | undefined
+  extra?: Record<string, string> | undefined
+  warnings?: Warning[] | undefined
+}
+
+export interface ResponseContext extends DeepgramReply {
   requestId: string
   sha256: string
-  tags?: string[] | undefined
-  warnings?: Warning[] | undefined
-  extra?: Record<string, string> | undefined
   created?: Date
 }
 
@@ -47,7 +60,8 @@ export function withSpeakers (words: Word[], diarize: boolean): DeepgramWord[] {
 }
 
 export function listenResponse (result: TranscriptionResult, plan: TranscriptionPlan, context: ResponseContext) {
-  const { structure, text } = plan
+  const structure = context
+  const { text } = plan
   const utterances: Utterance[] = []
   const channels = result.channels.map((channel, index) => {
     const words = withSpeakers(channel.words, structure.diarize)

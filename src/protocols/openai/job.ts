@@ -8,7 +8,7 @@ import type { TranscribedSegment, Transcriber } from '../../engine/types.ts'
 import type { SpeechDetector } from '../../transcription/speech-only.ts'
 import { badRequest } from '../../errors.ts'
 import { planTranscription, type PlanDefaults, type PlanRequest, type TranscriptionPlan } from '../../transcription/plan.ts'
-import { transcribe } from '../../transcription/transcribe.ts'
+import { decodeChannels } from '../../transcription/transcribe.ts'
 import { forParam, ParamError } from './errors.ts'
 import { languageCode } from './languages.ts'
 import type { CoreResult, ReplyOptions } from './respond.ts'
@@ -92,7 +92,8 @@ export async function runOpenAiJob (job: OpenAiJob, context: JobContext & {
   signal: AbortSignal
   onSegment?: (segment: TranscribedSegment) => void
 }): Promise<CoreResult> {
-  const result = await forParam('file', async () => await transcribe(context.engine, { bytes: job.audio }, job.plan, {
+  // OpenAI's replies are made of whisper's segments: no words, no Deepgram text formatting
+  const result = await forParam('file', async () => await decodeChannels(context.engine, { bytes: job.audio }, job.plan, {
     maxSeconds: context.maxSeconds,
     signal: context.signal,
     vad: context.vad.detector,

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { restParameters, transcriptParameters } from '../protocols/deepgram/parameters.ts'
+import { restParameters, transcriptParameters } from './parameters.ts'
 
 /** Every Deepgram /v1/listen parameter (src/protocols/deepgram/parameters.ts); anything else is reported in warnings. */
 export const listenQuery = z.looseObject({ ...transcriptParameters, ...restParameters })
