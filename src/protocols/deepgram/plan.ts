@@ -31,6 +31,8 @@ export interface DeepgramQuery {
   multichannel?: boolean | undefined
   keyterm?: string[] | undefined
   keywords?: string[] | undefined
+  tag?: string[] | undefined
+  extra?: string[] | undefined
   audio_ctx?: number | 'auto' | undefined
   /** earshot extension (REST): false turns VAD off for this request. */
   vad?: boolean | undefined
@@ -99,12 +101,23 @@ export function deepgramPlanRequest (query: DeepgramQuery, defaults: { audioCtx?
   }
 }
 
-/** The reply's own options: utterances, paragraphs and diarize (tags, extra and warnings are added by the route). */
+/** Deepgram's `extra=key:value` pairs, echoed in metadata.extra. */
+export function extraOf (values: string[] | undefined): Record<string, string> | undefined {
+  if (values === undefined || values.length === 0) return undefined
+  return Object.fromEntries(values.map((v) => {
+    const at = v.indexOf(':')
+    return at < 0 ? [v, ''] : [v.slice(0, at), v.slice(at + 1)]
+  }))
+}
+
+/** The reply's own options: utterances, paragraphs, diarize and what it echoes (warnings are added by the route). */
 export function deepgramReply (query: DeepgramQuery): DeepgramReply {
   return {
     utterances: query.utterances === true,
     uttSplit: query.utt_split ?? DEFAULT_UTT_SPLIT,
     paragraphs: query.paragraphs === true,
-    diarize: query.diarize === true || query.diarize_model !== undefined
+    diarize: query.diarize === true || query.diarize_model !== undefined,
+    tags: query.tag,
+    extra: extraOf(query.extra)
   }
 }

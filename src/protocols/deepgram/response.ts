@@ -42,15 +42,6 @@ export interface ResponseContext extends DeepgramReply {
   created?: Date
 }
 
-/** Deepgram's `extra=key:value` pairs, echoed in metadata.extra. */
-export function extraOf (values: string[] | undefined): Record<string, string> | undefined {
-  if (values === undefined || values.length === 0) return undefined
-  return Object.fromEntries(values.map((v) => {
-    const at = v.indexOf(':')
-    return at < 0 ? [v, ''] : [v.slice(0, at), v.slice(at + 1)]
-  }))
-}
-
 export const modelInfoOf = (model: ModelDescription): { name: string, version: string, arch: string } =>
   ({ name: model.name, version: 'ggml', arch: 'whisper' })
 

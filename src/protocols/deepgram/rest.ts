@@ -13,7 +13,7 @@ import { planTranscription, type PlanDefaults, type TranscriptionPlan } from '..
 import { transcribe } from '../../transcription/transcribe.ts'
 import { parameterWarnings, planWarnings } from './parameters.ts'
 import { deepgramPlanRequest, deepgramReply } from './plan.ts'
-import { extraOf, listenResponse, type DeepgramReply } from './response.ts'
+import { listenResponse, type DeepgramReply } from './response.ts'
 import { KNOWN_QUERY_KEYS, type ListenQuery } from './rest-schema.ts'
 
 export interface ListenContext {
@@ -48,8 +48,6 @@ export async function prepareListen (query: ListenQuery, contentType: string | u
     callback,
     reply: {
       ...deepgramReply(query),
-      tags: query.tag,
-      extra: extraOf(query.extra),
       warnings: [...parameterWarnings(query, KNOWN_QUERY_KEYS), ...planWarnings(plan.notes)]
     },
     audio: { encoding: query.encoding, sampleRate: query.sample_rate, channels: query.channels, contentType }
