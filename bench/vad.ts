@@ -1,21 +1,17 @@
-// bench/vad: voice-activity detectors on a corpus with known truth per 10 ms frame (bench/vad/corpus.ts), and
-// their cost beside the engine's decode cost.
+// bench/vad: the server's voice-activity routes on a corpus with known truth per 10 ms frame (bench/vad/corpus.ts),
+// and their cost beside the engine's decode cost. Figures and how to read them: bench/README.md.
 //
-//   npm run bench:vad -- [--snrs 20,10,0] [--backgrounds white,pink,babble] [--babble-voices 18] [--seed 1000] [--min-snr-db 4] [--threshold 0.5]
-//                        [--detectors webrtc,server,server-shipped,server-8k,live,live-shipped,sequential,onnx,onnx-reflect,whispercpp,
-//                                     v6,v6-op15,v6-half,v6-op18,v5,v4,ten] [--models-dir bench/.cache/vad/models] [--ten-dir bench/.cache/vad/ten-vad]
-//                        [--no-decode] [--long-minutes 10] [--audio ../shared/audio]
+//   npm run bench:vad -- [--snrs 20,10,0] [--backgrounds white,pink,babble] [--babble-voices 18] [--seed 1000]
+//                        [--min-snr-db 4] [--threshold 0.5] [--detectors server,live] [--no-decode] [--long-minutes 10]
+//                        [--audio ../shared/audio]
 //
-// `server` is what earshot runs (SileroVad: worker thread, files in batched chunks; 16 kHz on the MatMul graph of
-// scripts/silero-matmul.mjs), `server-shipped` / `live-shipped` the same on the package's graph, `server-8k` the same on
-// Silero's 8 kHz branch (the audio decimated 2:1: about half the compute), `live` its streaming path,
-// `sequential` the same session options in one pass on the calling thread, `onnx` the first look's reference
-// loop (a fresh tensor per window, default session options). Batching pays on long files: the cost table at the
-// end also times each Silero route on --long-minutes of the first noisy condition repeated (0 = skip).
+// `server` is what earshot runs on files (SileroVad: worker thread, files in batched chunks), `live` its streaming
+// path (a SileroStream fed 100 ms at a time). The cost table at the end also times each route on --long-minutes of
+// the first noisy condition repeated (0 = skip), where batching pays.
 //
 // Per detector and condition: frame recall and precision of the speech regions the pipeline would decode (the level
-// gate and Silero's post-processing, src/transcription/vad, default settings, applied to every detector alike), false speech as a
-// share of pure-noise frames and as seconds per minute of pure noise, and VAD compute per hour of audio beside
+// gate and Silero's post-processing, src/transcription/vad, default settings; live: the causal gate), false speech
+// as a share of pure-noise frames and as seconds per minute of pure noise, and VAD compute per hour of audio beside
 // whisper's (the current engine, a generated base.en with real shapes, 2 threads, greedy, full 30 s window on the
 // first 30 s of the corpus). Targets (issue 11): recall >= 0.97, false speech <= 1 % of noise frames at 10 dB SNR,
 // VAD cost <= 2 % of decode cost.
@@ -35,28 +31,21 @@ import {
   activeSpeechPower, background, cleanTruth, GAPS, layout, loadClips, mix, NONSPEECH, RATE, SPEECH, toTruthGrid, TRUTH_FRAME,
   type Background, type Clip, type Layout
 } from './vad/corpus.ts'
-import { liveDetector, measured, onnxDetector, sequentialDetector, serverDetector, webrtcDetector, whisperCppDetector, type Detector } from './vad/detectors.ts'
+import { liveDetector, measured, sequentialProbabilities, serverDetector, type Detector } from './vad/detectors.ts'
 import { loadAverage as load, median } from './prerecorded/stats.ts'
-import { SileroOnnx } from './vad/silero-onnx.ts'
-import { SILERO_VERSIONS, sileroVersionDetector } from './vad/silero-versions.ts'
-import { tenVadDetector } from './vad/ten-vad.ts'
 import { SHARED_AUDIO } from './shared-audio.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const cache = join(root, 'bench/.cache/vad')
 const arg = (name: string, fallback: string): string => {
   const i = process.argv.indexOf(`--${name}`)
   return i > 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] as string : fallback
 }
 const snrs = arg('snrs', '20,10,0').split(',').map(Number)
 const backgrounds = arg('backgrounds', 'white,pink,babble').split(',') as Background[]
-const detectorNames = arg('detectors', 'webrtc,server,live,sequential,onnx,whispercpp').split(',')
+const detectorNames = arg('detectors', 'server,live').split(',')
 const audioDir = arg('audio', SHARED_AUDIO)
 const withDecode = !process.argv.includes('--no-decode')
 const longMinutes = Number(arg('long-minutes', '10'))
-// where the .onnx files of other Silero versions were copied (bench/vad/silero-versions.ts)
-const modelsDir = arg('models-dir', join(cache, 'models'))
-const tenDir = arg('ten-dir', join(cache, 'ten-vad'))
 // one noise signal per kind, the same at every SNR and for every detector, so rows differ only in what they vary;
 // --seed draws other noise (and other babble offsets), --babble-voices another crowd size, to check generalisation
 const seedBase = Number(arg('seed', '1000'))
@@ -162,15 +151,13 @@ async function decodeCost (audio: Float32Array, phrase: string): Promise<Cost & 
 
 async function main (): Promise<void> {
   const clips = loadClips(audioDir)
-  log(`${clips.length} clips; consensus truth from energy + Silero (ONNX Runtime) on the clean clips`)
-  const reference = await SileroOnnx.load()
+  log(`${clips.length} clips; consensus truth from energy + Silero (one sequential pass) on the clean clips`)
   const truths = []
   for (const c of clips) {
-    const { truth, agreement } = cleanTruth(c.samples, await reference.probs(c.samples, 'silero'))
+    const { truth, agreement } = cleanTruth(c.samples, await sequentialProbabilities(c.samples))
     log(`  ${c.name}: energy and Silero agree on ${pct(agreement)} of 10 ms frames (the rest is not scored)`)
     truths.push(truth)
   }
-  await reference.close()
   const l = layout(clips, truths)
   const seconds = l.speech.length / RATE
   const speechFrames = l.truth.reduce((n, t) => n + (t === SPEECH ? 1 : 0), 0)
@@ -179,11 +166,7 @@ async function main (): Promise<void> {
   const conditions: Array<{ name: string, kind: Background, snr: number }> = [{ name: 'clean (digital silence in gaps)', kind: 'silence', snr: Infinity }]
   for (const kind of backgrounds) for (const snr of snrs) conditions.push({ name: `${kind} ${snr} dB`, kind, snr })
 
-  const makers: Record<string, () => Promise<Detector>> = {
-    webrtc: webrtcDetector, server: async () => await serverDetector(), 'server-8k': async () => await serverDetector(8000), 'server-shipped': async () => await serverDetector(16000, 'shipped'), live: async () => await liveDetector(), 'live-shipped': async () => await liveDetector('shipped'), sequential: sequentialDetector, onnx: async () => await onnxDetector('silero'), 'onnx-reflect': async () => await onnxDetector('reflect'), whispercpp: async () => await whisperCppDetector(cache, log),
-    ten: async () => await tenVadDetector(tenDir),
-    ...Object.fromEntries(Object.keys(SILERO_VERSIONS).map((v) => [v, async () => await sileroVersionDetector(v, modelsDir)]))
-  }
+  const makers: Record<string, () => Promise<Detector>> = { server: serverDetector, live: liveDetector }
   const loadAtStart = load()
   const results: Array<{ det: Detector, rows: string[], at10: Counts, at10Babble: Counts, cost: number, cpu: number, audio: number }> = []
   let firstAudio: Float32Array | undefined
@@ -200,7 +183,7 @@ async function main (): Promise<void> {
       firstAudio ??= audio
       if (c.kind !== 'silence') noisy ??= { name: c.name, audio }
       const { probs, seconds: cost, cpuSeconds } = await det.detect(audio)
-      const counts = score(l, probs, det.frameSamples, audio, name === 'live')
+      const counts = score(l, probs, det.frameSamples, audio, det.live)
       r.rows.push(row(c.name, counts))
       if (c.snr === 10) add(c.kind === 'babble' ? r.at10Babble : r.at10, counts)
       r.cost += cost
@@ -229,7 +212,7 @@ async function main (): Promise<void> {
     const n = Math.round(longMinutes * 60 * RATE)
     const audio = new Float32Array(n)
     for (let at = 0; at < n; at += source.audio.length) audio.set(source.audio.subarray(0, Math.min(source.audio.length, n - at)), at)
-    for (const name of ['server', 'server-shipped', 'server-8k', 'live', 'live-shipped', 'sequential', 'onnx'].filter((d) => detectorNames.includes(d))) {
+    for (const name of detectorNames) {
       const det = await (makers[name] as () => Promise<Detector>)()
       const { seconds: cost, cpuSeconds } = await det.detect(audio)
       await det.close()

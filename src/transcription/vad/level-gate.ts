@@ -38,7 +38,7 @@ export interface LevelGateParams {
   hangoverMs: number
 }
 
-/** Chosen with bench/vad (README, "Level gate"). */
+/** Chosen with bench/vad (docs/decisions/003-babble-level-gate.md). */
 export const LEVEL_GATE_PARAMS: Readonly<LevelGateParams> = { smoothMs: 160, horizonMs: 8000, floorPercentile: 0.1, leadMs: 96, hangoverMs: 224 }
 
 interface FrameParams { smooth: number, horizon: number, lead: number, hangover: number }

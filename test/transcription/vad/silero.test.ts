@@ -37,37 +37,6 @@ test('batched file scoring matches one sequential pass: the same regions, 97 % o
   assert.ok(vad.windowsScored >= probs.length)
 })
 
-test("files on Silero's 8 kHz branch find the same speech", async () => {
-  const runner = await SileroRunner.load()
-  try {
-    const probs = await runner.file(audio, () => false, { rate: 8000 })
-    assert.equal(probs.length, Math.ceil(audio.length / 512))
-    const a = speechRegions(probs, DEFAULT_VAD_SETTINGS, { totalSamples: audio.length })
-    const b = speechRegions(sequential, DEFAULT_VAD_SETTINGS, { totalSamples: audio.length })
-    // not the same probabilities (another branch of the model, which may split a pause differently), but the same
-    // speech: the regions agree on 95 % of the audio (96.7 % measured; it missed one 0.4 s region the 16 kHz pass found)
-    const mask = (regions: typeof a): Uint8Array => {
-      const m = new Uint8Array(audio.length)
-      for (const r of regions) m.fill(1, r.start, r.end)
-      return m
-    }
-    const ma = mask(a)
-    const mb = mask(b)
-    let agree = 0
-    for (let i = 0; i < audio.length; i++) if (ma[i] === mb[i]) agree++
-    assert.ok(agree > 0.95 * audio.length, `regions agree on ${(100 * agree / audio.length).toFixed(1)} % of the audio`)
-    // the worker route scores files on the branch it was started with
-    const vad8k = new SileroVad({ fileRate: 8000 })
-    try {
-      assert.deepEqual(await vad8k.probabilities(audio), probs)
-    } finally {
-      await vad8k.close()
-    }
-  } finally {
-    await runner.close()
-  }
-})
-
 test('a live stream fed in uneven pieces scores like the sequential pass', async () => {
   const stream = vad.stream()
   const got: number[] = []
