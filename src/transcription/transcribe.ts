@@ -4,6 +4,7 @@
  * language and whisper's segments. Each protocol shapes this into its own response (src/protocols/…).
  */
 import { decodeAudio, mixToMono } from '../audio/decode.ts'
+import { SAMPLE_RATE } from '../audio/pcm.ts'
 import type { ModelDescription, TranscribedSegment, Transcriber, TranscribeOptions } from '../engine/types.ts'
 import { segmentsToWords, type Word } from '../engine/words.ts'
 import { formatTranscript, type SearchResult } from './format/index.ts'
@@ -62,7 +63,7 @@ export async function transcribe (engine: Transcriber, input: AudioInput, plan: 
   let duration: number
   if ('pcm' in input) {
     channels = input.pcm
-    duration = (channels[0]?.length ?? 0) / 16000
+    duration = (channels[0]?.length ?? 0) / SAMPLE_RATE
   } else {
     const decoded = await decodeAudio(input.bytes, {
       encoding: input.encoding,
