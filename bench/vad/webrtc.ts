@@ -8,7 +8,8 @@
  * and every call is synchronous, so detectors of many sessions interleave safely on the event loop.
  */
 import fvad, { type FvadModule } from '@echogarden/fvad-wasm'
-import { SAMPLE_RATE, VAD_FRAME_SAMPLES } from '../../src/streaming/constants.ts'
+import { SAMPLE_RATE } from '../../src/audio/pcm.ts'
+import { VAD_FRAME_SAMPLES } from '../../src/live/tuning.ts'
 
 /** libfvad aggressiveness 0-3; 3 flags the fewest noise frames as speech, which is what endpointing needs. */
 const VAD_MODE = 3

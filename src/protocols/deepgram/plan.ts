@@ -1,6 +1,6 @@
 /**
  * Deepgram's /v1/listen query (REST and live share it) -> the protocol-neutral PlanRequest. Values arrive already
- * validated and typed by the zod schemas (src/routes/listen-schema.ts, src/streaming/query.ts).
+ * validated and typed by the zod schemas (src/routes/listen-schema.ts, src/protocols/deepgram/live/query.ts).
  */
 import type { PlanRequest } from '../../transcription/plan.ts'
 
