@@ -5,10 +5,9 @@
  */
 import decode from 'audio-decode'
 import audioType from 'audio-type'
+import { SAMPLE_RATE } from './pcm.ts'
 import { decodeRaw, type RawEncoding } from './raw.ts'
 import { concatFloat32, Resampler } from './resample.ts'
-
-export const TARGET_SAMPLE_RATE = 16000
 
 /**
  * Plausibility bounds for what a decoder reports. A corrupt WAV header can claim 7 Hz, which would turn 16 kB
@@ -92,7 +91,7 @@ class Collector {
     while (this.outputs.length < channelData.length) {
       const first = this.outputs[0] ?? []
       this.outputs.push(first.map((a) => a.slice()))
-      this.resamplers.push(this.resamplers[0]?.clone() ?? new Resampler(this.rate, TARGET_SAMPLE_RATE))
+      this.resamplers.push(this.resamplers[0]?.clone() ?? new Resampler(this.rate, SAMPLE_RATE))
     }
     this.maxChannels = Math.max(this.maxChannels, channelData.length)
     for (let c = 0; c < this.outputs.length; c++) {
@@ -116,7 +115,7 @@ class Collector {
     this.samplesAtRate = 0
     this.rate = sampleRate
     if (this.sourceRate === 0) this.sourceRate = sampleRate
-    this.resamplers = this.outputs.map(() => new Resampler(sampleRate, TARGET_SAMPLE_RATE))
+    this.resamplers = this.outputs.map(() => new Resampler(sampleRate, SAMPLE_RATE))
   }
 
   private flushResamplers (): void {

@@ -5,12 +5,12 @@
  */
 import { badRequest, payloadTooLarge, quoted, undecodableAudio } from '../errors.ts'
 import {
-  MAX_CHANNELS, MAX_SOURCE_RATE, MIN_SOURCE_RATE, tooLongMessage, TARGET_SAMPLE_RATE, type DecodedAudio, type DecodePlan
+  MAX_CHANNELS, MAX_SOURCE_RATE, MIN_SOURCE_RATE, tooLongMessage, type DecodedAudio, type DecodePlan
 } from './decode-core.ts'
 import { DecoderPool, type PoolOptions } from './pool.ts'
 import { bytesPerSample, hasContainerMagic, looksLikeMp3, RAW_ENCODINGS, rawHintFromContentType, type RawEncoding } from './raw.ts'
 
-export { TARGET_SAMPLE_RATE, type DecodedAudio }
+export type { DecodedAudio }
 
 /** Deepgram's `encoding` values (REST + streaming enums). Only the first four are decoded as headerless audio. */
 export const AUDIO_ENCODINGS = [

@@ -10,6 +10,7 @@
  * detectLanguage whisper_lang_auto_detect runs first on the first 30 s (one extra full-window encode) and the
  * detected code is reported with whisper's probability for it.
  */
+import { SAMPLE_RATE } from '../audio/pcm.ts'
 import { engineOff, modelInvalid, serverBusy, shuttingDown, transcriptionFailed, type AppError } from '../errors.ts'
 import type { AliasRule } from './aliases.ts'
 import { DEFAULT_SPIN_YIELD, NativeAbortError, type NativeSegment } from './binding.ts'
@@ -20,7 +21,6 @@ import { ModelRegistry, type InstalledModel, type ModelRequest } from './registr
 import { WhisperTokenizer } from './tokenizer.ts'
 import type { EngineObserver, Logger, ModelDescription, PromptTokenizer, TranscribeOptions, TranscribeResult, TranscribedSegment, Transcriber } from './types.ts'
 
-export const SAMPLE_RATE = 16000
 /** whisper.cpp ignores input under 1 s (100 mel frames); shorter clips are padded with silence to this. */
 const MIN_SAMPLES = Math.round(SAMPLE_RATE * 1.1)
 /** Encoder frames per second of audio, and the margin 'auto' adds (measured: 160-256 for a 3 s clip is safe). */

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { shuttingDown, type AppError } from '../errors.ts'
-import { SHUTDOWN_FLUSH_MS } from '../streaming/constants.ts'
+import { SHUTDOWN_FLUSH_MS } from '../live/tuning.ts'
 import { isWebSocketUpgrade } from './auth.ts'
 import { hasBody } from './connections.ts'
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import fp from 'fastify-plugin'
 import websocket from '@fastify/websocket'
-import { MAX_FRAME_BYTES } from '../streaming/constants.ts'
+import { MAX_FRAME_BYTES } from '../live/tuning.ts'
 
 /**
  * Browsers cannot set headers on a WebSocket, so they send the key as `Sec-WebSocket-Protocol: token, <key>`;

@@ -6,6 +6,7 @@
  * the decoder. Whisper invents text on silence and noise; it cannot here, and a file of long pauses costs only
  * its speech.
  */
+import { SAMPLE_RATE } from '../audio/pcm.ts'
 import type { TranscribedSegment, Transcriber, TranscribeOptions, TranscribeResult, ModelDescription } from '../engine/types.ts'
 import type { VadSettings } from './vad/settings.ts'
 import { speechRegions } from './vad/regions.ts'
@@ -31,7 +32,7 @@ export async function transcribeSpeech (engine: Transcriber, pcm: Float32Array, 
   const probs = await detector.probabilities(pcm, options.signal)
   const regions = speechRegions(probs, settings, { totalSamples: pcm.length, audio: pcm })
   const windows = decodeWindows(regions, { probs })
-  const duration = pcm.length / 16000
+  const duration = pcm.length / SAMPLE_RATE
   let model = options.model
   let language = options.language ?? 'en'
   let languageProbability: number | undefined

@@ -6,6 +6,7 @@
  * response (src/protocols/…).
  */
 import { decodeAudio, mixToMono } from '../audio/decode.ts'
+import { SAMPLE_RATE } from '../audio/pcm.ts'
 import type { ModelDescription, TranscribedSegment, Transcriber, TranscribeOptions } from '../engine/types.ts'
 import { segmentsToWords, type Word } from '../engine/words.ts'
 import { formatTranscript, type SearchResult } from './format/index.ts'
@@ -104,7 +105,7 @@ async function decodeRuns (engine: Transcriber, input: AudioInput, plan: Transcr
   let duration: number
   if ('pcm' in input) {
     channels = input.pcm
-    duration = (channels[0]?.length ?? 0) / 16000
+    duration = (channels[0]?.length ?? 0) / SAMPLE_RATE
   } else {
     const decoded = await decodeAudio(input.bytes, {
       encoding: input.encoding,

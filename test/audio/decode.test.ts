@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { after, describe, it } from 'node:test'
-import { closeAudioDecoder, configureAudioDecoder, decodeAudio, mixToMono, TARGET_SAMPLE_RATE } from '../../src/audio/decode.ts'
+import { closeAudioDecoder, configureAudioDecoder, decodeAudio, mixToMono } from '../../src/audio/decode.ts'
+import { SAMPLE_RATE } from '../../src/audio/pcm.ts'
 import { sha256Hex } from '../../src/audio/hash.ts'
 import { fixture, isAppError, maxAbsDiff, near, prng, rms, sine, UNDECODABLE, zeroCrossings } from './helpers.ts'
 
@@ -66,7 +67,7 @@ describe('decodeAudio: containers', () => {
       near(out.duration, seconds, 0.03, 'duration')
       for (const ch of out.channels) {
         assert.ok(ch instanceof Float32Array)
-        near(ch.length, seconds * TARGET_SAMPLE_RATE, 0.03, 'samples at 16 kHz')
+        near(ch.length, seconds * SAMPLE_RATE, 0.03, 'samples at 16 kHz')
         assert.ok(rms(ch) > 0.02, `channel is not silent (rms ${rms(ch)})`)
         assert.ok(ch.every(Number.isFinite))
       }
@@ -101,7 +102,7 @@ describe('decodeAudio: containers', () => {
     for (const file of ['stereo-8k-s16.wav', 'stereo-44k.mp3']) {
       const { channels, duration } = await decodeAudio(fixture(file))
       const [left, right] = channels as [Float32Array, Float32Array]
-      const tone = zeroCrossings(right, 800, right.length - 800) / ((right.length - 1600) / TARGET_SAMPLE_RATE) / 2
+      const tone = zeroCrossings(right, 800, right.length - 800) / ((right.length - 1600) / SAMPLE_RATE) / 2
       near(tone, 440, 0.02, `${file} right channel frequency`)
       assert.ok(maxAbsDiff(left, right) > 0.1, 'channels differ')
       const mono = mixToMono(channels)

@@ -9,7 +9,7 @@ import type { TestContext } from 'node:test'
 import { build, tempDir, type TestApp } from './build.ts'
 import { assertListenV1Response } from './deepgram-schema.ts'
 import { installTestModel, TEST_PHRASE } from './models.ts'
-import { schemaViolation, type Message } from '../streaming/ws-client.ts'
+import { schemaViolation, type Message } from '../helpers/deepgram-live-client.ts'
 
 /** A server whose MODELS_DIR holds the synthetic model as DEFAULT_MODEL `small-test` and as whisper `base`. */
 export async function aliasServer (t: TestContext, env: Record<string, string> = {}): Promise<{ app: TestApp, key: string }> {

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { build } from '../helpers/build.ts'
-import { connect, refusal } from '../streaming/ws-client.ts'
+import { connect, refusal } from '../helpers/deepgram-live-client.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 

@@ -7,7 +7,7 @@ import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { build } from '../helpers/build.ts'
 import { parseResponse, rawConnection } from '../helpers/raw-http.ts'
-import { connect } from '../streaming/ws-client.ts'
+import { connect } from '../helpers/deepgram-live-client.ts'
 
 const WAV = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url))
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { build, tempDir, testEnv, type TestApp } from '../helpers/build.ts'
 import { runEarshot } from '../helpers/cli.ts'
 import { startServerProcess } from '../helpers/process.ts'
-import { connect } from '../streaming/ws-client.ts'
+import { connect } from '../helpers/deepgram-live-client.ts'
 
 const jfk = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url))
 const JFK_SECONDS = (jfk.length - 44) / 32000

@@ -11,7 +11,7 @@ import { startReceiver } from '../helpers/callback-receiver.ts'
 import { serveModelFile } from '../helpers/mirror.ts'
 import { testAudio } from '../helpers/models.ts'
 import { wav } from '../helpers/openai.ts'
-import { refusal } from '../streaming/ws-client.ts'
+import { refusal } from '../helpers/deepgram-live-client.ts'
 
 interface Answer { status: number, headers: IncomingMessage['headers'], body: any }
 

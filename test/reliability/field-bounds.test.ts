@@ -11,7 +11,7 @@ import { testAudio } from '../helpers/models.ts'
 import { wav } from '../helpers/openai.ts'
 import { transcriptParameters, restParameters } from '../../src/protocols/deepgram/parameters.ts'
 import { transcriptionForm } from '../../src/protocols/openai/schema.ts'
-import { connect, refusal } from '../streaming/ws-client.ts'
+import { connect, refusal } from '../helpers/deepgram-live-client.ts'
 
 // Speech (VAD passes it to whisper, which is where a prompt is read), and a tone VAD skips, for the fuzzing.
 const SPEECH = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url)) // 2 s

@@ -6,8 +6,8 @@ import { once } from 'node:events'
 import WebSocket from 'ws'
 import { build } from '../helpers/build.ts'
 import { eventually, within } from '../helpers/eventually.ts'
-import { fixture, jfkSpeech16k, silence16k } from '../streaming/helpers.ts'
-import { connect } from '../streaming/ws-client.ts'
+import { fixture, jfkSpeech16k, silence16k } from '../helpers/live-audio.ts'
+import { connect } from '../helpers/deepgram-live-client.ts'
 
 const SENDERS = 50
 const WAV = fixture('jfk-16k-s16.wav')

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import WebSocket from 'ws'
 import { build } from '../helpers/build.ts'
 import { rawConnection } from '../helpers/raw-http.ts'
-import { wsUrl } from '../streaming/ws-client.ts'
+import { wsUrl } from '../helpers/deepgram-live-client.ts'
 
 const pctAll = (s: string, upper: boolean): string => [...s].map((c) => `%${c.charCodeAt(0).toString(16)[upper ? 'toUpperCase' : 'toLowerCase']()}`).join('')
 

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3'
 import { build, tempDir, testEnv, type TestApp } from '../helpers/build.ts'
 import { EARSHOT_BIN, ROOT, runEarshot } from '../helpers/cli.ts'
 import { startServerProcess } from '../helpers/process.ts'
-import { connect, type LiveClient } from '../streaming/ws-client.ts'
+import { connect, type LiveClient } from '../helpers/deepgram-live-client.ts'
 import { readFileSync } from 'node:fs'
 
 test('kill -9 of `earshot create` at any moment: integrity_check ok, every printed token works', { timeout: 240_000 }, async (t) => {

@@ -9,7 +9,7 @@ import { tempDir, testEnv, type TestApp } from '../helpers/build.ts'
 import { runEarshot } from '../helpers/cli.ts'
 import { startServerProcess } from '../helpers/process.ts'
 import { rawConnection, parseResponse } from '../helpers/raw-http.ts'
-import { connect, refusal } from '../streaming/ws-client.ts'
+import { connect, refusal } from '../helpers/deepgram-live-client.ts'
 
 const WAV = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url))
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/

@@ -6,8 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { build, tempDir, type TestApp } from '../helpers/build.ts'
 import { installTestModel } from '../helpers/models.ts'
-import { fixture, jfkSpeech16k, silence16k } from '../streaming/helpers.ts'
-import { connect } from '../streaming/ws-client.ts'
+import { fixture, jfkSpeech16k, silence16k } from '../helpers/live-audio.ts'
+import { connect } from '../helpers/deepgram-live-client.ts'
 
 /** The validator's words for a file that is not a model (src/engine/model-file.ts). */
 const REASON = 'bad magic'

@@ -7,8 +7,8 @@ import { createServer } from 'node:http'
 import { once } from 'node:events'
 import { DeepgramClient } from '@deepgram/sdk'
 import { aliasServer, assertLiveSession, assertRestReply, vocabularyFor, LIVE_PARAMETERS, liveStrings, MODELS, REST_PARAMETERS } from '../helpers/deepgram-clients.ts'
-import { jfkSpeech16k, silence16k } from '../streaming/helpers.ts'
-import type { Message } from '../streaming/ws-client.ts'
+import { jfkSpeech16k, silence16k } from '../helpers/live-audio.ts'
+import type { Message } from '../helpers/deepgram-live-client.ts'
 
 const wav = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url))
 

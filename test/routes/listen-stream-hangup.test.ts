@@ -10,8 +10,8 @@ import { ROOT } from '../helpers/cli.ts'
 import { build } from '../helpers/build.ts'
 import { eventually, within } from '../helpers/eventually.ts'
 import { testAudio } from '../helpers/models.ts'
-import { jfkSpeech16k, silence16k } from '../streaming/helpers.ts'
-import { connect, wsUrl } from '../streaming/ws-client.ts'
+import { jfkSpeech16k, silence16k } from '../helpers/live-audio.ts'
+import { connect, wsUrl } from '../helpers/deepgram-live-client.ts'
 
 const QUERY = '?encoding=linear16&sample_rate=16000'
 const SPEECH = Buffer.concat([jfkSpeech16k(), silence16k(0.4)])
@@ -59,7 +59,7 @@ test('a paused live session notices its client hang up, socket destroyed or proc
     })
 
     await t.test('client process killed', async () => {
-      const child = spawn(process.execPath, [join(ROOT, 'test/streaming/fast-sender-main.ts'), wsUrl(app, QUERY), key],
+      const child = spawn(process.execPath, [join(ROOT, 'test/helpers/deepgram-live-fast-sender-main.ts'), wsUrl(app, QUERY), key],
         { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
       t.after(() => { child.kill('SIGKILL') })
       const ms = await hangUp(async () => {

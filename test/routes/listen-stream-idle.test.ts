@@ -1,9 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { build } from '../helpers/build.ts'
-import { connect } from '../streaming/ws-client.ts'
+import { connect } from '../helpers/deepgram-live-client.ts'
 
-/** See testEngine in test/streaming/session-helpers.ts: one whisper thread keeps decodes fast on a busy machine. */
+/** See testEngine in test/helpers/live-engine.ts: one whisper thread keeps decodes fast on a busy machine. */
 const ONE_THREAD = { WHISPER_THREADS: '1' }
 
 /**

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { build, tempDir } from '../helpers/build.ts'
 import { installTestModel, TEST_PHRASE } from '../helpers/models.ts'
-import { jfkSpeech16k, silence16k } from '../streaming/helpers.ts'
-import { connect, refusal, type Message } from '../streaming/ws-client.ts'
+import { jfkSpeech16k, silence16k } from '../helpers/live-audio.ts'
+import { connect, refusal, type Message } from '../helpers/deepgram-live-client.ts'
 
 const RAW = '&encoding=linear16&sample_rate=16000'
 

@@ -12,8 +12,8 @@ import type { LiveSchema } from '@deepgram/sdk-v4'
 import { ROOT } from '../helpers/cli.ts'
 import { aliasServer, assertLiveSession, vocabularyFor, LIVE_PARAMETERS } from '../helpers/deepgram-clients.ts'
 import { runV4Live, type V4LiveOptions, type V4LiveRun } from '../helpers/deepgram-v4-live.ts'
-import { jfkSpeech16k, silence16k } from '../streaming/helpers.ts'
-import type { Message } from '../streaming/ws-client.ts'
+import { jfkSpeech16k, silence16k } from '../helpers/live-audio.ts'
+import type { Message } from '../helpers/deepgram-live-client.ts'
 
 const audio = Buffer.concat([silence16k(0.5), jfkSpeech16k(), silence16k(2)])
 const query = (model: string): LiveSchema => ({ ...LIVE_PARAMETERS, model, ...vocabularyFor(model) })

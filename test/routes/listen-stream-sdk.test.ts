@@ -2,10 +2,10 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { DeepgramClient } from '@deepgram/sdk'
 import { build } from '../helpers/build.ts'
-import { jfkSpeech16k, silence16k } from '../streaming/helpers.ts'
-import { schemaViolation, type Message } from '../streaming/ws-client.ts'
+import { jfkSpeech16k, silence16k } from '../helpers/live-audio.ts'
+import { schemaViolation, type Message } from '../helpers/deepgram-live-client.ts'
 
-/** See testEngine in test/streaming/session-helpers.ts: one whisper thread keeps decodes fast on a busy machine. */
+/** See testEngine in test/helpers/live-engine.ts: one whisper thread keeps decodes fast on a busy machine. */
 const ONE_THREAD = { WHISPER_THREADS: '1' }
 
 /**

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { build } from '../helpers/build.ts'
 import { testModel } from '../helpers/models.ts'
-import { chunks, fixture, jfkSpeech16k, quietNoise16k, silence16k } from '../streaming/helpers.ts'
-import { connect, refusal, type Message } from '../streaming/ws-client.ts'
+import { chunks, fixture, jfkSpeech16k, quietNoise16k, silence16k } from '../helpers/live-audio.ts'
+import { connect, refusal, type Message } from '../helpers/deepgram-live-client.ts'
 
-/** See testEngine in test/streaming/session-helpers.ts: one whisper thread keeps decodes fast on a busy machine. */
+/** See testEngine in test/helpers/live-engine.ts: one whisper thread keeps decodes fast on a busy machine. */
 const ONE_THREAD = { WHISPER_THREADS: '1' }
 
 const RAW = '?encoding=linear16&sample_rate=16000'

@@ -4,8 +4,8 @@ import { once } from 'node:events'
 import { build } from '../helpers/build.ts'
 import { startReceiver } from '../helpers/callback-receiver.ts'
 import { scrape } from '../helpers/prometheus.ts'
-import { fixture, jfkSpeech16k, silence16k } from '../streaming/helpers.ts'
-import { connect } from '../streaming/ws-client.ts'
+import { fixture, jfkSpeech16k, silence16k } from '../helpers/live-audio.ts'
+import { connect } from '../helpers/deepgram-live-client.ts'
 
 const MODEL = 'small-test'
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { build } from '../helpers/build.ts'
 import { testAudio } from '../helpers/models.ts'
 import { wav } from '../helpers/openai.ts'
-import { refusal } from '../streaming/ws-client.ts'
+import { refusal } from '../helpers/deepgram-live-client.ts'
 
 test('ENGINE=off: REST, OpenAI and live transcriptions get 503 ENGINE_OFF before any audio is read', async (t) => {
   const app = await build(t, { ENGINE: 'off' })

@@ -1,7 +1,7 @@
 /**
  * Deepgram's /v1/listen query (REST and live share it) -> the protocol-neutral PlanRequest, and what it asks of
  * the reply itself (DeepgramReply). Values arrive already validated and typed by the zod schemas (./rest-schema.ts,
- * the live query).
+ * ./live/query.ts).
  */
 import type { PlanRequest } from '../../transcription/plan.ts'
 import type { DeepgramReply } from './response.ts'

@@ -6,9 +6,10 @@
  * `minSnrDb` is earshot's own (the level gate, level-gate.ts), off by default: bench/vad measured its cost
  * (docs/decisions/003-babble-level-gate.md).
  */
+import { SAMPLE_RATE } from '../../audio/pcm.ts'
 
-/** Everything here works on 16 kHz mono, whisper's input and Silero's 16 kHz model. */
-export const VAD_SAMPLE_RATE = 16000
+/** Everything here works on the pipeline's PCM (16 kHz mono, src/audio/pcm.ts), which Silero's 16 kHz model takes as is. */
+export const VAD_SAMPLE_RATE = SAMPLE_RATE
 /** Silero v5/v6 at 16 kHz scores windows of 512 samples (32 ms), one probability each. */
 export const SILERO_FRAME_SAMPLES = 512
 

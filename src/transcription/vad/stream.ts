@@ -1,6 +1,6 @@
 /**
  * The live-streaming shape of the neural VAD: audio in as it arrives, one speech/non-speech decision per 20 ms
- * frame out, in order (the frame the segmenter counts, src/streaming/segmenter.ts).
+ * frame out, in order (the frame the segmenter counts, src/live/segmenter.ts).
  *
  * Silero scores 512-sample (32 ms) windows; the segmenter counts 320-sample (20 ms) frames. Each output frame
  * takes the decision of the Silero window holding its middle sample, and is emitted as soon as that window has

@@ -9,8 +9,8 @@ import { parse } from 'yaml'
 import { build, type TestApp } from '../../helpers/build.ts'
 import { startReceiver } from '../../helpers/callback-receiver.ts'
 import { assertListenV1Response } from '../../helpers/deepgram-schema.ts'
-import { fixture, jfkSpeech16k } from '../../streaming/helpers.ts'
-import { connect } from '../../streaming/ws-client.ts'
+import { fixture, jfkSpeech16k } from '../../helpers/live-audio.ts'
+import { connect } from '../../helpers/deepgram-live-client.ts'
 
 interface Schema {
   $ref?: string
@@ -194,7 +194,7 @@ const REFUSED: Record<string, string> = {
   // Deepgram's `custom` stands for a custom-trained model's id: no model here is called that (MODEL_ALIASES could name one)
   'live model=custom': 'an unknown model is a 400 listing the installed ones',
   // nothing here decodes these codecs: a clear 400 before the upgrade beats a socket that closes on the first frame
-  'live encoding=amr-nb': 'no decoder (src/streaming/query.ts LIVE_ENCODINGS)',
+  'live encoding=amr-nb': 'no decoder (src/protocols/deepgram/live/query.ts LIVE_ENCODINGS)',
   'live encoding=amr-wb': 'no decoder',
   'live encoding=speex': 'no decoder',
   'live encoding=g729': 'no decoder'

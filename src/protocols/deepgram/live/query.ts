@@ -3,8 +3,8 @@
  * 400, not a socket that closes at once). Unsupported and unknown parameters are ignored with a log line.
  */
 import { z } from 'zod'
-import { RAW_ENCODINGS } from '../audio/raw.ts'
-import { flag, transcriptParameters, UNSUPPORTED } from '../protocols/deepgram/parameters.ts'
+import { RAW_ENCODINGS } from '../../../audio/raw.ts'
+import { flag, transcriptParameters, UNSUPPORTED } from '../parameters.ts'
 
 /** Headerless formats, plus the container formats Deepgram names (their stream header says the rest). */
 export const LIVE_ENCODINGS = ['linear16', 'linear32', 'mulaw', 'alaw', 'opus', 'ogg-opus', 'flac'] as const
@@ -35,8 +35,11 @@ export type LiveQuery = z.infer<typeof liveQuery>
 /** Deepgram's default endpointing (ms). */
 export const DEFAULT_ENDPOINTING_MS = 10
 
-/** The stream's own settings; model, language and text options go into the request's TranscriptionPlan. */
-export interface LiveSettings {
+/**
+ * The stream's own settings, in the live core's terms (src/live/session.ts LiveSessionOptions) plus what only
+ * Deepgram's messages use (vadEvents, tags); model, language and text options go into the request's TranscriptionPlan.
+ */
+export interface DeepgramLiveSettings {
   format: { encoding?: string, sampleRate?: number, channels?: number }
   interimResults: boolean
   endpointingMs: number | false
@@ -45,7 +48,7 @@ export interface LiveSettings {
   tags: string[] | undefined
 }
 
-export function liveSettings (query: LiveQuery): LiveSettings {
+export function liveSettings (query: LiveQuery): DeepgramLiveSettings {
   const endpointing = query.endpointing
   return {
     format: {

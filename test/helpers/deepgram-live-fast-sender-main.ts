@@ -1,8 +1,8 @@
-// Child-process entry: `node fast-sender-main.ts <ws url> <key>` streams speech at full speed
+// Child-process entry: `node deepgram-live-fast-sender-main.ts <ws url> <key>` streams speech at full speed
 // (LiveClient.sendFast) and prints `open` once the session is open; the test then kills the process.
 import WebSocket from 'ws'
-import { jfkSpeech16k, silence16k } from './helpers.ts'
-import { LiveClient } from './ws-client.ts'
+import { LiveClient } from './deepgram-live-client.ts'
+import { jfkSpeech16k, silence16k } from './live-audio.ts'
 
 const [url, key] = process.argv.slice(2) as [string, string]
 const ws = new WebSocket(url, { headers: { authorization: `Token ${key}` } })

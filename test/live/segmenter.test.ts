@@ -2,8 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
   HARD_MAX_UTTERANCE_SECONDS, MIN_ENDPOINT_MS, PREROLL_SECONDS, SOFT_MAX_UTTERANCE_SECONDS, VAD_FRAME_SAMPLES
-} from '../../src/streaming/constants.ts'
-import { Segmenter, type SegmenterEvent } from '../../src/streaming/segmenter.ts'
+} from '../../src/live/tuning.ts'
+import { Segmenter, type SegmenterEvent } from '../../src/live/segmenter.ts'
 
 const FRAME_SECONDS = VAD_FRAME_SAMPLES / 16000
 
@@ -29,14 +29,13 @@ test('silence never opens an utterance, and only the pre-roll is kept', () => {
   assert.equal(seg.flush(), undefined)
 })
 
-test('speech opens an utterance with pre-roll and an endpoint closes it with speech_final', () => {
+test('speech opens an utterance with pre-roll and an endpoint closes it (reason endpoint)', () => {
   const seg = new Segmenter({ endpointingMs: 10 })
   const events = feed(seg, frames(1, '.') + frames(1, '#') + frames(1, '.'))
   assert.equal(events[0]?.type, 'speech-started')
   near((events[0] as { at: number }).at, 1, 'speech starts at the first speech frame')
   const closed = events[1]
   assert.ok(closed?.type === 'utterance')
-  assert.equal(closed.speechFinal, true)
   assert.equal(closed.reason, 'endpoint')
   near(closed.utterance.start, 1 - PREROLL_SECONDS, 'start')
   // endpointing=10 acts as MIN_ENDPOINT_MS: shorter pauses happen inside words
@@ -56,13 +55,13 @@ test('a pause shorter than endpointing does not end the utterance', () => {
   near(utterances[0].utterance.end, 2.9, 'one utterance across the short pause')
 })
 
-test('endpointing=false closes at a long pause without speech_final', () => {
+test('endpointing off closes at a long pause, which is no endpoint (reason pause)', () => {
   const seg = new Segmenter({ endpointingMs: false })
   const events = feed(seg, frames(1, '#') + frames(0.9, '.') + frames(1, '#') + frames(1, '.'))
   const utterances = events.filter((e) => e.type === 'utterance')
   assert.equal(utterances.length, 1)
   assert.ok(utterances[0]?.type === 'utterance')
-  assert.equal(utterances[0].speechFinal, false)
+  assert.equal(utterances[0].reason, 'pause')
 })
 
 test('a long utterance ends at its next pause after the soft maximum, and is cut at the hard maximum', () => {
@@ -71,7 +70,6 @@ test('a long utterance ends at its next pause after the soft maximum, and is cut
   const cut = softEvents.find((e) => e.type === 'utterance')
   assert.ok(cut?.type === 'utterance')
   assert.equal(cut.reason, 'pause')
-  assert.equal(cut.speechFinal, false)
 
   const hard = new Segmenter({ endpointingMs: 10 })
   const state = { frame: 0 }
@@ -93,12 +91,12 @@ test('utterance-end follows the utterance it ends, and needs speech since the la
   assert.deepEqual(events.map((e) => e.type), ['speech-started', 'utterance', 'utterance-end'])
   near((events[2] as { at: number }).at, 2, 'one second after the last speech frame')
 
-  // utterance_end_ms shorter than the endpoint: the utterance is closed first, without speech_final
+  // the utterance-end pause shorter than the endpoint: the utterance is closed first, not at an endpoint
   const eager = new Segmenter({ endpointingMs: 2000, utteranceEndMs: 1000 })
   const eagerEvents = feed(eager, frames(1, '#') + frames(1.2, '.'))
   assert.deepEqual(eagerEvents.map((e) => e.type), ['speech-started', 'utterance', 'utterance-end'])
   assert.ok(eagerEvents[1]?.type === 'utterance')
-  assert.equal(eagerEvents[1].speechFinal, false)
+  assert.equal(eagerEvents[1].reason, 'pause')
 })
 
 test('flush hands over the open utterance up to the last sample, even mid-frame', () => {

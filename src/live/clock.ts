@@ -1,4 +1,4 @@
-/** The live session's wall clock: its idle timeout and silence fill run on it (tests drive a manual one). */
+/** A live session's wall clock: its idle timeout and silence fill run on it (tests drive a manual one). */
 
 export interface SessionClock {
   now (): number

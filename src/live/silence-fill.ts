@@ -1,15 +1,16 @@
 /**
- * Voice-agent clients stop sending audio after a second of silence and only send KeepAlive: without more audio
- * the endpointer would never see the pause go on, so no final, speech_final or UtteranceEnd would come. Once no
- * audio has arrived for a while (SILENCE_FILL_AFTER_MS, or three times the client's usual gap between frames),
- * the wall-clock time since the last frame counts as silence while an utterance is open or an UtteranceEnd is
+ * Voice-agent clients stop sending audio after a second of silence and only send keep-alives: without more audio
+ * the endpointer would never see the pause go on, so no final at an endpoint and no utterance-end would come.
+ * Once no audio has arrived for a while (SILENCE_FILL_AFTER_MS, or three times the client's usual gap between frames),
+ * the wall-clock time since the last frame counts as silence while an utterance is open or an utterance-end is
  * due. Audio a client sent ahead of real time (its lead) is used up first, so a fast sender is never padded.
  *
  * This class keeps the client's pacing and the fill timer; the session decides whether silence is wanted and
  * feeds it through its input chain.
  */
-import { MAX_FRAME_GAP_MS, SAMPLE_RATE, SILENCE_FILL_AFTER_MS, VAD_FRAME_SAMPLES } from './constants.ts'
-import type { SessionClock } from './session-clock.ts'
+import { SAMPLE_RATE } from '../audio/pcm.ts'
+import type { SessionClock } from './clock.ts'
+import { MAX_FRAME_GAP_MS, SILENCE_FILL_AFTER_MS, VAD_FRAME_SAMPLES } from './tuning.ts'
 
 export class SilenceFill {
   /** Wall clock when the latest binary frame arrived, and when the latest decoded audio of one did. */
@@ -40,7 +41,7 @@ export class SilenceFill {
   /** Some decoded audio has been seen: only then can silence follow it. */
   get heardAudio (): boolean { return this.lastAudioAt !== undefined }
 
-  /** A binary frame arrived at `at` (before it is decoded). */
+  /** A piece of audio arrived at `at` (before it is decoded). */
   frameReceived (at: number): void {
     this.lastReceivedAt = at
     this.schedule(this.stallMs())
@@ -58,7 +59,7 @@ export class SilenceFill {
     this.filledSinceAudio = 0
   }
 
-  /** The timer fired or a KeepAlive came: a stall if no frame came for long enough, else wait for the rest. */
+  /** The timer fired or a keep-alive came: a stall if no frame came for long enough, else wait for the rest. */
   check (): void {
     if (!this.enabled()) return
     const now = this.clock.now()

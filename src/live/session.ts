@@ -1,92 +1,77 @@
 /**
- * One live transcription session: Deepgram's /v1/listen protocol over any message transport.
+ * One live transcription session, for any live protocol: commands in (LiveCommands), events out (LiveEvent), and
+ * flow control on the protocol's transport (LiveProtocol.pause/resume). The interface is ./events.ts.
  *
- * Client frames go through one ordered input chain (audio is decoded asynchronously, Silero scores it in its
- * worker thread, and a Finalize must act on all audio sent before it): bytes -> AudioIntake (16 kHz mono) ->
- * StreamingVoiceDetector (Silero, speech per 20 ms) -> Segmenter (utterances) -> UtteranceDecoder (engine) ->
- * Outbox (in order) -> sink.
+ * Audio goes through one ordered input chain (it is decoded asynchronously, Silero scores it in its worker thread,
+ * and a flush must act on all audio sent before it): bytes -> AudioIntake (16 kHz mono) -> StreamingVoiceDetector
+ * (Silero, speech per 20 ms) -> Segmenter (utterances) -> DecodeScheduler -> UtteranceDecoder (engine) -> Outbox
+ * (in order) -> the protocol.
  *
- * What is said about each utterance (SpeechStarted, interim and final Results, UtteranceEnd, the answer to
- * Finalize) is UtteranceResults' part; silence added for a client that stopped sending, SilenceFill's. This class
- * owns the input chain, flow control, the idle timeout and the endings: on CloseStream the last final, then
- * Metadata, then close 1000.
+ * What is decoded when (finals, interims, the answer to a flush) is DecodeScheduler's part; silence added for a
+ * client that stopped sending, SilenceFill's. This class owns the input chain, flow control, the limits, the idle
+ * timeout and the endings: in order, the last final, then 'ended'; on a cut, 'ended' at once.
  */
 import { createHash } from 'node:crypto'
 import { setMaxListeners } from 'node:events'
+import { SAMPLE_RATE } from '../audio/pcm.ts'
 import { AppError } from '../errors.ts'
 import type { Logger, Transcriber } from '../engine/types.ts'
 import type { TranscriptionPlan } from '../transcription/plan.ts'
 import { StreamingVoiceDetector, type VadSettings, type WindowScorer } from '../transcription/vad/index.ts'
 import { AudioIntake, UndecodableAudioError, type StreamFormat } from './audio-intake.ts'
-import {
-  CLOSE, FRAME_OVERHEAD_BYTES, MAX_HELD_BYTES, MAX_UNPROCESSED_BYTES, MAX_UNPROCESSED_FRAMES, SAMPLE_RATE,
-  SHUTDOWN_FLUSH_MS, SILENCE_FILL_TICK_MS, type StreamLimits
-} from './constants.ts'
-import { metadataMessage, type LiveMessage } from './messages.ts'
+import { realClock, type SessionClock } from './clock.ts'
+import { DecodeScheduler } from './decode-scheduler.ts'
+import type { EndReason, LiveCommands, LiveError, LiveEvent, LiveProtocol } from './events.ts'
 import { Outbox } from './outbox.ts'
 import { Segmenter } from './segmenter.ts'
-import { realClock, type SessionClock } from './session-clock.ts'
 import { SilenceFill } from './silence-fill.ts'
+import {
+  FRAME_OVERHEAD_BYTES, MAX_HELD_BYTES, MAX_UNPROCESSED_BYTES, MAX_UNPROCESSED_FRAMES, SHUTDOWN_FLUSH_MS,
+  SILENCE_FILL_TICK_MS, type LiveLimits
+} from './tuning.ts'
 import { UtteranceDecoder } from './utterance-decoder.ts'
-import { UtteranceResults } from './utterance-results.ts'
 
-export type { SessionClock } from './session-clock.ts'
+export type { SessionClock } from './clock.ts'
 
+/** A session's settings: from the protocol (format, endpointing, utterance end, interims) and from the plan. */
 export interface LiveSessionOptions {
-  requestId: string
-  /** Model, language, prompt and text options, settled before the WebSocket upgrade (a bad one is an HTTP 400). */
+  /** Model, language, prompt and text options, settled before the session starts (a bad one never gets here). */
   plan: TranscriptionPlan
   format: StreamFormat
+  /** Decode the open utterance now and then (interim events). */
   interimResults: boolean
+  /** The pause in ms that closes an utterance at an endpoint (at least MIN_ENDPOINT_MS), or false for none. */
   endpointingMs: number | false
+  /** The pause in ms after speech that yields an utterance-end event; undefined for none. */
   utteranceEndMs?: number | undefined
-  vadEvents: boolean
-  /** Deepgram diarize: words carry speaker 0 */
-  diarize: boolean
   /**
-   * The process's Silero VAD (one scorer per session, whose work in the worker stops when `signal` aborts) and its
-   * thresholds: they decide speech, endpoints and UtteranceEnd.
+   * The process's Silero VAD (one scorer per session, whose work in the worker stops when the session ends) and its
+   * thresholds: they decide speech, endpoints and utterance ends.
    */
   vad: { detector: { stream (signal?: AbortSignal): WindowScorer }, settings: Pick<VadSettings, 'threshold' | 'negThreshold' | 'minSnrDb'> }
-  tags?: string[] | undefined
-  limits: StreamLimits
+  limits: LiveLimits
   logger?: Logger | undefined
   /** Wall-clock time and timers (tests drive a manual one); default: the real clock. */
   clock?: SessionClock | undefined
 }
 
-/** Where the session's output goes: a WebSocket in production, anything in tests. */
-export interface LiveSink {
-  send (message: LiveMessage): void
-  close (code: number, reason: string): void
-  /**
-   * Stop reading client frames until resume(): the session holds as much undecoded audio as it may. A client that
-   * goes away meanwhile must still be noticed (LiveSession.clientGone), or its session lives on until its backlog
-   * has been decoded for nobody.
-   */
-  pause (): void
-  resume (): void
-}
+type OrderlyEnd = Exclude<EndReason, 'gone' | 'error'>
 
-type Ending = 'client' | 'idle' | 'limit' | 'shutdown'
-const ENDING_CLOSE = { client: CLOSE.normal, idle: CLOSE.idle, limit: CLOSE.sessionTooLong, shutdown: CLOSE.goingAway }
-
-export class LiveSession {
+export class LiveSession implements LiveCommands {
   private state: 'open' | 'ending' | 'closed' = 'open'
   private readonly lifetime = new AbortController()
   private readonly intake: AudioIntake
   private readonly segmenter: Segmenter
-  private readonly outbox: Outbox
-  private readonly results: UtteranceResults
+  private readonly outbox: Outbox<LiveEvent>
+  private readonly scheduler: DecodeScheduler
   private readonly detector: StreamingVoiceDetector
   private readonly silence: SilenceFill
   private input: Promise<void> = Promise.resolve()
   private readonly hash = createHash('sha256')
-  private readonly created = new Date()
   private samples = 0
   private limitReached = false
   private paused = false
-  /** Binary frames (and their bytes) received and not yet through the input chain, and whether they hold reading. */
+  /** Audio pieces (and their bytes) received and not yet through the input chain, and whether they hold reading. */
   private unprocessedFrames = 0
   private unprocessedBytes = 0
   private backlogPaused = false
@@ -96,22 +81,22 @@ export class LiveSession {
   private resolveClosed!: () => void
 
   private readonly options: LiveSessionOptions
-  private readonly sink: LiveSink
-  constructor (transcriber: Transcriber, options: LiveSessionOptions, sink: LiveSink) {
+  private readonly protocol: LiveProtocol
+  constructor (transcriber: Transcriber, options: LiveSessionOptions, protocol: LiveProtocol) {
     this.options = options
-    this.sink = sink
+    this.protocol = protocol
     this.clock = options.clock ?? realClock
     // Every queued or running decode of the session (and its Silero request) listens for the end of its lifetime;
     // dozens wait at once under load, each removed when it settles, which is no leak.
     setMaxListeners(0, this.lifetime.signal)
     this.intake = new AudioIntake(options.format)
     this.segmenter = new Segmenter({ endpointingMs: options.endpointingMs, utteranceEndMs: options.utteranceEndMs })
-    this.outbox = new Outbox((m) => this.send(m), (err) => this.onError(err))
-    this.results = new UtteranceResults(options, this.segmenter, new UtteranceDecoder(transcriber, options.plan, this.lifetime.signal),
-      this.outbox, {
+    this.outbox = new Outbox((e) => this.emit(e), (err) => this.onError(err))
+    this.scheduler = new DecodeScheduler({ interimResults: options.interimResults, model: options.plan.model }, this.segmenter,
+      new UtteranceDecoder(transcriber, options.plan, this.lifetime.signal), this.outbox, {
         open: () => this.state === 'open',
         paused: () => this.paused,
-        send: (m) => this.send(m),
+        emit: (e) => this.emit(e),
         onError: (err) => this.onError(err),
         afterFinal: () => this.afterFinal()
       })
@@ -121,27 +106,26 @@ export class LiveSession {
     this.armIdleTimer()
   }
 
-  /** Resolves when the session has closed, whoever closed it. */
+  /** Resolves when the session has ended, however it ended (after its 'ended' event). */
   get closed (): Promise<void> { return this.closedPromise }
 
-  /** Seconds of audio received and decoded so far: Metadata's duration, and the session's usage. */
+  /** Still taking input: not ending, not ended. */
+  get accepting (): boolean { return this.state === 'open' }
+
+  /** Seconds of audio taken so far. */
   get audioSeconds (): number { return this.samples / SAMPLE_RATE }
 
-  /** A binary frame. An empty one ends the stream, as in Deepgram's original protocol. */
-  receiveAudio (bytes: Uint8Array): void {
+  audio (bytes: Uint8Array): void {
     if (this.state !== 'open') return
     this.armIdleTimer()
-    if (bytes.length === 0) {
-      this.end('client')
-      return
-    }
+    if (bytes.length === 0) return
     const arrivedAt = this.clock.now()
     this.silence.frameReceived(arrivedAt)
     const held = bytes.length + FRAME_OVERHEAD_BYTES
     this.unprocessedFrames++
     this.unprocessedBytes += held
     if (this.unprocessedBytes > MAX_HELD_BYTES) {
-      this.fail(CLOSE.bufferFull, `more than ${MAX_HELD_BYTES} bytes of audio received and not yet processed`)
+      this.fail('overloaded', `more than ${MAX_HELD_BYTES} bytes of audio received and not yet processed`)
       return
     }
     if (this.unprocessedFrames > MAX_UNPROCESSED_FRAMES || this.unprocessedBytes > MAX_UNPROCESSED_BYTES) this.holdInput(true)
@@ -159,36 +143,33 @@ export class LiveSession {
     })
   }
 
-  /**
-   * A text frame: KeepAlive, Finalize or CloseStream. Other JSON (SDK v4's `Configure`, messages of later
-   * protocol versions) is ignored with a log line; a frame that is not JSON closes 1008 DATA-0000.
-   */
-  receiveText (text: string): void {
+  flush (): void {
     if (this.state !== 'open') return
     this.armIdleTimer()
-    let message: unknown
-    try {
-      message = JSON.parse(text)
-    } catch {
-      this.fail(CLOSE.badData, 'text frame is not JSON')
-      return
-    }
-    const type = typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined
-    if (type === 'KeepAlive') this.silence.check()
-    else if (type === 'Finalize') this.step(() => this.results.finalize())
-    else if (type === 'CloseStream') this.end('client')
-    else this.options.logger?.info({ type: typeof type === 'string' ? type.slice(0, 64) : typeof type }, 'live text message ignored')
+    this.step(() => this.scheduler.flush())
   }
 
-  /** The client went away: drop queued work, send nothing more. */
+  endOfStream (): void {
+    this.end('client')
+  }
+
+  keepAlive (): void {
+    if (this.state !== 'open') return
+    this.armIdleTimer()
+    this.silence.check()
+  }
+
+  reject (message: string): void {
+    if (this.state === 'open') this.fail('bad-input', message)
+  }
+
   clientGone (): void {
-    if (this.state !== 'closed') this.finish(undefined)
+    this.finish('gone', false)
   }
 
-  /** Server shutdown: deliver what is buffered if it can be done within `graceMs`, then close 1001 regardless. */
   async shutdown (graceMs = SHUTDOWN_FLUSH_MS): Promise<void> {
     this.end('shutdown')
-    const deadline = setTimeout(() => this.finish(CLOSE.goingAway), graceMs)
+    const deadline = setTimeout(() => this.finish('shutdown', false), graceMs)
     await this.closedPromise
     clearTimeout(deadline)
   }
@@ -208,111 +189,111 @@ export class LiveSession {
     this.segmenter.append(take)
     const decisions = await this.detector.push(take)
     if (this.state === 'closed') return
-    for (const speech of decisions) for (const event of this.segmenter.frame(speech)) this.results.onEvent(event)
+    for (const speech of decisions) for (const event of this.segmenter.frame(speech)) this.scheduler.onEvent(event)
     if (take.length < pcm.length) {
       this.limitReached = true
       this.end('limit')
       return
     }
     if (checkLimits) this.checkBuffer()
-    this.results.scheduleInterim()
+    this.scheduler.scheduleInterim()
   }
 
   /**
-   * Frames arrive faster than the input chain takes them (each waits on decoding and on Silero's worker): past
-   * MAX_UNPROCESSED_FRAMES (or _BYTES) the socket stops being read until half of them are through, so the buffer
+   * Audio arrives faster than the input chain takes it (each piece waits on decoding and on Silero's worker): past
+   * MAX_UNPROCESSED_FRAMES (or _BYTES) the transport stops being read until half of them are through, so the buffer
    * cap below judges audio the session has actually seen rather than a pile it has not reached yet.
    */
   private holdInput (hold: boolean): void {
     if (hold === this.backlogPaused || this.state === 'closed') return
     this.backlogPaused = hold
     if (this.paused) return // the buffer cap holds reading already, and resumes it
-    if (hold) this.sink.pause()
-    else this.sink.resume()
+    if (hold) this.protocol.pause()
+    else this.protocol.resume()
   }
 
   /** Undecoded audio over the cap: finalize the open utterance and stop reading until the backlog halves. */
   private checkBuffer (): void {
     const cap = this.options.limits.maxBufferSeconds
-    const buffered = this.segmenter.openSeconds + this.results.pendingFinalSeconds
+    const buffered = this.segmenter.openSeconds + this.scheduler.pendingFinalSeconds
     if (buffered > 2 * cap) {
-      this.fail(CLOSE.bufferFull, `more than ${2 * cap} s of audio waiting to be transcribed`)
+      this.fail('overloaded', `more than ${2 * cap} s of audio waiting to be transcribed`)
       return
     }
     if (buffered <= cap) return
     const utterance = this.segmenter.flush()
-    if (utterance !== undefined) this.results.final(utterance, false, false)
+    if (utterance !== undefined) this.scheduler.final(utterance, 'buffer-full', false)
     if (!this.paused) {
       this.paused = true
       this.clearTimers() // not hearing from the client is our doing now
-      this.sink.pause()
+      this.protocol.pause()
     }
   }
 
   private afterFinal (): void {
-    if (this.paused && this.state === 'open' && this.results.pendingFinalSeconds <= this.options.limits.maxBufferSeconds / 2) {
+    if (this.paused && this.state === 'open' && this.scheduler.pendingFinalSeconds <= this.options.limits.maxBufferSeconds / 2) {
       this.paused = false
       this.armIdleTimer()
-      if (!this.backlogPaused) this.sink.resume()
+      if (!this.backlogPaused) this.protocol.resume()
     }
-    this.results.scheduleInterim()
+    this.scheduler.scheduleInterim()
   }
 
-  /** Stops taking input, delivers the last final and Metadata, then closes with the ending's code. */
-  private end (kind: Ending): void {
+  /** Stops taking input, delivers the last final and everything before it, then 'ended'. */
+  private end (reason: OrderlyEnd): void {
     if (this.state !== 'open') return
     this.state = 'ending'
     this.clearTimers()
     if (this.paused || this.backlogPaused) {
       this.paused = false
       this.backlogPaused = false
-      this.sink.resume() // keep reading, if only to see the client's close frame
+      this.protocol.resume() // keep reading, if only to see the client's close
     }
     this.step(async () => {
-      if (kind !== 'limit') await this.ingest(await this.intake.end(), false)
+      if (reason !== 'limit') await this.ingest(await this.intake.end(), false)
       const utterance = this.segmenter.flush()
-      if (utterance !== undefined) this.results.final(utterance, false, false)
-      this.outbox.add(Promise.resolve(), () => metadataMessage({
-        requestId: this.options.requestId,
-        sha256: this.hash.copy().digest('hex'),
-        created: this.created,
-        duration: this.samples / SAMPLE_RATE,
-        models: [this.results.currentModel],
-        tags: this.options.tags
-      }))
+      if (utterance !== undefined) this.scheduler.final(utterance, 'end-of-stream', false)
       await this.outbox.drained()
-      this.options.logger?.info({ kind, seconds: this.samples / SAMPLE_RATE }, 'live session ended')
-      this.finish(ENDING_CLOSE[kind])
+      this.options.logger?.info({ kind: reason, seconds: this.audioSeconds }, 'live session ended')
+      this.finish(reason, true)
     })
   }
 
-  private fail (close: { code: number, reason: string }, why: string): void {
+  private fail (kind: LiveError['kind'], message: string): void {
     if (this.state === 'closed') return
-    this.options.logger?.info({ code: close.code, reason: close.reason, why }, 'live session closed on error')
-    this.finish(close)
+    this.options.logger?.info({ kind, why: message }, 'live session closed on error')
+    this.finish('error', false, { kind, message })
   }
 
   private onError (err: unknown): void {
     if (this.state === 'closed') return
-    if (err instanceof UndecodableAudioError) return this.fail(CLOSE.badData, err.message)
-    if (err instanceof AppError && err.statusCode < 500) return this.fail(CLOSE.badData, err.message)
+    if (err instanceof UndecodableAudioError) return this.fail('bad-input', err.message)
+    if (err instanceof AppError && err.statusCode < 500) return this.fail('bad-input', err.message)
     this.options.logger?.error({ err }, 'live session failed')
-    this.finish(CLOSE.internal)
+    this.finish('error', false, { kind: 'internal', message: 'live session failed' })
   }
 
-  private finish (close: { code: number, reason: string } | undefined): void {
+  private finish (reason: EndReason, drained: boolean, error?: LiveError): void {
     if (this.state === 'closed') return
     this.state = 'closed'
     this.clearTimers()
     this.lifetime.abort(new Error('live session closed'))
-    this.results.stop()
+    this.scheduler.stop()
     this.intake.free()
-    if (close !== undefined) this.sink.close(close.code, close.reason)
+    this.protocol.event({
+      type: 'ended',
+      reason,
+      ...(error !== undefined ? { error } : {}),
+      drained,
+      audioSeconds: this.audioSeconds,
+      sha256: this.hash.copy().digest('hex'),
+      models: this.scheduler.models
+    })
     this.resolveClosed()
   }
 
-  private send (message: LiveMessage): void {
-    if (this.state !== 'closed') this.sink.send(message)
+  private emit (event: LiveEvent): void {
+    if (this.state !== 'closed') this.protocol.event(event)
   }
 
   private armIdleTimer (): void {
@@ -332,8 +313,8 @@ export class LiveSession {
   }
 
   /**
-   * No frame for a while (see SilenceFill): adds the silence the wall clock says has passed since the last audio,
-   * judged inside the input chain, after every frame received before it has been decoded and ingested.
+   * No audio for a while (see SilenceFill): adds the silence the wall clock says has passed since the last audio,
+   * judged inside the input chain, after every piece received before it has been decoded and ingested.
    */
   private fillSilence (now: number): void {
     this.step(async () => {
@@ -344,7 +325,7 @@ export class LiveSession {
     })
   }
 
-  /** An open utterance, or an UtteranceEnd still to come: what more silence would move forward. */
+  /** An open utterance, or an utterance-end still to come: what more silence would move forward. */
   private awaitingSilence (): boolean {
     return this.state === 'open' && (this.segmenter.openId !== undefined || this.segmenter.awaitingUtteranceEnd)
   }

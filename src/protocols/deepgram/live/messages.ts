@@ -2,10 +2,10 @@
  * The server -> client messages of Deepgram's live /v1/listen, shaped as its AsyncAPI spec and a real `Results`
  * sample show them. Times are audio seconds from the start of the stream, rounded to the millisecond.
  */
-import type { ModelDescription } from '../engine/types.ts'
-import { withSpeakers, type DeepgramWord } from '../protocols/deepgram/response.ts'
-import type { SearchResult } from '../transcription/format/index.ts'
-import type { ChannelTranscript } from '../transcription/transcribe.ts'
+import type { ModelDescription } from '../../../engine/types.ts'
+import type { SearchResult } from '../../../transcription/format/index.ts'
+import type { ChannelTranscript } from '../../../transcription/transcribe.ts'
+import { withSpeakers, type DeepgramWord } from '../response.ts'
 
 /** Mono: every message is about channel 0 of 1, as Deepgram reports it. */
 const CHANNEL_INDEX: [number, number] = [0, 1]

@@ -3,38 +3,13 @@
 // speech answers with the pending words. Wall-clock time comes from a manual clock: no sleeps.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { MetadataMessage } from '../../src/streaming/messages.ts'
-import type { SessionClock } from '../../src/streaming/session.ts'
-import { jfkSpeech16k, silence16k } from './helpers.ts'
+import type { MetadataMessage } from '../../../../src/protocols/deepgram/live/messages.ts'
+import { jfkSpeech16k, silence16k } from '../../../helpers/live-audio.ts'
+import { ManualClock } from '../../../helpers/manual-clock.ts'
 import { startSession, testEngine, testVad, type SessionUnderTest } from './session-helpers.ts'
 
 const jfk = jfkSpeech16k()
 const FRAME = 640 // 20 ms of 16 kHz s16le
-
-/** A clock that only moves when told; due timers run in order as it passes them. */
-class ManualClock implements SessionClock {
-  private time = 0
-  private timers: Array<{ at: number, fn: () => void, id: number }> = []
-  private ids = 0
-  now (): number { return this.time }
-  timer (fn: () => void, ms: number): () => void {
-    const id = ++this.ids
-    this.timers.push({ at: this.time + ms, fn, id })
-    return () => { this.timers = this.timers.filter((t) => t.id !== id) }
-  }
-
-  advance (ms: number): void {
-    const target = this.time + ms
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at)[0]
-      if (due === undefined) break
-      this.timers = this.timers.filter((t) => t !== due)
-      this.time = due.at
-      due.fn()
-    }
-    this.time = target
-  }
-}
 
 const turn = async (): Promise<void> => { await new Promise((resolve) => setImmediate(resolve)) }
 

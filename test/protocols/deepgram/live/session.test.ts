@@ -1,9 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { FRAME_OVERHEAD_BYTES, MAX_FRAME_BYTES, MAX_HELD_BYTES } from '../../src/streaming/constants.ts'
-import type { MetadataMessage, ResultsMessage } from '../../src/streaming/messages.ts'
-import { jfkSpeech16k, quietNoise16k, silence16k } from './helpers.ts'
+import { FRAME_OVERHEAD_BYTES, MAX_FRAME_BYTES, MAX_HELD_BYTES } from '../../../../src/live/tuning.ts'
+import type { MetadataMessage, ResultsMessage } from '../../../../src/protocols/deepgram/live/messages.ts'
+import { jfkSpeech16k, quietNoise16k, silence16k } from '../../../helpers/live-audio.ts'
 import { startSession, stream, testEngine } from './session-helpers.ts'
 
 const jfk = jfkSpeech16k()

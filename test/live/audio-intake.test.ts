@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { AudioIntake, UndecodableAudioError } from '../../src/streaming/audio-intake.ts'
-import { chunks, fixture, jfkSpeech16k, wavData } from './helpers.ts'
+import { AudioIntake, UndecodableAudioError } from '../../src/live/audio-intake.ts'
+import { chunks, fixture, jfkSpeech16k, wavData } from '../helpers/live-audio.ts'
 
 async function decodeAll (intake: AudioIntake, pieces: Uint8Array[]): Promise<{ pcm: Float32Array, before: number }> {
   const parts: Float32Array[] = []

@@ -1,5 +1,5 @@
 /**
- * Utterance audio -> Deepgram words, through the shared engine queue.
+ * Utterance audio -> formatted words (the pipeline's ChannelTranscript), through the shared engine queue.
  *
  * Only the utterance is decoded, with an encoder context sized to it (audio_ctx 'auto' unless the client chose):
  * whisper otherwise encodes a full 30 s window per decode (~1.6 s here), which no live latency survives.
@@ -11,8 +11,8 @@ import { AppError } from '../errors.ts'
 import type { ModelDescription, Transcriber } from '../engine/types.ts'
 import type { TranscriptionPlan } from '../transcription/plan.ts'
 import { transcribe, type ChannelTranscript } from '../transcription/transcribe.ts'
-import { FINAL_RETRY_MAX_DELAY_MS } from './constants.ts'
 import type { Utterance } from './segmenter.ts'
+import { FINAL_RETRY_MAX_DELAY_MS } from './tuning.ts'
 
 export interface DecodedUtterance {
   /** Formatted words and transcript, times in stream seconds. */

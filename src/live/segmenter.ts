@@ -5,17 +5,18 @@
  * - Idle: only the last PREROLL_SECONDS are kept. ONSET_FRAMES speech frames within ONSET_WINDOW open an
  *   utterance that starts PREROLL_SECONDS before the first of them (never before the previous utterance's end,
  *   so no audio is decoded twice): `speech-started`.
- * - Open: every sample is kept. A pause of `endpointing` ms (at least MIN_ENDPOINT_MS) closes it with
- *   speechFinal; without endpointing a longer pause closes it without. Past SOFT_MAX_UTTERANCE_SECONDS any pause
- *   closes it, at HARD_MAX_UTTERANCE_SECONDS it is cut mid-speech: `utterance`.
- * - A pause of `utterance_end_ms` after speech: `utterance-end` (closing a still open utterance first, so the
- *   UtteranceEnd always follows the final Results it ends).
+ * - Open: every sample is kept. A pause of `endpointingMs` (at least MIN_ENDPOINT_MS) closes it: reason
+ *   'endpoint'; without endpointing a longer pause closes it: 'pause'. Past SOFT_MAX_UTTERANCE_SECONDS any pause
+ *   closes it ('pause'), at HARD_MAX_UTTERANCE_SECONDS it is cut mid-speech ('max-length'): `utterance`.
+ * - A pause of `utteranceEndMs` after speech: `utterance-end` (closing a still open utterance first, so the
+ *   utterance-end always follows the final it ends).
  * Silence never opens an utterance, so it is never decoded.
  */
+import { SAMPLE_RATE } from '../audio/pcm.ts'
 import {
-  HARD_MAX_UTTERANCE_SECONDS, MIN_ENDPOINT_MS, ONSET_FRAMES, ONSET_WINDOW, PREROLL_SECONDS, SAMPLE_RATE,
+  HARD_MAX_UTTERANCE_SECONDS, MIN_ENDPOINT_MS, ONSET_FRAMES, ONSET_WINDOW, PREROLL_SECONDS,
   SOFT_MAX_UTTERANCE_SECONDS, UNENDPOINTED_PAUSE_MS, VAD_FRAME_SAMPLES
-} from './constants.ts'
+} from './tuning.ts'
 
 export interface Utterance {
   /** Increasing per stream; interim results check it to know their utterance is still the open one. */
@@ -26,17 +27,22 @@ export interface Utterance {
   audio: Float32Array
 }
 
-export type CloseReason = 'endpoint' | 'pause' | 'max-length' | 'flush'
+/**
+ * Why the segmenter closed an utterance: a pause of the endpointing length ('endpoint'), a pause that is not one
+ * (endpointing off, past the soft maximum length, or the utterance-end pause came first), or the hard maximum
+ * length mid-speech.
+ */
+export type PauseReason = 'endpoint' | 'pause' | 'max-length'
 
 export type SegmenterEvent =
   | { type: 'speech-started', at: number }
-  | { type: 'utterance', utterance: Utterance, speechFinal: boolean, reason: CloseReason }
+  | { type: 'utterance', utterance: Utterance, reason: PauseReason }
   | { type: 'utterance-end', at: number }
 
 export interface SegmenterOptions {
-  /** Deepgram `endpointing`: pause in ms that ends an utterance with speech_final, or false. */
+  /** The pause in ms that ends an utterance at an endpoint, or false for none (then only longer pauses close it). */
   endpointingMs: number | false
-  /** Deepgram `utterance_end_ms`; undefined = no utterance-end events. */
+  /** The pause in ms after speech that yields an utterance-end event; undefined = none. */
   utteranceEndMs?: number | undefined
 }
 
@@ -161,38 +167,41 @@ export class Segmenter {
       const pause = frameEnd - this.lastSpeechEnd
       const length = frameEnd - this.open.start
       if (!speech && pause >= this.endpointSamples) {
-        events.push(this.close(frameEnd, this.endpointing, this.endpointing ? 'endpoint' : 'pause'))
+        events.push(this.close(frameEnd, this.endpointing ? 'endpoint' : 'pause'))
       } else if (!speech && length >= SOFT_MAX_UTTERANCE_SECONDS * SAMPLE_RATE) {
-        events.push(this.close(frameEnd, false, 'pause'))
+        events.push(this.close(frameEnd, 'pause'))
       } else if (length >= HARD_MAX_UTTERANCE_SECONDS * SAMPLE_RATE) {
-        events.push(this.close(frameEnd, false, 'max-length'))
+        events.push(this.close(frameEnd, 'max-length'))
       }
     }
 
     if (this.utteranceEndSamples !== undefined && this.speechSinceUtteranceEnd && !speech &&
         frameEnd - this.lastSpeechEnd >= this.utteranceEndSamples) {
-      if (this.open !== undefined) events.push(this.close(frameEnd, false, 'pause'))
+      if (this.open !== undefined) events.push(this.close(frameEnd, 'pause'))
       this.speechSinceUtteranceEnd = false
       events.push({ type: 'utterance-end', at: seconds(frameEnd) })
     }
     return events
   }
 
-  /** Closes the open utterance at the last received sample (Finalize, CloseStream, caps); undefined when idle. */
+  /** Closes the open utterance at the last received sample (a flush, the end of the stream, the buffer cap); undefined when idle. */
   flush (): Utterance | undefined {
     if (this.open === undefined) return undefined
-    const event = this.close(this.buffer.end, false, 'flush')
-    return event.type === 'utterance' ? event.utterance : undefined
+    return this.cut(this.buffer.end)
   }
 
-  private close (at: number, speechFinal: boolean, reason: CloseReason): SegmenterEvent {
+  private close (at: number, reason: PauseReason): SegmenterEvent {
+    return { type: 'utterance', utterance: this.cut(at), reason }
+  }
+
+  private cut (at: number): Utterance {
     const open = this.open as { id: number, start: number }
     const utterance: Utterance = { id: open.id, start: seconds(open.start), end: seconds(at), audio: this.buffer.slice(open.start, at) }
     this.open = undefined
     this.closedAt = at
     this.recent.length = 0
     this.trimIdle()
-    return { type: 'utterance', utterance, speechFinal, reason }
+    return utterance
   }
 
   /**

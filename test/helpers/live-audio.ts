@@ -1,4 +1,4 @@
-/** Audio helpers shared by the streaming tests (fixtures only: tests never read ../shared). */
+/** Audio helpers shared by the live tests, core and protocols (fixtures only: tests never read ../shared). */
 import { readFileSync } from 'node:fs'
 
 export const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/audio/${name}`, import.meta.url))

@@ -2,10 +2,10 @@
 // nothing decoded), and speech after the noise, or over a quieter babble with the level gate on, does, at its own time.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { ResultsMessage } from '../../src/streaming/messages.ts'
-import { DEFAULT_VAD_SETTINGS } from '../../src/transcription/vad/index.ts'
-import { babble, concat, noise, overlay, rmsDb, toS16 } from '../helpers/noise.ts'
-import { jfkSpeech16k, silence16k } from './helpers.ts'
+import type { ResultsMessage } from '../../../../src/protocols/deepgram/live/messages.ts'
+import { DEFAULT_VAD_SETTINGS } from '../../../../src/transcription/vad/index.ts'
+import { jfkSpeech16k, silence16k } from '../../../helpers/live-audio.ts'
+import { babble, concat, noise, overlay, rmsDb, toS16 } from '../../../helpers/noise.ts'
 import { startSession, stream, testEngine, testVad } from './session-helpers.ts'
 
 const CLOSE_STREAM = JSON.stringify({ type: 'CloseStream' })

@@ -1,12 +1,12 @@
-/** A plain `ws` client for the live route tests: records every message and checks it against Deepgram's schema. */
+/** A plain `ws` client for Deepgram's live route: records every message and checks it against Deepgram's schema. */
 import { readFileSync } from 'node:fs'
 import type { IncomingHttpHeaders } from 'node:http'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import WebSocket from 'ws'
-import type { TestApp } from '../helpers/build.ts'
+import type { TestApp } from './build.ts'
 
-const schema = JSON.parse(readFileSync(new URL('./fixtures/listen-v1-live-messages.schema.json', import.meta.url), 'utf8')) as {
+const schema = JSON.parse(readFileSync(new URL('../fixtures/deepgram/listen-v1-live-messages.schema.json', import.meta.url), 'utf8')) as {
   messages: Record<string, string>
   definitions: Record<string, object>
 }

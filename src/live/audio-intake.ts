@@ -1,10 +1,10 @@
 /**
- * Turns the binary frames of a live stream into 16 kHz mono PCM, frame by frame.
+ * Turns the audio bytes of a live stream into 16 kHz mono PCM, piece by piece, as they arrive.
  *
- * Headerless audio (encoding=linear16|linear32|mulaw|alaw + sample_rate [+ channels]) is expanded with the REST
- * path's raw decoders; a sample split across two WebSocket frames is carried over. Containerised audio (no
- * encoding, or opus/ogg-opus/flac, or a raw encoding whose stream nevertheless opens with a container header, as
- * Deepgram's own examples send WAV with encoding=linear16) is sniffed from its first bytes and fed to
+ * Headerless audio (a raw encoding linear16|linear32|mulaw|alaw + sampleRate [+ channels]) is expanded with the
+ * file path's raw decoders (src/audio/raw.ts); a sample split across two pieces is carried over. Containerised
+ * audio (no encoding, or any other one, or a raw encoding whose stream nevertheless opens with a container header:
+ * popular client examples send WAV and call it linear16) is sniffed from its first bytes and fed to
  * audio-decode's streaming decoder for that format: WebM/Opus as a browser's MediaRecorder writes it, Ogg/Opus,
  * WAV, FLAC, MP3, AAC. Every container here decodes incrementally (per WebM block, per Ogg page), so a live
  * stream is transcribed as it arrives rather than at the end.
@@ -17,10 +17,10 @@ import audioType from 'audio-type'
 import { mixToMono } from '../audio/decode.ts'
 import { decodeRaw, bytesPerSample, hasContainerMagic, RAW_ENCODINGS, type RawEncoding } from '../audio/raw.ts'
 import { MAX_CHANNELS, MAX_SOURCE_RATE, MIN_SOURCE_RATE } from '../audio/decode-core.ts'
+import { SAMPLE_RATE } from '../audio/pcm.ts'
 import { Resampler } from '../audio/resample.ts'
-import { SAMPLE_RATE } from './constants.ts'
 
-/** The stream's bytes are not audio we can decode (Deepgram's DATA-0000). */
+/** The stream's bytes are not audio we can decode: the session ends with error kind 'bad-input'. */
 export class UndecodableAudioError extends Error {
   constructor (message: string, options?: { cause?: unknown }) {
     super(message, options)
@@ -29,7 +29,7 @@ export class UndecodableAudioError extends Error {
 }
 
 export interface StreamFormat {
-  /** Deepgram `encoding`; absent for containerised audio. */
+  /** A raw encoding of src/audio/raw.ts for headerless audio; absent (or any other name) for containerised audio. */
   encoding?: string
   sampleRate?: number
   channels?: number
