@@ -4,9 +4,15 @@
 #   docker run -d -p 7860:7860 -v earshot-data:/app/data -v earshot-models:/app/models earshot
 #   docker run --rm -v earshot-data:/app/data earshot create --name laptop      # key management
 #   docker run --rm -v earshot-models:/app/models earshot models download small.en
+#
+# The image holds only what runs. Size of /app on linux/amd64 (du -sh, MiB), measured by replaying these steps
+# outside Docker (no daemon where earshot is developed): 475 MB before #19 (the whole build context over a plain
+# `npm ci --omit=dev`: every platform's onnxruntime-node (288 MB) and better-sqlite3 binaries, whisper.cpp's
+# sources, the addon's object files, tests, benchmarks), 130 MB now: onnxruntime's linux/x64 binary is 45 MB of
+# it, protobufjs 18 MB (it leaves with onnx-proto), node_modules 126 MB in all.
 
 FROM node:24-bookworm-slim AS build
-# node-gyp compiles better-sqlite3 and earshot's whisper.cpp addon (native/, sources from the nodejs-whisper package).
+# node-gyp compiles earshot's whisper.cpp addon (native/, sources from the nodejs-whisper package).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -18,12 +24,11 @@ WORKDIR /app
 ARG WHISPER_CFLAGS="-msse3 -mssse3 -mavx -mavx2 -mfma -mf16c"
 ENV EARSHOT_WHISPER_CFLAGS=${WHISPER_CFLAGS} \
     npm_config_nodedir=/usr/local
-# (the official image keeps Node's headers under /usr/local, where .npmrc's nodedir=/usr does not look)
+# (the official image keeps Node's headers under /usr/local: node-gyp compiles against them, downloading nothing)
 COPY package.json package-lock.json .npmrc ./
 COPY scripts ./scripts
 COPY native ./native
-RUN npm ci --omit=dev && npm cache clean --force
-COPY . .
+RUN npm ci --omit=dev && npm cache clean --force && sh scripts/docker-prune.sh
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
@@ -32,7 +37,17 @@ ENV NODE_ENV=production \
     DATABASE_PATH=/app/data/earshot.db \
     MODELS_DIR=/app/models
 WORKDIR /app
-COPY --from=build --chown=node:node /app /app
+# What runs, and nothing else: the code (owned by root, so the server cannot rewrite itself), the production
+# dependencies as docker-prune.sh left them, and the addon with its build record (not its object files).
+COPY package.json LICENSE ./
+COPY bin ./bin
+COPY src ./src
+COPY public ./public
+COPY migrations ./migrations
+COPY scripts/docker-entrypoint.sh ./scripts/
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/native/build/earshot-build.json ./native/build/
+COPY --from=build /app/native/build/Release/earshot_whisper.node ./native/build/Release/
 RUN mkdir -p /app/data /app/models && chown node:node /app/data /app/models \
  && ln -s /app/bin/earshot.mjs /usr/local/bin/earshot
 USER node

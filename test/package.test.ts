@@ -15,3 +15,10 @@ test('allowScripts names every dependency with an install script, and allows tho
   // better-sqlite3 fetches or builds its native binding.
   assert.equal(allowScripts['better-sqlite3'], true)
 })
+
+test('allowScripts names no package the lock file no longer has (a removed dependency takes its entry along)', () => {
+  const allowScripts = read('package.json').allowScripts as Record<string, boolean>
+  const lock = read('package-lock.json').packages as Record<string, unknown>
+  const installed = new Set(Object.keys(lock).map((path) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length)))
+  for (const name of Object.keys(allowScripts)) assert.ok(installed.has(name), `allowScripts names ${name}, which package-lock.json does not hold`)
+})

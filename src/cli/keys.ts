@@ -27,7 +27,11 @@ const keyJson = (key: ApiKeyRecord, now = new Date()) => ({
   status: keyStatus(key, now)
 })
 
-export async function createKey (keys: KeyService, io: CliIo, opts: { name?: string, expires?: string, scopes?: string, json?: boolean }): Promise<number> {
+/**
+ * Keys are created with the default scope (`member`). No `--scopes`: nothing enforces scopes yet, and an option that
+ * looks like access control but is not would be a trap; it comes back with the issue that enforces them.
+ */
+export async function createKey (keys: KeyService, io: CliIo, opts: { name?: string, expires?: string, json?: boolean }): Promise<number> {
   const name = opts.name?.trim()
   if (name === undefined || name === '') throw new UsageError('create needs --name NAME')
   let expiresAt: Date | null
@@ -36,8 +40,7 @@ export async function createKey (keys: KeyService, io: CliIo, opts: { name?: str
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
-  const scopes = opts.scopes?.split(',').map((s) => s.trim()).filter((s) => s !== '')
-  const { token, key } = await keys.create({ name, expiresAt, ...(scopes?.length ? { scopes } : {}) })
+  const { token, key } = await keys.create({ name, expiresAt })
   if (opts.json === true) {
     io.out(JSON.stringify({ ...keyJson(key), token }))
     return 0

@@ -14,7 +14,7 @@ const USAGE = `Usage: earshot <command> [options]
 
 Commands:
   init                                     create the database (DATABASE_PATH, or DATABASE_URL) and apply migrations
-  create --name NAME [--expires 30d|90d|1y|never] [--scopes a,b] [--json]
+  create --name NAME [--expires 30d|90d|1y|never] [--json]
                                            create an API key; the token is shown only now
   list [--all] [--json]                    list keys (--all includes revoked ones)
   revoke <prefix>                          revoke the key whose token starts with <prefix>
@@ -61,7 +61,6 @@ const commands: Record<string, Command> = {
     const { values } = parse(args, {
       name: { type: 'string' },
       expires: { type: 'string' },
-      scopes: { type: 'string' },
       json: { type: 'boolean' }
     })
     return withKeys(config, (keys) => createKey(keys, io, values as Parameters<typeof createKey>[2]))

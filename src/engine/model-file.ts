@@ -127,18 +127,30 @@ export function isMultilingual (nVocab: number): boolean {
   return nVocab >= 51865
 }
 
-/** The vocabulary size from a model file's first 8 bytes (magic + n_vocab); undefined when it is not a ggml file. */
-export async function readVocabSize (path: string): Promise<number | undefined> {
+/**
+ * What a file's first bytes say it is. A whisper model: the ggml magic, then n_vocab (vocabSize). whisper.cpp's VAD
+ * models (ggml-silero-v6.2.0.bin) share the magic and the `ggml-*.bin` naming, but the magic is followed by a
+ * length-prefixed model type ("silero-16k", as whisper_vad_init_with_params reads it): `vad`. Neither: `vocabSize`
+ * undefined (the file will not load, and validateModelFile says why).
+ */
+export interface ModelFileKind { vocabSize: number | undefined, vad: boolean }
+
+const VAD_TYPE_PREFIX = 'silero'
+
+export async function readModelFileKind (path: string): Promise<ModelFileKind> {
   let fh: FileHandle | undefined
   try {
     fh = await open(path, 'r')
-    const head = Buffer.alloc(8)
-    const { bytesRead } = await fh.read(head, 0, 8, 0)
-    if (bytesRead < 8 || head.readUInt32LE(0) !== MAGIC) return undefined
-    const nVocab = head.readInt32LE(4)
-    return nVocab > 0 ? nVocab : undefined
+    const head = Buffer.alloc(8 + 64)
+    const { bytesRead } = await fh.read(head, 0, head.length, 0)
+    if (bytesRead < 8 || head.readUInt32LE(0) !== MAGIC) return { vocabSize: undefined, vad: false }
+    const n = head.readInt32LE(4)
+    if (n > 0 && n <= 64 && bytesRead >= 8 + n && head.toString('latin1', 8, 8 + n).startsWith(VAD_TYPE_PREFIX)) {
+      return { vocabSize: undefined, vad: true }
+    }
+    return { vocabSize: n > 0 ? n : undefined, vad: false }
   } catch {
-    return undefined
+    return { vocabSize: undefined, vad: false }
   } finally {
     await fh?.close()
   }

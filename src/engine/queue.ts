@@ -7,17 +7,20 @@
  * - When the waiting room is full, a 'high'/'normal' job pushes out the oldest waiting 'low' job (which rejects
  *   with SERVER_BUSY); if there is none it is itself refused with SERVER_BUSY and a Retry-After estimate.
  *   A 'low' job is simply refused: interims are the first thing to drop under load.
- * - A job whose AbortSignal fires while it waits is removed and rejects with an AbortError. Once running it
- *   cannot be interrupted (whisper.cpp has no cancel): it completes and its promise resolves normally.
+ * - A job whose AbortSignal fires while it waits is removed and rejects with an AbortError. Once it runs, the
+ *   queue leaves it alone: stopping it is the job's own business (the engine hands the same signal to the native
+ *   run, which stops whisper within tens of milliseconds and rejects with AbortError), and its slot is free when
+ *   its promise settles.
  */
 import { serverBusy } from '../errors.ts'
 
 export type Priority = 'high' | 'normal' | 'low'
 
+/** A transcription given up through its AbortSignal: dropped from the queue, or stopped inside whisper. */
 export class AbortError extends Error {
   readonly code = 'ABORT_ERR'
   constructor (reason?: unknown) {
-    super('the transcription was aborted before it started', reason === undefined ? undefined : { cause: reason })
+    super('the transcription was aborted', reason === undefined ? undefined : { cause: reason })
     this.name = 'AbortError'
   }
 }

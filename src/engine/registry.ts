@@ -7,13 +7,17 @@
  * 3. an installed name after an optional `whisper-` prefix (`whisper-tiny.en` selects tiny.en).
  * There is no fuzzy fallback (`tiny` does not select tiny.en): an unknown name is a 400 listing the installed
  * models and the aliases.
+ *
+ * whisper.cpp's VAD models (ggml-silero-v6.2.0.bin) live in the same directory under the same naming; they are not
+ * whisper models, so no listing (GET /v1/models, `earshot models list`) shows them and no request selects them:
+ * known by name, and by header whatever the name.
  */
 import { createHash } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { badRequest, quoted } from '../errors.ts'
 import { DEFAULT_ALIAS_RULES, describeRules, matchAlias, targetCandidates, type AliasRule } from './aliases.ts'
-import { isMultilingual, readVocabSize } from './model-file.ts'
+import { isMultilingual, readModelFileKind, type ModelFileKind } from './model-file.ts'
 
 export interface InstalledModel {
   name: string
@@ -46,7 +50,7 @@ export interface RegistryOptions {
 }
 
 const FILE_RE = /^ggml-(.+)\.bin$/
-/** whisper.cpp's VAD models share the `ggml-*.bin` naming (ggml-silero-v6.2.0.bin) but are not whisper models. */
+/** whisper.cpp's VAD models' names (ggml-silero-v5.1.2.bin, ggml-silero-v6.2.0.bin): skipped without a read. */
 const VAD_FILE_RE = /^ggml-silero-/i
 /** What a model name may contain: it becomes part of a file path. */
 export const MODEL_NAME_RE = /^[a-z0-9][a-z0-9._-]*$/
@@ -82,8 +86,8 @@ const isEnglish = (request: ModelRequest): boolean => {
 
 export class ModelRegistry {
   private cache: { at: number, models: InstalledModel[] } | undefined
-  /** n_vocab per file version (path|size|mtime): each file's header is read once. */
-  private readonly vocab = new Map<string, number>()
+  /** What each file version (path|size|mtime) is: each file's header is read once. */
+  private readonly kinds = new Map<string, ModelFileKind>()
   private readonly cacheMs: number
   private readonly aliases: AliasRule[]
   private readonly defaultModel: string | undefined
@@ -124,11 +128,13 @@ export class ModelRegistry {
         const st = await stat(path)
         if (!st.isFile()) continue
         const key = `${path}|${st.size}|${Math.round(st.mtimeMs)}`
-        let vocabSize = this.vocab.get(key)
-        if (vocabSize === undefined) {
-          vocabSize = await readVocabSize(path) ?? 0
-          this.vocab.set(key, vocabSize)
+        let kind = this.kinds.get(key)
+        if (kind === undefined) {
+          kind = await readModelFileKind(path)
+          this.kinds.set(key, kind)
         }
+        if (kind.vad) continue
+        const vocabSize = kind.vocabSize ?? 0
         models.push({
           name, path, sizeBytes: st.size, mtimeMs: st.mtimeMs, uuid: modelUuid(name, st.size, st.mtimeMs),
           multilingual: vocabSize === 0 || isMultilingual(vocabSize), vocabSize

@@ -62,11 +62,8 @@ export interface TranscribeResult {
   languageProbability?: number
   /** Seconds of audio transcribed (the PCM length / 16000). */
   duration?: number
-  /**
-   * Wall-clock milliseconds: model load (when this job loaded it), the spectrogram of the whole input, language
-   * detection, the whole decode.
-   */
-  timings?: { loadMs?: number, melMs?: number, detectMs?: number, totalMs: number }
+  /** Wall-clock milliseconds: the spectrogram of the whole input, language detection, the whole decode. */
+  timings?: { melMs?: number, detectMs?: number, totalMs: number }
 }
 
 export interface ModelDescription {
@@ -103,7 +100,8 @@ export interface Transcriber {
   listModels(): Promise<ModelDescription[]>
   /**
    * Transcribe 16 kHz mono Float32 PCM with the model a plan settled (describeModel): nothing is resolved again
-   * here. Waits its turn in the bounded queue; throws AppError SERVER_BUSY (503) when the queue is full.
+   * here. Waits its turn in the bounded queue; throws AppError SERVER_BUSY (503) when the queue is full, ENGINE_OFF
+   * (503) on a replica without an engine, and the queue's AbortError when `signal` gives it up.
    */
   transcribe(pcm: Float32Array, options: TranscribeOptions & { model: ModelDescription }): Promise<TranscribeResult & { model: ModelDescription }>
   /**

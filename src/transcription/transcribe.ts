@@ -8,7 +8,7 @@
 import { decodeAudio, mixToMono } from '../audio/decode.ts'
 import { SAMPLE_RATE } from '../audio/pcm.ts'
 import type { ModelDescription, TranscribedSegment, Transcriber, TranscribeOptions } from '../engine/types.ts'
-import { segmentsToWords, type Word } from '../engine/words.ts'
+import { segmentsToWords, type Word } from './words.ts'
 import { formatTranscript, type SearchResult } from './format/index.ts'
 import type { TranscriptionPlan } from './plan.ts'
 import { transcribeSpeech, type SpeechDetector } from './speech-only.ts'

@@ -5,6 +5,16 @@ import { join } from 'node:path'
 import { build, tempDir } from '../helpers/build.ts'
 import { runEarshot } from '../helpers/cli.ts'
 import { loadConfig, readEnvironment } from '../../src/config.ts'
+import { runCli } from '../../src/cli/run.ts'
+import { openSqliteKeyRepository } from '../../src/db/keys-repository.ts'
+
+/** The CLI in this process (nothing here needs its own process): exit code and what it wrote. */
+async function cli (args: string[], env: Record<string, string>): Promise<{ code: number, out: string, err: string }> {
+  const out: string[] = []
+  const err: string[] = []
+  const code = await runCli(args, { out: (l) => { out.push(l) }, err: (l) => { err.push(l) } }, env)
+  return { code, out: out.join('\n'), err: err.join('\n') }
+}
 
 test('init creates the database; create shows the token once; list never shows it', async (t) => {
   const dir = tempDir(t)
@@ -117,4 +127,26 @@ test('the CLI reads .env in its working directory exactly as the server does', a
   const other = join(dir, 'env-wins.db')
   assert.equal((await runEarshot(['init'], { DATABASE_PATH: other }, { cwd: dir })).code, 0)
   assert.ok(existsSync(other))
+})
+
+test('create offers no --scopes (nothing enforces scopes yet): keys get the default scope; stored scopes still list', async (t) => {
+  const env = { DATABASE_PATH: join(tempDir(t), 'keys.db') }
+  const refused = await cli(['create', '--name', 'x', '--scopes', 'admin'], env)
+  assert.equal(refused.code, 2)
+  assert.match(refused.err, /Unknown option '--scopes'/)
+  const help = await cli(['help'], env)
+  assert.match(help.out, /create --name NAME/)
+  assert.doesNotMatch(help.out, /scope/i)
+
+  const created = await cli(['create', '--name', 'plain', '--json'], env)
+  assert.equal(created.code, 0, created.err)
+  assert.deepEqual((JSON.parse(created.out) as { scopes: string[] }).scopes, ['member'])
+
+  // a key an earlier version stored with other scopes: listed as it is, and revocable (no migration needed)
+  const repo = openSqliteKeyRepository(env.DATABASE_PATH)
+  await repo.create({ name: 'old', prefix: 'abcd0000', hash: 'h'.repeat(64), scopes: ['member', 'admin'], createdAt: new Date().toISOString(), expiresAt: null })
+  await repo.close()
+  const listed = JSON.parse((await cli(['list', '--json'], env)).out) as Array<{ name: string, scopes: string[] }>
+  assert.deepEqual(listed.map((k) => [k.name, k.scopes]).sort(), [['old', ['member', 'admin']], ['plain', ['member']]])
+  assert.equal((await cli(['revoke', 'abcd0000'], env)).code, 0)
 })

@@ -4,7 +4,8 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/build.ts'
 import { runEarshot } from '../helpers/cli.ts'
-import { testModel } from '../helpers/models.ts'
+import { installTestModel, installVadModelFile, testModel } from '../helpers/models.ts'
+import { runCli } from '../../src/cli/run.ts'
 import { serveModelFile } from '../helpers/mirror.ts'
 
 test('models download fetches from MODEL_BASE_URL into MODELS_DIR; models list shows it', async (t) => {
@@ -39,4 +40,20 @@ test('models download fetches from MODEL_BASE_URL into MODELS_DIR; models list s
   assert.match(missing.stderr, /not found .*404/)
   assert.equal((await runEarshot(['models', 'download'], env)).code, 2)
   assert.equal((await runEarshot(['models', 'frob'], env)).code, 2)
+})
+
+test('models list (in-process) shows whisper models only, not the VAD model files beside them', async (t) => {
+  const dir = tempDir(t)
+  const env = { DATABASE_PATH: join(dir, 'db.sqlite'), MODELS_DIR: join(dir, 'models'), DEFAULT_MODEL: 'small-test' }
+  installTestModel(env.MODELS_DIR, 'small-test')
+  installVadModelFile(env.MODELS_DIR)
+  installVadModelFile(env.MODELS_DIR, 'ggml-vad-renamed.bin')
+  const out: string[] = []
+  const run = async (args: string[]): Promise<number> => await runCli(args, { out: (l) => { out.push(l) }, err: (l) => { out.push(l) } }, env)
+  assert.equal(await run(['models', 'list', '--json']), 0)
+  assert.deepEqual((JSON.parse(out.join('')) as Array<{ name: string }>).map((m) => m.name), ['small-test'])
+  out.length = 0
+  assert.equal(await run(['models', 'list']), 0)
+  assert.doesNotMatch(out.join('\n'), /silero|vad/)
+  assert.match(out.join('\n'), /small-test/)
 })

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AppError } from '../../src/errors.ts'
 import { Engine, effectiveAudioCtx, type EngineOptions } from '../../src/engine/engine.ts'
-import { segmentsToWords } from '../../src/engine/words.ts'
+import { segmentsToWords } from '../../src/transcription/words.ts'
 import { loadNativeModel } from '../../src/engine/binding.ts'
 import { installTestModel, testAudio, testModel, TEST_PHRASE } from '../helpers/models.ts'
 

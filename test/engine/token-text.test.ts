@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { completePrefix, joinTokenBytes } from '../../src/engine/token-text.ts'
-import { tokensToWords } from '../../src/engine/words.ts'
+import { tokensToWords } from '../../src/transcription/words.ts'
 
 const b = (...parts: Array<string | number[]>): Uint8Array =>
   Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))))

@@ -2,7 +2,7 @@
 // Several test files run in parallel processes: generateModel writes to a temp file and renames it into
 // place, so a racing reader sees either no file or a complete one (at worst two processes both generate).
 import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULT_PHRASE, generateModel, phraseTokens, type Arch, type WeightType } from '../../scripts/generate-model.mjs'
@@ -39,6 +39,19 @@ export function installTestModel (dir: string, arch: Arch, name: string = arch):
   const tmp = `${dest}.tmp-${process.pid}`
   copyFileSync(testModel(arch), tmp)
   renameSync(tmp, dest)
+  return dest
+}
+
+/**
+ * A whisper.cpp VAD model's header (what whisper_vad_init_with_params reads first: the ggml magic, the model type
+ * "silero-16k", version 6.2.0, window 512, context 64) as `dir/file`: enough to tell it from a whisper model.
+ */
+export function installVadModelFile (dir: string, file = 'ggml-silero-v6.2.0.bin'): string {
+  mkdirSync(dir, { recursive: true })
+  const type = Buffer.from('silero-16k')
+  const ints = (...xs: number[]): Buffer => Buffer.from(new Int32Array(xs).buffer)
+  const dest = join(dir, file)
+  writeFileSync(dest, Buffer.concat([ints(0x67676d6c, type.length), type, ints(6, 2, 0, 512, 64, 4), Buffer.alloc(4096)]))
   return dest
 }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { build, tempDir } from '../helpers/build.ts'
-import { installTestModel } from '../helpers/models.ts'
+import { installTestModel, installVadModelFile } from '../helpers/models.ts'
 import { openAiClient } from '../helpers/openai.ts'
 import { AuthenticationError } from 'openai'
 
@@ -22,6 +22,20 @@ test('GET /v1/models lists installed models, which is the default and which are 
     assert.ok(m.size_bytes > 1_000_000)
   }
   assert.equal((await app.fetch('/v1/models')).status, 401)
+})
+
+test('GET /v1/models does not list the VAD model files beside the whisper models, in either shape', async (t) => {
+  const models = join(tempDir(t), 'models')
+  installTestModel(models, 'small-test')
+  installVadModelFile(models)
+  installVadModelFile(models, 'ggml-vad-renamed.bin')
+  const app = await build(t, { MODELS_DIR: models, DEFAULT_MODEL: 'small-test' })
+  const key = await app.createKey()
+  const res = await app.fetch('/v1/models', { headers: { authorization: `Token ${key}` } })
+  assert.equal(res.status, 200)
+  const body = await res.json() as { models: Array<{ name: string }>, data: Array<{ id: string }> }
+  assert.deepEqual(body.models.map((m) => m.name), ['small-test'])
+  assert.deepEqual(body.data.map((m) => m.id), ['small-test', 'whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe'])
 })
 
 test('GET /v1/models in OpenAI\'s list shape: the openai SDK lists installed models and the OpenAI names that resolve', async (t) => {

@@ -2,7 +2,7 @@
  * The pipeline's protocol-neutral result -> Deepgram's ListenV1Response (POST /v1/listen, and callback jobs).
  */
 import type { ModelDescription } from '../../engine/types.ts'
-import type { Word } from '../../engine/words.ts'
+import type { Word } from '../../transcription/words.ts'
 import type { SearchResult } from '../../transcription/format/index.ts'
 import type { TranscriptionPlan } from '../../transcription/plan.ts'
 import type { TranscriptionResult } from '../../transcription/transcribe.ts'

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Word } from '../../engine/words.ts'
+import type { Word } from '../../transcription/words.ts'
 
 /** Deepgram's default pause (seconds) that ends an utterance. */
 export const DEFAULT_UTT_SPLIT = 0.8

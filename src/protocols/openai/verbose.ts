@@ -2,7 +2,7 @@
  * Whisper segments -> the pieces of OpenAI's transcription replies: the joined text, verbose_json `segments[]` with
  * every field strict clients require, `words[]`, `logprobs[]` and `usage`. Pure functions.
  */
-import { segmentsToWords } from '../../engine/words.ts'
+import { segmentsToWords } from '../../transcription/words.ts'
 import type { TranscribedSegment } from '../../engine/types.ts'
 import { avgLogprob, compressionRatio, tokenLogprob } from './metrics.ts'
 

@@ -7,7 +7,7 @@
  * redaction hides. Search reads the words as whisper heard them, independent of formatting, as Deepgram's acoustic
  * search is.
  */
-import type { Word } from '../../engine/words.ts'
+import type { Word } from '../words.ts'
 import { applyDictation } from './dictation.ts'
 import { stripFillers } from './fillers.ts'
 import { abbreviateUnits } from './measurements.ts'

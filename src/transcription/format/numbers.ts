@@ -1,12 +1,12 @@
 /**
  * Spoken numbers -> digits ("twenty five" -> "25", "nine hundredth" -> "900th", "three point five" -> "3.5").
  *
- * The number grammar itself is words-to-numbers' (see README, How it is built); this file is the glue that works on
- * timed words: it finds runs of number words, and asks the library for the longest prefix of a run that is ONE
- * number ("nine two eight" is three numbers, 9 2 8, as Deepgram's numerals writes them; "one hundred twenty three"
- * is one). Each number becomes one token spanning its words' times.
+ * The number grammar is number-words.ts; this file is the glue that works on timed words: it finds runs of number
+ * words, and asks the grammar for the longest prefix of a run that is ONE number ("nine two eight" is three
+ * numbers, 9 2 8, as Deepgram's numerals writes them; "one hundred twenty three" is one). Each number becomes one
+ * token spanning its words' times.
  */
-import { wordsToNumbers } from 'words-to-numbers'
+import { parseNumberWords } from './number-words.ts'
 import { breaksAfter, endsSentence, key, merge, type Tok } from './tokens.ts'
 import {
   CARDINAL_WORDS, CURRENCIES, DIGIT_WORDS, MEASUREMENT_UNITS, MERIDIEM, MINOR_UNITS, MONTHS, ORDINAL_WORDS,
@@ -31,39 +31,6 @@ function numberParts (t: Tok): string[] | null {
 }
 
 const isOrdinal = (parts: string[]): boolean => ORDINAL_WORDS.has(parts[parts.length - 1] as string)
-
-const SCALE_RANK: Record<string, number> = { hundred: 1, thousand: 2, million: 3, billion: 4, trillion: 5 }
-
-/** A scale word said twice needs a larger one between ("two hundred thousand three hundred", not "nine hundred and
- * nine hundred", which is two numbers). */
-function scalesInOrder (parts: string[]): boolean {
-  const seen: number[] = []
-  for (const p of parts) {
-    const rank = SCALE_RANK[p.replace(/th$/, '')]
-    if (rank === undefined) continue
-    const previous = seen.lastIndexOf(rank)
-    if (previous !== -1 && !seen.slice(previous + 1).some((r) => r > rank)) return false
-    seen.push(rank)
-  }
-  return true
-}
-
-const parsed = new Map<string, number | null>()
-
-function parseOne (parts: string[]): number | null {
-  const last = parts[parts.length - 1]
-  if (last === 'and' || last === 'point' || last === 'a' || !scalesInOrder(parts)) return null
-  const phrase = parts.join(' ')
-  let value = parsed.get(phrase)
-  if (value === undefined) {
-    const v = wordsToNumbers(phrase)
-    value = typeof v === 'number' && Number.isFinite(v) ? v : null
-    // number phrases are few and short (runs stop at punctuation), but keep the memo bounded all the same
-    if (parsed.size > 10_000) parsed.clear()
-    parsed.set(phrase, value)
-  }
-  return value
-}
 
 /** Longest run of words read as one number ("two hundred thirty four thousand five hundred and sixty seven" is 11);
  * longer unpunctuated runs (digits read one by one) are cut, which keeps the prefix search linear. */
@@ -98,7 +65,7 @@ function findSpans (toks: Tok[]): Span[] {
     let found = false
     for (let end = run.length; end > 0; end--) {
       const parts = run.slice(0, end).flat()
-      const value = parseOne(parts)
+      const value = parseNumberWords(parts)
       if (value === null) continue
       spans.push({ from: i, to: i + end, value, ordinal: isOrdinal(parts), parts })
       i += end

@@ -6,7 +6,7 @@
  * most confident first. Hits below MIN_CONFIDENCE are not reported (Deepgram lists near-zero ones too; they are noise).
  */
 import { distance } from 'fastest-levenshtein'
-import type { Word } from '../../engine/words.ts'
+import type { Word } from '../words.ts'
 
 export interface SearchHit { confidence: number, start: number, end: number, snippet: string }
 export interface SearchResult { query: string, hits: SearchHit[] }

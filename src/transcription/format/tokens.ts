@@ -6,7 +6,7 @@
  * several words into one ("twenty five" -> "25") uses `merge`, which keeps the first start, the last end and the
  * mean confidence, as Deepgram does for its own formatted entities.
  */
-import type { Word } from '../../engine/words.ts'
+import type { Word } from '../words.ts'
 
 export interface Tok {
   pre: string

@@ -3,12 +3,26 @@
 const words = (s: string): Set<string> => new Set(s.split(/\s+/).filter(Boolean))
 
 export const DIGIT_WORDS = words('zero one two three four five six seven eight nine')
-export const CARDINAL_WORDS = words(`zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
-  fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
-  hundred thousand million billion trillion`)
-export const ORDINAL_WORDS = words(`first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth
-  thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth thirtieth fortieth fiftieth
-  sixtieth seventieth eightieth ninetieth hundredth thousandth millionth billionth`)
+
+/** The value of each cardinal number word: what number-words.ts computes with. */
+export const CARDINAL_VALUES: Readonly<Record<string, number>> = Object.fromEntries([
+  ...`zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
+    eighteen nineteen`.split(/\s+/).map((w, i) => [w, i]),
+  ...'twenty thirty forty fifty sixty seventy eighty ninety'.split(' ').map((w, i) => [w, 20 + 10 * i]),
+  ['hundred', 1e2], ['thousand', 1e3], ['million', 1e6], ['billion', 1e9], ['trillion', 1e12]
+])
+export const CARDINAL_WORDS: ReadonlySet<string> = new Set(Object.keys(CARDINAL_VALUES))
+
+/** Each ordinal word and the cardinal it counts to ("twentieth" -> "twenty"). */
+export const ORDINAL_CARDINALS: Readonly<Record<string, string>> = {
+  first: 'one', second: 'two', third: 'three', fourth: 'four', fifth: 'five', sixth: 'six', seventh: 'seven',
+  eighth: 'eight', ninth: 'nine', tenth: 'ten', eleventh: 'eleven', twelfth: 'twelve', thirteenth: 'thirteen',
+  fourteenth: 'fourteen', fifteenth: 'fifteen', sixteenth: 'sixteen', seventeenth: 'seventeen',
+  eighteenth: 'eighteen', nineteenth: 'nineteen', twentieth: 'twenty', thirtieth: 'thirty', fortieth: 'forty',
+  fiftieth: 'fifty', sixtieth: 'sixty', seventieth: 'seventy', eightieth: 'eighty', ninetieth: 'ninety',
+  hundredth: 'hundred', thousandth: 'thousand', millionth: 'million', billionth: 'billion'
+}
+export const ORDINAL_WORDS: ReadonlySet<string> = new Set(Object.keys(ORDINAL_CARDINALS))
 /** Ordinals that are also everyday words ("wait a second", "first of all"): converted only after a month. */
 export const SMALL_ORDINALS = words('first second third fourth fifth sixth seventh eighth ninth')
 export const SCALE_WORDS = words('hundred thousand million billion trillion')

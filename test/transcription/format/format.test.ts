@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import type { Word } from '../../../src/engine/words.ts'
+import type { Word } from '../../../src/transcription/words.ts'
 import { formatTranscript, type TextOptions } from '../../../src/transcription/format/index.ts'
 import { format, OFF, transcript, words } from './helpers.ts'
 

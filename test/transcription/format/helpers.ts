@@ -1,5 +1,5 @@
-import type { Word } from '../../../src/engine/words.ts'
-import { normalizeWord } from '../../../src/engine/words.ts'
+import type { Word } from '../../../src/transcription/words.ts'
+import { normalizeWord } from '../../../src/transcription/words.ts'
 import { formatTranscript, type TextOptions } from '../../../src/transcription/format/index.ts'
 import { DEFAULT_TEXT_OPTIONS } from '../../../src/transcription/plan.ts'
 

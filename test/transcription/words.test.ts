@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { isSpecialToken, normalizeWord, segmentsToWords, tokensToWords } from '../../src/engine/words.ts'
+import { isSpecialToken, normalizeWord, segmentsToWords, tokensToWords } from '../../src/transcription/words.ts'
 import type { TranscribedToken } from '../../src/engine/types.ts'
 
 const tok = (text: string, start: number, end: number, probability = 0.9): TranscribedToken => ({ id: 0, text, start, end, probability, logprob: Math.log(probability) })

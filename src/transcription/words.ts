@@ -8,7 +8,7 @@
  * Token texts come joined across split UTF-8 (token-text.ts): a token holding only a space, whose character
  * arrives with the next token, passes its word start on to that token.
  */
-import type { TranscribedSegment, TranscribedToken } from './types.ts'
+import type { TranscribedSegment, TranscribedToken } from '../engine/types.ts'
 
 export interface Word {
   word: string
