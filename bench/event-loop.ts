@@ -99,7 +99,7 @@ await engine.ready()
 const stops: number[] = []
 for (let i = 0; i < 3; i++) {
   const ctrl = new AbortController()
-  const run = engine.transcribe(new Float32Array(150 * 16000).map((_, k) => 0.1 * Math.sin(k / 7)), { model: await engine.describeModel(), signal: ctrl.signal })
+  const run = engine.transcribe(new Float32Array(150 * 16000).map((_, k) => 0.1 * Math.sin(k / 7)), { model: await engine.models.describeModel(), signal: ctrl.signal })
   await new Promise((resolve) => setTimeout(resolve, 500 + 700 * i))
   const t = performance.now()
   ctrl.abort()

@@ -130,12 +130,12 @@ async function decodeCost (audio: Float32Array, phrase: string): Promise<Cost & 
   if (!existsSync(path)) { mkdirSync(dir, { recursive: true }); log('generating a synthetic base.en (real shapes) saying the window\'s words …'); generateModel(path, { arch: 'base.en', phrase }) }
   const engine = new Engine({ modelsDir: dir, defaultModel: name, concurrency: 1, threads: 2, queueMax: 1, maxLoadedModels: 1, defaultAudioCtx: 0 })
   const pcm = audio.slice(0, 30 * RATE)
-  await engine.transcribe(pcm.subarray(0, 2 * RATE), { model: await engine.describeModel() }) // warm-up (loads the model)
+  await engine.transcribe(pcm.subarray(0, 2 * RATE), { model: await engine.models.describeModel() }) // warm-up (loads the model)
   const runs: Cost[] = []
   let tokens = 0
   for (let i = 0; i < 3; i++) {
     const { seconds, cpuSeconds } = await measured(async () => {
-      const r = await engine.transcribe(pcm, { model: await engine.describeModel() })
+      const r = await engine.transcribe(pcm, { model: await engine.models.describeModel() })
       tokens = r.segments.reduce((n, seg) => n + seg.tokens.length, 0)
       return new Float32Array(0)
     })

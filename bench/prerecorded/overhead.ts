@@ -30,7 +30,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'earshot-overhead-'))
 copyFileSync(modelPath('tiny.en'), join(tmp, 'ggml-tiny.en.bin'))
 const engine = new Engine({ modelsDir: tmp, defaultModel: 'tiny.en', concurrency: 1, threads: 2, queueMax: 8, maxLoadedModels: 1, defaultAudioCtx: 0, decodeNice: 0 })
 await engine.ready()
-const plan = await planTranscription(engine, deepgramPlanRequest({}, {}))
+const plan = await planTranscription(engine.models, deepgramPlanRequest({}, {}))
 
 /** Mean wall and CPU per call over `times` calls (after one unmeasured call). */
 async function measure (times: number, fn: () => unknown): Promise<{ wall: number, cpu: number }> {

@@ -1,5 +1,6 @@
 /**
- * The Transcriber over earshot's native addon: model registry + resident-model pool + bounded priority queue.
+ * The Transcriber over earshot's native addon: the model catalog (./catalog.ts, what plans ask), the resident-model
+ * pool and the bounded priority queue.
  * Knows nothing about HTTP: configuration comes in through the constructor.
  *
  * Decoding is greedy by default (temperature 0), with token timestamps on. Each run borrows a whisper state from
@@ -17,9 +18,9 @@ import { DEFAULT_SPIN_YIELD, NativeAbortError, type NativeSegment } from './bind
 import { ModelFileError, type ModelFileInfo } from './model-file.ts'
 import { ModelPool, type Lease, type PooledModel } from './pool.ts'
 import { AbortError, JobQueue, type Priority, type QueueStats } from './queue.ts'
-import { ModelRegistry, type InstalledModel, type ModelRequest } from './registry.ts'
-import { WhisperTokenizer } from './tokenizer.ts'
-import type { EngineObserver, Logger, ModelDescription, PromptTokenizer, TranscribeOptions, TranscribeResult, TranscribedSegment, Transcriber } from './types.ts'
+import { ModelRegistry, type InstalledModel } from './registry.ts'
+import { describeInstalled, FileModelCatalog } from './catalog.ts'
+import type { EngineObserver, Logger, ModelCatalog, ModelDescription, TranscribeOptions, TranscribeResult, TranscribedSegment, Transcriber } from './types.ts'
 
 /** whisper.cpp ignores input under 1 s (100 mel frames); shorter clips are padded with silence to this. */
 const MIN_SAMPLES = Math.round(SAMPLE_RATE * 1.1)
@@ -74,6 +75,8 @@ const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.m
 
 export class Engine implements Transcriber {
   readonly registry: ModelRegistry
+  /** What plans ask of the models (src/transcription/plan.ts): nothing there reaches the queue or the pool. */
+  readonly models: ModelCatalog
   private readonly pool: ModelPool
   private readonly queue: JobQueue
   private readonly opts: EngineOptions
@@ -83,12 +86,11 @@ export class Engine implements Transcriber {
   private readonly observers = new Set<EngineObserver>()
   /** Decodes that reached whisper (queued jobs that ran): shows that skipped audio really skipped the decoder. */
   private decodesStarted = 0
-  /** Per model file version (uuid): a replaced file gets a new uuid, so its tokenizer is read again. */
-  private readonly tokenizers = new Map<string, Promise<WhisperTokenizer>>()
 
   constructor (opts: EngineOptions) {
     this.opts = opts
     this.registry = new ModelRegistry(opts.modelsDir, { aliases: opts.aliases, defaultModel: opts.defaultModel })
+    this.models = new FileModelCatalog(this.registry, opts.defaultModel)
     this.pool = new ModelPool({
       maxLoaded: opts.maxLoadedModels, whisperLogLevel: opts.whisperLog === true ? 'info' : 'debug', logger: opts.logger, spinYield: opts.spinYield ?? DEFAULT_SPIN_YIELD
     })
@@ -97,32 +99,6 @@ export class Engine implements Transcriber {
 
   async listModels (): Promise<ModelDescription[]> {
     return (await this.registry.list()).map((m) => this.describe(m))
-  }
-
-  /**
-   * Resolves a requested model name or alias (DEFAULT_MODEL when omitted); `request` picks an alias target's
-   * `.en` or multilingual file. AppError 400 naming the installed models and aliases when nothing matches.
-   */
-  async describeModel (name?: string, request: ModelRequest = {}): Promise<ModelDescription> {
-    const installed = name === undefined || name === ''
-      ? await this.registry.resolveInstalled(this.opts.defaultModel)
-      : await this.registry.resolve(name, request)
-    return this.describe(installed)
-  }
-
-  async tokenizer (model: ModelDescription): Promise<PromptTokenizer> {
-    let tokenizer = this.tokenizers.get(model.uuid)
-    if (tokenizer === undefined) {
-      tokenizer = WhisperTokenizer.fromFile(model.path)
-      this.tokenizers.set(model.uuid, tokenizer)
-      tokenizer.catch(() => { this.tokenizers.delete(model.uuid) }) // unreadable now: a later request tries again
-    }
-    try {
-      return await tokenizer
-    } catch (err) {
-      if (err instanceof ModelFileError) throw modelInvalid(model.name, err.reason, err)
-      throw err
-    }
   }
 
   stats (): QueueStats & { loadedModels: string[], decodes: number } {
@@ -204,10 +180,7 @@ export class Engine implements Transcriber {
   }
 
   private describe (m: InstalledModel): ModelDescription {
-    return {
-      name: m.name, path: m.path, sizeBytes: m.sizeBytes, loaded: this.pool.isLoaded(m), uuid: m.uuid,
-      multilingual: m.multilingual, vocabSize: m.vocabSize
-    }
+    return { ...describeInstalled(m), loaded: this.pool.isLoaded(m) }
   }
 
   private async acquire (m: PooledModel): Promise<Lease> {

@@ -70,7 +70,8 @@ export interface ModelDescription {
   name: string
   path: string
   sizeBytes: number
-  loaded: boolean
+  /** Resident in the engine's pool: set by the engine (its listing, its results), not by the catalog. */
+  loaded?: boolean
   /** Stable uuid derived from the file (name + size + mtime), reported as Deepgram's model uuid. */
   uuid: string
   /** Read from the file header (n_vocab): false for English-only (`.en`) models. */
@@ -94,6 +95,17 @@ export interface PromptTokenizer {
   encode (text: string): number[]
 }
 
+/** What a plan asks of the models (src/engine/catalog.ts): nothing is loaded or decoded. */
+export interface ModelCatalog {
+  /**
+   * The installed model a request names: an installed name or an alias (MODEL_ALIASES), DEFAULT_MODEL when
+   * omitted; AppError 400 listing installed models and aliases otherwise. Reads no audio, loads no model.
+   */
+  describeModel (name?: string, request?: { language?: string | undefined, detectLanguage?: boolean | undefined }): Promise<ModelDescription>
+  /** The model's tokenizer (its vocabulary read from the file once, then cached): no model is loaded. */
+  tokenizer (model: ModelDescription): Promise<PromptTokenizer>
+}
+
 /** What the routes and streaming sessions call. Implemented by src/engine/engine.ts over the native addon. */
 export interface Transcriber {
   /** Installed and resident models. */
@@ -104,13 +116,8 @@ export interface Transcriber {
    * (503) on a replica without an engine, and the queue's AbortError when `signal` gives it up.
    */
   transcribe(pcm: Float32Array, options: TranscribeOptions & { model: ModelDescription }): Promise<TranscribeResult & { model: ModelDescription }>
-  /**
-   * The installed model a request names: an installed name or an alias (MODEL_ALIASES), DEFAULT_MODEL when
-   * omitted; AppError 400 listing installed models and aliases otherwise. Reads no audio, loads no model.
-   */
-  describeModel(name?: string, request?: { language?: string | undefined, detectLanguage?: boolean | undefined }): Promise<ModelDescription>
-  /** The model's tokenizer (its vocabulary read from the file once, then cached): no model is loaded. */
-  tokenizer(model: ModelDescription): Promise<PromptTokenizer>
+  /** What plans ask of the models: the model a request names, its tokenizer. */
+  readonly models: ModelCatalog
   /**
    * Whether a job of `priority` could run if submitted now: undefined if so, else the refusal — AppError ENGINE_OFF
    * (503) on a replica whose engine is off, SERVER_BUSY (503, Retry-After) when the queue would refuse it. Lets a

@@ -41,15 +41,15 @@ const modelsRoutes: FastifyPluginAsyncZod<{ defaultModel: string }> = async (fas
     }
   }, async () => {
     const models = await fastify.engine.listModels()
-    const resolvedDefault = await fastify.engine.describeModel(defaultModel).catch(() => undefined)
+    const resolvedDefault = await fastify.engine.models.describeModel(defaultModel).catch(() => undefined)
     const installed = new Set(models.map((m) => m.name))
     // resolved as an OpenAI request without `language` would be (detection on)
     const aliases = await Promise.all(OPENAI_MODEL_IDS.filter((id) => !installed.has(id)).map(async (id) =>
-      await fastify.engine.describeModel(id, { detectLanguage: true }).then((m) => ({ id, path: m.path }), () => undefined)))
+      await fastify.engine.models.describeModel(id, { detectLanguage: true }).then((m) => ({ id, path: m.path }), () => undefined)))
     const entries = [...models.map((m) => ({ id: m.name, path: m.path })), ...aliases.flatMap((a) => a === undefined ? [] : [a])]
     const data = await Promise.all(entries.map(async (e) => ({ id: e.id, object: 'model' as const, created: await createdAt(e.path), owned_by: 'earshot' })))
     return {
-      models: models.map((m) => ({ name: m.name, uuid: m.uuid, size_bytes: m.sizeBytes, loaded: m.loaded, default: m.name === resolvedDefault?.name })),
+      models: models.map((m) => ({ name: m.name, uuid: m.uuid, size_bytes: m.sizeBytes, loaded: m.loaded === true, default: m.name === resolvedDefault?.name })),
       object: 'list' as const,
       data
     }

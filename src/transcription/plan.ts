@@ -7,7 +7,7 @@
  * own and not in the plan.
  */
 import { whisperLanguage } from '../engine/languages.ts'
-import type { ModelDescription, Transcriber, TranscribeOptions } from '../engine/types.ts'
+import type { ModelCatalog, ModelDescription, TranscribeOptions } from '../engine/types.ts'
 import { quoted } from '../errors.ts'
 import type { TextOptions } from './format/index.ts'
 import { checkLength, checkList, fieldError, LIMITS, type PlanField } from './limits.ts'
@@ -90,7 +90,7 @@ const defined = <T extends object>(o: T | undefined): Partial<T> =>
  * window here. `models` is the engine; nothing is loaded or decoded. `defaults` are the server's (config) choices
  * a request may override.
  */
-export async function planTranscription (models: Pick<Transcriber, 'describeModel' | 'tokenizer'>, request: PlanRequest, defaults: PlanDefaults = {}): Promise<TranscriptionPlan> {
+export async function planTranscription (models: ModelCatalog, request: PlanRequest, defaults: PlanDefaults = {}): Promise<TranscriptionPlan> {
   const name = (field: PlanField): string => request.names?.[field] ?? field
   checkText(request, name)
   const detectLanguage = request.detectLanguage === true

@@ -126,13 +126,13 @@ test('engine: a long input aborted during its spectrogram frees the decode slot 
   try {
     await engine.ready()
     const long = testAudio(LONG_SECONDS)
-    const full = await engine.transcribe(long, { model: await engine.describeModel() })
+    const full = await engine.transcribe(long, { model: await engine.models.describeModel() })
     const melMs = full.timings?.melMs ?? 0
     assert.ok(melMs > 0)
 
     const ctrl = new AbortController()
-    const dead = engine.transcribe(long, { model: await engine.describeModel(), signal: ctrl.signal }).then(() => null, (err: unknown) => err)
-    const next = engine.transcribe(testAudio(2), { model: await engine.describeModel() }) // queued behind it (one decode at a time)
+    const dead = engine.transcribe(long, { model: await engine.models.describeModel(), signal: ctrl.signal }).then(() => null, (err: unknown) => err)
+    const next = engine.transcribe(testAudio(2), { model: await engine.models.describeModel() }) // queued behind it (one decode at a time)
     let abortedAt = 0
     const timer = setTimeout(() => { abortedAt = performance.now(); ctrl.abort() }, melMs * 0.4)
     const r = await next

@@ -30,7 +30,7 @@ test('tiny.en: ready, then 3 s of audio gives segments with tokens and timestamp
     assert.equal(engine.isReady(), false)
     await engine.ready()
     assert.equal(engine.isReady(), true)
-    const r = await engine.transcribe(testAudio(3), { model: await engine.describeModel() })
+    const r = await engine.transcribe(testAudio(3), { model: await engine.models.describeModel() })
     assert.equal(r.model.name, 'tiny.en')
     assert.equal(r.model.loaded, true)
     assert.equal(r.language, 'en')
@@ -49,7 +49,7 @@ test('tiny.en: ready, then 3 s of audio gives segments with tokens and timestamp
     }
     // Language/model compatibility (English-only, yue) is the request plan's: test/transcription/plan.test.ts
     assert.equal(r.model.multilingual, false)
-    assert.equal((await engine.transcribe(testAudio(1), { model: await engine.describeModel(), language: 'en', detectLanguage: true })).language, 'en')
+    assert.equal((await engine.transcribe(testAudio(1), { model: await engine.models.describeModel(), language: 'en', detectLanguage: true })).language, 'en')
     const words = segmentsToWords(r.segments, { duration: 3 })
     assert.equal(words.transcript, TEST_PHRASE)
     assert.equal(words.words[0]?.word, 'hello')
@@ -61,10 +61,10 @@ test('tiny.en: ready, then 3 s of audio gives segments with tokens and timestamp
 test('audio under 1 s is padded (whisper would return nothing); empty audio returns no segments', async () => {
   const engine = makeEngine({ s: 'small-test' })
   try {
-    const short = await engine.transcribe(testAudio(0.4), { model: await engine.describeModel() })
+    const short = await engine.transcribe(testAudio(0.4), { model: await engine.models.describeModel() })
     assert.ok(short.segments.length > 0)
     for (const s of short.segments) assert.ok(s.end <= 0.4)
-    const empty = await engine.transcribe(new Float32Array(0), { model: await engine.describeModel() })
+    const empty = await engine.transcribe(new Float32Array(0), { model: await engine.models.describeModel() })
     assert.deepEqual(empty.segments, [])
   } finally {
     await engine.close()
@@ -74,7 +74,7 @@ test('audio under 1 s is padded (whisper would return nothing); empty audio retu
 test('long audio: one scripted phrase per 30 s window, times clamped to the audio', async () => {
   const engine = makeEngine({ s: 'small-test' }, { defaultAudioCtx: 0 })
   try {
-    const r = await engine.transcribe(testAudio(40), { model: await engine.describeModel() })
+    const r = await engine.transcribe(testAudio(40), { model: await engine.models.describeModel() })
     assert.equal(r.segments.length, 2)
     assert.equal(r.segments[1]?.start, 30)
     assert.equal(r.segments[1]?.end, 40)
@@ -86,12 +86,12 @@ test('long audio: one scripted phrase per 30 s window, times clamped to the audi
 test('multilingual model: language detection reports the detected code', async () => {
   const engine = makeEngine({ multi: 'small-test' })
   try {
-    const r = await engine.transcribe(testAudio(2), { model: await engine.describeModel(), detectLanguage: true })
+    const r = await engine.transcribe(testAudio(2), { model: await engine.models.describeModel(), detectLanguage: true })
     assert.equal(r.language, 'en') // the synthetic model's language-detection step is scripted to answer en
     assert.ok(r.languageProbability !== undefined && r.languageProbability > 0.5 && r.languageProbability <= 1,
       `whisper's probability for en: ${r.languageProbability}`)
-    assert.equal((await engine.transcribe(testAudio(2), { model: await engine.describeModel(), language: 'en' })).languageProbability, undefined) // not asked
-    const de = await engine.transcribe(testAudio(2), { model: await engine.describeModel(), language: 'de' })
+    assert.equal((await engine.transcribe(testAudio(2), { model: await engine.models.describeModel(), language: 'en' })).languageProbability, undefined) // not asked
+    const de = await engine.transcribe(testAudio(2), { model: await engine.models.describeModel(), language: 'de' })
     assert.equal(de.language, 'de')
     // tags ('de-DE') and unknown languages are the plan's to settle (test/transcription/plan.test.ts): the engine
     // takes whisper's codes as they come
@@ -103,16 +103,16 @@ test('multilingual model: language detection reports the detected code', async (
 test('unknown model: 400 naming the installed ones; aliases resolve', async () => {
   const engine = makeEngine({ 'tiny.en': 'small-test', base: 'small-test' })
   try {
-    await assert.rejects(engine.describeModel('large-v9'), (err: unknown) =>
+    await assert.rejects(engine.models.describeModel('large-v9'), (err: unknown) =>
       err instanceof AppError && err.statusCode === 400 && err.message.includes("'large-v9'") &&
       err.message.includes('base') && err.message.includes('tiny.en'))
     for (const alias of ['TINY.EN', 'ggml-tiny.en.bin', 'whisper-tiny.en']) {
-      assert.equal((await engine.describeModel(alias)).name, 'tiny.en')
+      assert.equal((await engine.models.describeModel(alias)).name, 'tiny.en')
     }
-    await assert.rejects(engine.describeModel('tiny'), { statusCode: 400 }) // no fuzzy match to tiny.en
+    await assert.rejects(engine.models.describeModel('tiny'), { statusCode: 400 }) // no fuzzy match to tiny.en
     // whisper.cpp's VAD model shares the ggml-*.bin naming: it is not a whisper model
     writeFileSync(join(engine.registry.dir, 'ggml-silero-v6.2.0.bin'), Buffer.alloc(64))
-    await assert.rejects(engine.describeModel('silero-v6.2.0'), { statusCode: 400 })
+    await assert.rejects(engine.models.describeModel('silero-v6.2.0'), { statusCode: 400 })
     const list = await engine.listModels()
     assert.deepEqual(list.map((m) => m.name), ['base', 'tiny.en'])
     assert.match(list[0]?.uuid ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
@@ -126,11 +126,11 @@ test('LRU: at most maxLoadedModels resident, least recently used is freed first'
   const engine = makeEngine({ a: 'small-test', b: 'small-test', c: 'small-test' }, { maxLoadedModels: 2 })
   const loaded = async (): Promise<string[]> => (await engine.listModels()).filter((m) => m.loaded).map((m) => m.name)
   try {
-    await engine.transcribe(testAudio(1), { model: await engine.describeModel('a') })
-    await engine.transcribe(testAudio(1), { model: await engine.describeModel('b') })
+    await engine.transcribe(testAudio(1), { model: await engine.models.describeModel('a') })
+    await engine.transcribe(testAudio(1), { model: await engine.models.describeModel('b') })
     assert.deepEqual(await loaded(), ['a', 'b'])
-    await engine.transcribe(testAudio(1), { model: await engine.describeModel('a') }) // a is now the most recent
-    await engine.transcribe(testAudio(1), { model: await engine.describeModel('c') })
+    await engine.transcribe(testAudio(1), { model: await engine.models.describeModel('a') }) // a is now the most recent
+    await engine.transcribe(testAudio(1), { model: await engine.models.describeModel('c') })
     assert.deepEqual(await loaded(), ['a', 'c'])
     assert.deepEqual(engine.stats().loadedModels, ['c', 'a'])
   } finally {
@@ -141,7 +141,7 @@ test('LRU: at most maxLoadedModels resident, least recently used is freed first'
 test('models in use are never freed: concurrent decodes on more models than the cap', async () => {
   const engine = makeEngine({ a: 'small-test', b: 'small-test', c: 'small-test' }, { maxLoadedModels: 1, concurrency: 3, threads: 1 })
   try {
-    const rs = await Promise.all(['a', 'b', 'c', 'a'].map(async (model) => await engine.transcribe(testAudio(1.2), { model: await engine.describeModel(model) })))
+    const rs = await Promise.all(['a', 'b', 'c', 'a'].map(async (model) => await engine.transcribe(testAudio(1.2), { model: await engine.models.describeModel(model) })))
     for (const r of rs) assert.equal(r.segments.map((s) => s.text).join('').trim(), TEST_PHRASE)
     assert.equal(engine.stats().loadedModels.length, 1)
   } finally {
@@ -156,7 +156,7 @@ test('queue full: SERVER_BUSY AppError with Retry-After; the admitted jobs compl
     // decode can complete (its completion is a later macrotask), so exactly one is refused.
     await engine.ready()
     await engine.listModels()
-    const results = await Promise.allSettled([1, 2, 3].map(async () => await engine.transcribe(testAudio(1.5), { model: await engine.describeModel() })))
+    const results = await Promise.allSettled([1, 2, 3].map(async () => await engine.transcribe(testAudio(1.5), { model: await engine.models.describeModel() })))
     const busy = results.filter((r) => r.status === 'rejected')
     assert.equal(busy.length, 1)
     const err = (busy[0] as PromiseRejectedResult).reason as AppError
@@ -176,8 +176,8 @@ test('a request aborted while waiting rejects with AbortError and never decodes'
     await engine.ready()
     await engine.listModels() // fresh registry cache: the requests below reach the queue without I/O
     const ctrl = new AbortController()
-    const first = engine.transcribe(testAudio(1.5), { model: await engine.describeModel() })
-    const second = engine.transcribe(testAudio(1.5), { model: await engine.describeModel(), signal: ctrl.signal, priority: 'low' })
+    const first = engine.transcribe(testAudio(1.5), { model: await engine.models.describeModel() })
+    const second = engine.transcribe(testAudio(1.5), { model: await engine.models.describeModel(), signal: ctrl.signal, priority: 'low' })
     // Microtask turns only: the first decode cannot complete (that needs a macrotask) while we wait for the
     // second request to be queued behind it.
     for (let i = 0; i < 1000 && engine.stats().waiting === 0; i++) await Promise.resolve()
@@ -187,7 +187,7 @@ test('a request aborted while waiting rejects with AbortError and never decodes'
     assert.equal(engine.stats().waiting, 0)
     assert.ok((await first).segments.length > 0)
     // already aborted when it arrives: refused at once
-    await assert.rejects(engine.transcribe(testAudio(1.5), { model: await engine.describeModel(), signal: AbortSignal.abort() }), { name: 'AbortError' })
+    await assert.rejects(engine.transcribe(testAudio(1.5), { model: await engine.models.describeModel(), signal: AbortSignal.abort() }), { name: 'AbortError' })
   } finally {
     await engine.close()
   }
@@ -198,7 +198,7 @@ test('close: later calls get 503 SERVER_SHUTTING_DOWN', async () => {
   await engine.ready()
   await engine.close()
   assert.equal(engine.isReady(), false)
-  await assert.rejects(engine.transcribe(testAudio(1), { model: await engine.describeModel() }), { statusCode: 503, code: 'SERVER_SHUTTING_DOWN' })
+  await assert.rejects(engine.transcribe(testAudio(1), { model: await engine.models.describeModel() }), { statusCode: 503, code: 'SERVER_SHUTTING_DOWN' })
 })
 
 test('ready() fails clearly when the default model is not installed', async () => {

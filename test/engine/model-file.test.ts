@@ -115,11 +115,11 @@ test('the engine refuses invalid installed models with a 500 AppError (the reaso
   try {
     const reasons: Record<string, RegExp> = { cut: /truncated/, junk: /bad magic/, text: /bad magic/, gguf: /GGUF/, ftype5: /cannot run it/ }
     for (const [name, reason] of Object.entries(reasons)) {
-      await assert.rejects(engine.transcribe(testAudio(1.5), { model: await engine.describeModel(name) }), (err: unknown) =>
+      await assert.rejects(engine.transcribe(testAudio(1.5), { model: await engine.models.describeModel(name) }), (err: unknown) =>
         err instanceof AppError && err.statusCode === 500 && err.code === 'MODEL_INVALID' &&
         err.message === `Model '${name}' cannot be loaded.` && reason.test(err.detail ?? '') && !(err.detail ?? '').includes(dir), name)
     }
-    const ok = await engine.transcribe(testAudio(1.5), { model: await engine.describeModel('good') })
+    const ok = await engine.transcribe(testAudio(1.5), { model: await engine.models.describeModel('good') })
     assert.ok(ok.segments.length > 0)
   } finally {
     await engine.close()

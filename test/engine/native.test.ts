@@ -26,10 +26,10 @@ test('a running decode aborted through its signal stops, rejects with AbortError
     const ctrl = new AbortController()
     let segmentsSeen = 0
     // 5 windows of 30 s at the full window: long enough that it is still decoding when its first segment arrives
-    const long = engine.transcribe(testAudio(150), { model: await engine.describeModel(), signal: ctrl.signal,
+    const long = engine.transcribe(testAudio(150), { model: await engine.models.describeModel(), signal: ctrl.signal,
       onSegment: () => { segmentsSeen++; ctrl.abort() }
     })
-    const next = engine.transcribe(testAudio(2), { model: await engine.describeModel() })
+    const next = engine.transcribe(testAudio(2), { model: await engine.models.describeModel() })
     await assert.rejects(long, { name: 'AbortError' })
     assert.ok(segmentsSeen >= 1 && segmentsSeen < 5, `aborted after ${segmentsSeen} of 5 windows`)
     const r = await next
@@ -60,7 +60,7 @@ test('onSegment is called once per segment, in order, before the promise resolve
   const engine = makeEngine('small-test')
   try {
     const seen: TranscribedSegment[] = []
-    const r = await engine.transcribe(testAudio(75), { model: await engine.describeModel(), onSegment: (s) => seen.push(s) })
+    const r = await engine.transcribe(testAudio(75), { model: await engine.models.describeModel(), onSegment: (s) => seen.push(s) })
     assert.equal(r.segments.length, 3) // one scripted phrase per 30 s window
     assert.deepEqual(seen.map((s) => [s.text, s.start, s.end]), r.segments.map((s) => [s.text, s.start, s.end]))
     for (const s of r.segments) {

@@ -26,5 +26,5 @@ export async function testEngine (t: TestContext, concurrency = 1, request: Plan
   // Both loaded before the session starts, as in the server (the model at start, the VAD before the upgrade):
   // a cold load under a loaded machine would otherwise race the session's wall-clock silence fill.
   await Promise.all([engine.ready(), vad.ready()])
-  return { engine, plan: await planTranscription(engine, { audioCtx: 'auto', ...request }) }
+  return { engine, plan: await planTranscription(engine.models, { audioCtx: 'auto', ...request }) }
 }

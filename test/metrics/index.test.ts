@@ -16,7 +16,7 @@ test('an engine observed by Metrics: one decode gives one queue wait, its audio 
   metrics.watchEngine(() => engine.stats())
   const stop = engine.observe(metrics.engineObserver())
 
-  await engine.transcribe(testAudio(3), { model: await engine.describeModel(), priority: 'high' })
+  await engine.transcribe(testAudio(3), { model: await engine.models.describeModel(), priority: 'high' })
   const s = new Scrape(await metrics.text())
   assert.equal(s.histogram('earshot_queue_wait_seconds', { priority: 'high' }).count, 1)
   const decode = s.histogram('earshot_decode_seconds', { model: 'small-test' })
@@ -29,8 +29,8 @@ test('an engine observed by Metrics: one decode gives one queue wait, its audio 
 
   // removed observers see nothing more; empty audio never reaches the decoder
   stop()
-  await engine.transcribe(testAudio(1), { model: await engine.describeModel() })
-  await engine.transcribe(new Float32Array(0), { model: await engine.describeModel() })
+  await engine.transcribe(testAudio(1), { model: await engine.models.describeModel() })
+  await engine.transcribe(new Float32Array(0), { model: await engine.models.describeModel() })
   assert.equal(new Scrape(await metrics.text()).histogram('earshot_decode_seconds', { model: 'small-test' }).count, 1)
 })
 

@@ -26,7 +26,7 @@ test('a paused live session notices its client hang up, socket destroyed or proc
   const engine = app.app.engine
   await engine.ready()
   const hold = new AbortController()
-  const holding = engine.transcribe(testAudio(600), { model: await engine.describeModel(), signal: hold.signal, audioCtx: 0 }).catch(() => {})
+  const holding = engine.transcribe(testAudio(600), { model: await engine.models.describeModel(), signal: hold.signal, audioCtx: 0 }).catch(() => {})
   // aborted here rather than in t.after: after-hooks run in order, and the app's close would wait for this decode
   try {
     await eventually('the long decode runs', 10_000, () => engine.stats().running === 1)

@@ -76,7 +76,7 @@ test('the stream on the wire: text/event-stream, data-only events, no [DONE] sen
 /** Whether this engine reports segments while it decodes (engine-v2); today's reports them only at the end. */
 async function reportsSegmentsLive (app: TestApp): Promise<boolean> {
   let called = false
-  await app.app.engine.transcribe(testAudio(2), { model: await app.app.engine.describeModel(), onSegment: () => { called = true } })
+  await app.app.engine.transcribe(testAudio(2), { model: await app.app.engine.models.describeModel(), onSegment: () => { called = true } })
   return called
 }
 

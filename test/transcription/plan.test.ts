@@ -35,7 +35,7 @@ const badRequest = (pattern: RegExp) => (err: unknown): boolean => {
 test("Deepgram's and OpenAI's model names resolve to DEFAULT_MODEL, its .en variant for English requests", async () => {
   const engine = engineWith({ base: 'small-test', 'base.en': 'tiny.en', tiny: 'small-test' })
   const model = async (name: string, language?: string, detectLanguage?: boolean): Promise<string> =>
-    (await planTranscription(engine, { model: name, language, detectLanguage })).model.name
+    (await planTranscription(engine.models, { model: name, language, detectLanguage })).model.name
   for (const name of ['nova-3', 'nova-3-general', 'nova-3-medical', 'nova-2', 'nova-2-phonecall', 'nova', 'nova-general',
     'enhanced', 'enhanced-meeting', 'base-general', 'general', 'meeting', 'phonecall', 'finance', 'conversationalai',
     'voicemail', 'video', 'whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe',
@@ -54,7 +54,7 @@ test("Deepgram's and OpenAI's model names resolve to DEFAULT_MODEL, its .en vari
   assert.equal(await model('whisper-base', 'fr'), 'base')
   await assert.rejects(model('whisper-large'), badRequest(/^Model 'whisper-large' is an alias of 'large-v3' or .*not installed\. Installed models: base, base\.en, tiny\.$/))
   // no model named: DEFAULT_MODEL itself, never an alias of it
-  assert.equal((await planTranscription(engine, {})).model.name, 'base')
+  assert.equal((await planTranscription(engine.models, {})).model.name, 'base')
   await engine.close()
 })
 
@@ -62,9 +62,9 @@ test('an unknown name is a 400 listing the installed models and the aliases; MOD
   const engine = engineWith({ 'tiny.en': 'tiny.en', custom: 'small-test' }, {
     aliases: parseAliases('nova-3-medical=custom, my-app-*=custom|tiny.en, gpt-4o-transcribe=custom')
   })
-  await assert.rejects(planTranscription(engine, { model: 'large-v9' }),
+  await assert.rejects(planTranscription(engine.models, { model: 'large-v9' }),
     badRequest(/^Unknown model 'large-v9'\. Installed models: custom, tiny\.en\. Aliases \(MODEL_ALIASES\): nova-3-medical, my-app-\*, gpt-4o-transcribe, nova-3, .*gpt-4o-mini-transcribe-\*\.$/))
-  const name = async (model: string, language?: string): Promise<string> => (await planTranscription(engine, { model, language })).model.name
+  const name = async (model: string, language?: string): Promise<string> => (await planTranscription(engine.models, { model, language })).model.name
   assert.equal(await name('nova-3-medical'), 'custom') // user rule beats the built-in nova-3-*
   assert.equal(await name('nova-3'), 'tiny.en') // built-in: DEFAULT_MODEL tiny.en
   assert.equal(await name('my-app-v2'), 'custom')
@@ -78,26 +78,26 @@ test('an unknown name is a 400 listing the installed models and the aliases; MOD
 test('the English-only rule reads the model file, not its name', async () => {
   // an English-only file under a neutral name, a multilingual one under an `.en`-looking name
   const engine = engineWith({ plain: 'tiny.en', 'odd.en': 'small-test' })
-  await assert.rejects(planTranscription(engine, { model: 'plain', language: 'fr' }),
+  await assert.rejects(planTranscription(engine.models, { model: 'plain', language: 'fr' }),
     badRequest(/^Model 'plain' is English-only and cannot transcribe language 'fr'\.$/))
-  const plain = await planTranscription(engine, { model: 'plain', language: 'en-GB' })
+  const plain = await planTranscription(engine.models, { model: 'plain', language: 'en-GB' })
   assert.equal(plain.model.multilingual, false)
   assert.equal(plain.language, 'en')
-  const odd = await planTranscription(engine, { model: 'odd.en', language: 'de-DE' })
+  const odd = await planTranscription(engine.models, { model: 'odd.en', language: 'de-DE' })
   assert.equal(odd.model.multilingual, true)
   assert.equal(odd.language, 'de')
   // detection on an English-only model is allowed (it reports English), translation is not
-  assert.equal((await planTranscription(engine, { model: 'plain', detectLanguage: true })).detectLanguage, true)
-  await assert.rejects(planTranscription(engine, { model: 'plain', task: 'translate', detectLanguage: true }), badRequest(/cannot translate/))
-  await assert.rejects(planTranscription(engine, { model: 'odd.en', language: 'klingon' }), badRequest(/^Unsupported language 'klingon'\.$/))
-  await assert.rejects(planTranscription(engine, { model: 'odd.en', language: 'yue' }), badRequest(/large-v3/))
-  await assert.rejects(planTranscription(engine, { model: 'odd.en', temperature: 3 }), badRequest(/temperature/))
+  assert.equal((await planTranscription(engine.models, { model: 'plain', detectLanguage: true })).detectLanguage, true)
+  await assert.rejects(planTranscription(engine.models, { model: 'plain', task: 'translate', detectLanguage: true }), badRequest(/cannot translate/))
+  await assert.rejects(planTranscription(engine.models, { model: 'odd.en', language: 'klingon' }), badRequest(/^Unsupported language 'klingon'\.$/))
+  await assert.rejects(planTranscription(engine.models, { model: 'odd.en', language: 'yue' }), badRequest(/large-v3/))
+  await assert.rejects(planTranscription(engine.models, { model: 'odd.en', temperature: 3 }), badRequest(/temperature/))
   await engine.close()
 })
 
 test('a plan carries defaults for every text option', async () => {
   const engine = engineWith({ 'tiny.en': 'tiny.en' })
-  const plan = await planTranscription(engine, { prompt: '  ', text: { numerals: true, punctuate: undefined }, multichannel: true })
+  const plan = await planTranscription(engine.models, { prompt: '  ', text: { numerals: true, punctuate: undefined }, multichannel: true })
   assert.equal(plan.promptTokens, undefined)
   assert.deepEqual(plan.notes, [])
   assert.equal(plan.task, 'transcribe')
@@ -112,7 +112,7 @@ test('every text a request carries is bounded before anything reads it, each ref
   const engine = engineWith({ 'tiny.en': 'tiny.en' })
   const long = 'x'.repeat(1 << 20)
   const refused = async (request: Parameters<typeof planTranscription>[1], field: string, pattern: RegExp): Promise<void> => {
-    await assert.rejects(planTranscription(engine, request), (err: unknown) => {
+    await assert.rejects(planTranscription(engine.models, request), (err: unknown) => {
       assert.ok(err instanceof AppError && err.statusCode === 400, String(err))
       assert.equal(err.field, field)
       assert.match(err.message, pattern)
@@ -136,23 +136,23 @@ test('every text a request carries is bounded before anything reads it, each ref
 
 test("a prompt past whisper's window: free text keeps its last 223 tokens, terms keep the leading terms that fit", async () => {
   const engine = engineWith({ 'tiny.en': 'tiny.en' })
-  const model = await engine.describeModel()
-  const tokenizer = await engine.tokenizer(model)
+  const model = await engine.models.describeModel()
+  const tokenizer = await engine.models.tokenizer(model)
   // 400 short words: well past the window in any vocabulary
   const words = Array.from({ length: 400 }, (_, i) => `w${i}`)
   const text = words.join(' ')
   const all = tokenizer.encode(text)
   assert.ok(all.length > 223)
-  const cut = await planTranscription(engine, { prompt: text })
+  const cut = await planTranscription(engine.models, { prompt: text })
   assert.deepEqual(cut.promptTokens, all.slice(-223), 'the oldest part is left out, as OpenAI documents for whisper-1')
   assert.equal(cut.notes.length, 1)
   assert.match(cut.notes[0]?.message ?? '', new RegExp(`^prompt: ${all.length} tokens; whisper reads the last 223, so the first ${all.length - 223} were left out\\.$`))
 
-  const short = await planTranscription(engine, { prompt: '  w1 w2  ' })
+  const short = await planTranscription(engine.models, { prompt: '  w1 w2  ' })
   assert.deepEqual(short.promptTokens, tokenizer.encode('w1 w2'))
   assert.deepEqual(short.notes, [])
 
-  const terms = await planTranscription(engine, { terms: { values: words, maxTokens: 5000 }, names: { terms: 'keyterm' } })
+  const terms = await planTranscription(engine.models, { terms: { values: words, maxTokens: 5000 }, names: { terms: 'keyterm' } })
   const tokens = terms.promptTokens ?? []
   assert.ok(tokens.length <= 223 && tokens.length > 200, `${tokens.length} tokens`)
   const kept = Number(/the first (\d+) of 400 terms are used/.exec(terms.notes[0]?.message ?? '')?.[1])
@@ -160,7 +160,7 @@ test("a prompt past whisper's window: free text keeps its last 223 tokens, terms
   assert.ok(tokenizer.encode(words.slice(0, kept + 1).join(', ')).length > 223, 'as many as fit')
   assert.equal(terms.notes[0]?.field, 'keyterm')
 
-  await assert.rejects(planTranscription(engine, { terms: { values: words, maxTokens: 500 }, names: { terms: 'keyterm' } }),
+  await assert.rejects(planTranscription(engine.models, { terms: { values: words, maxTokens: 500 }, names: { terms: 'keyterm' } }),
     { statusCode: 400, field: 'keyterm', message: /^keyterm: the terms come to \d+ tokens; at most 500 are accepted\.$/ })
   await engine.close()
 })

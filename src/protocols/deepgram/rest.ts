@@ -39,7 +39,7 @@ export interface PreparedListen {
 
 /** Everything that can refuse the request, settled before its audio is read, fetched or decoded. */
 export async function prepareListen (query: ListenQuery, contentType: string | undefined, context: ListenContext): Promise<PreparedListen> {
-  const plan = await planTranscription(context.engine, deepgramPlanRequest(query, {}), context.vad.planDefaults)
+  const plan = await planTranscription(context.engine.models, deepgramPlanRequest(query, {}), context.vad.planDefaults)
   const callback = query.callback === undefined
     ? undefined
     : { url: checkCallbackUrl(query.callback, context.allowPrivateUrls).href, method: query.callback_method?.toUpperCase() === 'PUT' ? 'PUT' as const : 'POST' as const }

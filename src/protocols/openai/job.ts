@@ -33,7 +33,7 @@ const refuse = (param: string, message: string): ParamError => new ParamError(pa
 
 /** The plan: each refusal names its field (`model`, `language`, `prompt`…), which the reply shows as `param`. */
 async function plan (request: PlanRequest, context: JobContext): Promise<TranscriptionPlan> {
-  return await planTranscription(context.engine, request, context.vad.planDefaults)
+  return await planTranscription(context.engine.models, request, context.vad.planDefaults)
 }
 
 export async function prepareTranscription (form: TranscriptionForm, context: JobContext): Promise<OpenAiJob> {

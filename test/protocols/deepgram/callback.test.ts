@@ -16,7 +16,7 @@ interface Delivered { metadata: { request_id: string, tags?: string[] }, results
 
 test('a job from this version and one from the version before deliver the same reply options', async (t) => {
   const app = await build(t)
-  const plan = await planTranscription(app.app.engine, { model: undefined, vad: false }, app.app.vad.planDefaults)
+  const plan = await planTranscription(app.app.engine.models, { model: undefined, vad: false }, app.app.vad.planDefaults)
   const options = jobRunnerOptions(app.config, app.app.engine, app.app.vad.detector, app.app.log)
   const base = { requestId: 'job-1', audio: { contentType: 'audio/wav' }, callback: { url: 'http://127.0.0.1:9/hook', method: 'POST' as const }, submittedAt: new Date().toISOString() }
   const current: JobSpec = { ...base, plan, reply: { utterances: true, uttSplit: 0.8, paragraphs: true, diarize: true, tags: ['t1'] } }
