@@ -7,6 +7,9 @@ import { sha256Hex } from '../../audio/hash.ts'
 import { AppError, transcriptionFailed } from '../../errors.ts'
 import type { JobBody, JobRunnerOptions } from '../../jobs/run.ts'
 import type { JobSpec } from '../../jobs/spec.ts'
+import type { ModelCatalog } from '../../engine/types.ts'
+import type { TranscriptionPlan } from '../../transcription/plan.ts'
+import { settlePrompt } from '../../transcription/prompt.ts'
 import { transcribe } from '../../transcription/transcribe.ts'
 import { errorBody } from './errors.ts'
 import { listenResponse, type DeepgramReply } from './response.ts'
@@ -33,16 +36,23 @@ function replyOf (spec: JobSpec): DeepgramReply {
   }
 }
 
-/** Likewise the plan's multichannel, which such a job has in plan.structure. */
-function planOf (spec: JobSpec): JobSpec['plan'] {
-  const legacy = spec.plan as JobSpec['plan'] & { structure?: { multichannel?: boolean } }
-  return legacy.multichannel !== undefined ? legacy : { ...legacy, multichannel: legacy.structure?.multichannel === true }
+/**
+ * Likewise the plan: such a job has multichannel in plan.structure, and its prompt as text (`prompt`, whisper
+ * tokenized it then) instead of token ids: tokenized here, as the plan does now.
+ */
+async function planOf (spec: JobSpec, models: ModelCatalog): Promise<TranscriptionPlan> {
+  const legacy = spec.plan as TranscriptionPlan & { structure?: { multichannel?: boolean }, prompt?: string }
+  if (legacy.multichannel !== undefined) return legacy
+  const prompt = legacy.prompt === undefined || legacy.prompt === ''
+    ? undefined
+    : settlePrompt(await models.tokenizer(legacy.model), { text: legacy.prompt }, { prompt: 'keyterm', terms: 'keyterm' }).tokens
+  return { ...legacy, multichannel: legacy.structure?.multichannel === true, promptTokens: prompt, notes: [] }
 }
 
 /** The body to deliver; throws (for the queue to retry) a transient failure when `retryable`. */
 export const deepgramCallbackBody: JobBody = async (spec, bytes, opts: JobRunnerOptions, retryable, signal) => {
   try {
-    const plan = planOf(spec)
+    const plan = await planOf(spec, opts.engine.models)
     const result = await transcribe(opts.engine, { bytes, ...spec.audio }, plan, { maxSeconds: opts.maxSeconds, signal, vad: opts.vad })
     return listenResponse(result, plan, { requestId: spec.requestId, sha256: sha256Hex(bytes), ...replyOf(spec) })
   } catch (err) {

@@ -23,7 +23,7 @@ test('a job from this version and one from the version before deliver the same r
   const { multichannel, ...rest } = plan
   const legacy = {
     ...base,
-    plan: { ...rest, structure: { utterances: true, uttSplit: 0.8, paragraphs: true, diarize: true, multichannel } },
+    plan: { ...rest, promptTokens: undefined, notes: undefined, prompt: 'kalo, mine', structure: { utterances: true, uttSplit: 0.8, paragraphs: true, diarize: true, multichannel } },
     response: { tags: ['t1'] }
   } as unknown as JobSpec
   for (const [name, spec] of [['current', current], ['legacy', legacy]] as const) {
