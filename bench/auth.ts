@@ -2,7 +2,7 @@
 // Each server runs in its own process; autocannon drives both from this one, alternating rounds (A B A B …)
 // so drift on the machine hits both alike. Prints each round, then medians, the ratio and p99.
 // Usage: npm run bench:auth -- [--seconds 10] [--rounds 3] [--connections 50] [--log-level warn] [--usage]
-// --usage adds the cost of usage recording (README "Usage"): GET /v1/models on a server counting usage in memory
+// --usage adds the cost of usage recording (docs/keys-and-usage.md "Usage"): GET /v1/models on a server counting usage in memory
 // (the default) and on one writing an upsert per request (USAGE_FLUSH_MS=0), plus /v1/auth/key's usage read.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'

@@ -105,7 +105,7 @@ export const configSchema = z.object({
   /** ggml's waiting decode threads yield the core every N spins (x86-64), so oversubscription degrades gently; 0 = busy spin. */
   WHISPER_SPIN_YIELD: int(0, 1_000_000).default(DEFAULT_SPIN_YIELD),
   QUEUE_MAX: int(0, 100000).default(16),
-  /** Encoder context in frames: 0 = whisper's full 30 s window, `auto` = sized to the audio (faster, see README). */
+  /** Encoder context in frames: 0 = whisper's full 30 s window, `auto` = sized to the audio (faster, see docs/deepgram.md). */
   DEFAULT_AUDIO_CTX: z.union([z.literal('auto'), int(0, 1500)]).default(0),
 
   BODY_LIMIT: int(1024).default(100 * 1024 * 1024),
@@ -129,7 +129,7 @@ export const configSchema = z.object({
   /**
    * Level gate: speech must stand this many dB above the background floor (10th percentile of the level over 8 s),
    * so dense babble well below the talker is mostly not speech; 0 = off (the default: it costs recall at low SNR,
-   * README "Level gate"). 4 is the measured setting. Pre-recorded and live.
+   * docs/vad.md "Level gate"). 4 is the measured setting. Pre-recorded and live.
    */
   VAD_MIN_SNR_DB: z.coerce.number().min(0).max(40).default(0),
 

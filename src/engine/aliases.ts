@@ -16,7 +16,7 @@ export interface AliasRule {
   targets: string[]
 }
 
-/** The built-in rules, in MODEL_ALIASES syntax (documented in README "Model aliases"). */
+/** The built-in rules, in MODEL_ALIASES syntax (documented in docs/models.md "Model aliases"). */
 export const DEFAULT_MODEL_ALIASES = [
   // Deepgram's own models: the installed default model
   'nova-3=default', 'nova-3-*=default', 'nova-2=default', 'nova-2-*=default', 'nova=default', 'nova-*=default',

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify'
 import { UsageRecorder, type UsageOutcome } from '../usage/recorder.ts'
 
 /**
- * Usage per key (README "Usage"). Every request that passed authentication counts once, when it ends: failed when
+ * Usage per key (docs/keys-and-usage.md "Usage"). Every request that passed authentication counts once, when it ends: failed when
  * it was answered 4xx/5xx (a per-key 429 included) or the client left before the answer. Routes that transcribe set
  * `request.transcribedSeconds`; live sessions, which outlive their HTTP request, report through `recordUsage`.
  */

@@ -71,7 +71,7 @@ const listenStreamRoutes: FastifyPluginAsyncZod<{ config: Config, limits?: Parti
       // a session that could not be transcribed (engine off, queue full) is refused over HTTP, never upgraded
       admit(fastify.engine)
       const settings = liveSettings(request.query)
-      // Live decodes size the encoder window to each utterance unless the client chose (see README).
+      // Live decodes size the encoder window to each utterance unless the client chose (see docs/deepgram.md "Short audio").
       const plan = await planTranscription(fastify.engine.models, deepgramPlanRequest(request.query, { audioCtx: 'auto' }))
       // The VAD worker starts with the first session that needs it: loaded before the upgrade, a session's first
       // frames never wait for it (and a model that cannot load is a 500 here, not a dead session).

@@ -33,7 +33,7 @@ export interface RecorderOptions {
 
 /**
  * Counts usage in memory per key and hour and adds it to the store every `flushMs` and on close, so a request
- * costs a Map update instead of a write (see README "Usage" for the measurement). A failed write keeps its figures
+ * costs a Map update instead of a write (see bench/README.md for the measurement). A failed write keeps its figures
  * for the next one. What kill -9 can lose is bounded by one interval.
  */
 export class UsageRecorder {

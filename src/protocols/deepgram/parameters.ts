@@ -25,7 +25,7 @@ const detectLanguage = z.union([z.array(z.string()), z.string()]).transform((v) 
 /** Parameters that change the transcript or its structure, on REST and live alike. */
 export const transcriptParameters = {
   model: z.string().min(1).optional()
-    .describe('An installed model (`base.en`, see GET /v1/models) or an alias: Deepgram `nova-3`, `nova-2-*`, `whisper-small`…, OpenAI `whisper-1` (README "Model aliases", MODEL_ALIASES). Default: DEFAULT_MODEL'),
+    .describe('An installed model (`base.en`, see GET /v1/models) or an alias: Deepgram `nova-3`, `nova-2-*`, `whisper-small`…, OpenAI `whisper-1` (docs/models.md "Model aliases", MODEL_ALIASES). Default: DEFAULT_MODEL'),
   version: z.string().min(1).optional().describe("Deepgram's model version (e.g. `latest`): accepted; each installed model has one version"),
   language: z.string().min(1).optional().describe('BCP-47 language tag (`en`, `de`, `en-US`…), or `multi` for detection. Default: English'),
   punctuate: boolParam('Punctuation and capitalisation (default true: whisper punctuates on its own); false gives lower-case words without punctuation'),

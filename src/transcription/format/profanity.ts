@@ -1,7 +1,7 @@
 /**
  * profanity_filter: a profane word becomes asterisks, one per letter, as Deepgram's documented reply shows
  * (`"word": "****"` in both the words and the transcript; docs: Profanity Filtering). Detection is obscenity's
- * English data set (see README), run on each word, which also catches inflected and leetspeak forms while leaving
+ * English data set (see docs/libraries.md), run on each word, which also catches inflected and leetspeak forms while leaving
  * words that merely contain a profanity ("Scunthorpe", "assess") alone.
  */
 import { englishDataset, englishRecommendedTransformers, RegExpMatcher } from 'obscenity'
