@@ -8,47 +8,24 @@ import type { LiveEndedEvent, LiveEvent, LiveProtocol } from '../../src/live/eve
 import { LiveSession, type LiveSessionOptions } from '../../src/live/session.ts'
 import { DEFAULT_LIVE_LIMITS, type LiveLimits } from '../../src/live/tuning.ts'
 import { transcribe } from '../../src/transcription/transcribe.ts'
+import { FlowRecorder } from '../helpers/flow-recorder.ts'
 import { jfkSpeech16k, silence16k } from '../helpers/live-audio.ts'
 import { testEngine, testVadOptions } from '../helpers/live-engine.ts'
 
 const jfk = jfkSpeech16k()
 
 /** What a protocol adapter would be, minus the protocol: every event kept, flow control noted. */
-class EventLog implements LiveProtocol {
+class EventLog extends FlowRecorder implements LiveProtocol {
   readonly events: LiveEvent[] = []
-  paused = false
-  pauses = 0
-  resumes = 0
-  private listeners: Array<() => void> = []
 
   event (event: LiveEvent): void {
     this.events.push(event)
     this.notify()
   }
 
-  pause (): void {
-    this.paused = true
-    this.pauses++
-    this.notify()
-  }
-
-  resume (): void {
-    this.paused = false
-    this.resumes++
-    this.notify()
-  }
-
-  async until (condition: () => boolean): Promise<void> {
-    while (!condition()) await new Promise<void>((resolve) => this.listeners.push(resolve))
-  }
-
   get types (): string[] { return this.events.map((e) => e.type) }
   get finals (): Array<Extract<LiveEvent, { type: 'final' }>> { return this.events.filter((e) => e.type === 'final') }
   get ended (): LiveEndedEvent | undefined { return this.events.find((e) => e.type === 'ended') }
-
-  private notify (): void {
-    for (const resolve of this.listeners.splice(0)) resolve()
-  }
 }
 
 async function start (t: TestContext, options: Partial<LiveSessionOptions> = {}, limits: Partial<LiveLimits> = {}, concurrency = 1) {

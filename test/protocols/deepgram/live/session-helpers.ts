@@ -6,16 +6,14 @@ import {
   DeepgramLiveSession, type DeepgramLiveSessionOptions, type DeepgramLiveTransport
 } from '../../../../src/protocols/deepgram/live/session.ts'
 import type { TranscriptionPlan } from '../../../../src/transcription/plan.ts'
+import { FlowRecorder } from '../../../helpers/flow-recorder.ts'
 import { testVadOptions } from '../../../helpers/live-engine.ts'
 
 export { testEngine, testVad } from '../../../helpers/live-engine.ts'
 
-export class RecordingSink implements DeepgramLiveTransport {
+export class RecordingSink extends FlowRecorder implements DeepgramLiveTransport {
   readonly messages: LiveMessage[] = []
   closedWith: { code: number, reason: string } | undefined
-  paused = false
-  pauses = 0
-  private listeners: Array<() => void> = []
 
   send (message: LiveMessage): void {
     this.messages.push(structuredClone(message))
@@ -25,22 +23,6 @@ export class RecordingSink implements DeepgramLiveTransport {
   close (code: number, reason: string): void {
     this.closedWith = { code, reason }
     this.notify()
-  }
-
-  pause (): void {
-    this.paused = true
-    this.pauses++
-    this.notify()
-  }
-
-  resume (): void {
-    this.paused = false
-    this.notify()
-  }
-
-  /** Resolves once `condition` holds (checked now and after every sink call). */
-  async until (condition: () => boolean): Promise<void> {
-    while (!condition()) await new Promise<void>((resolve) => this.listeners.push(resolve))
   }
 
   async closed (): Promise<{ code: number, reason: string }> {
@@ -54,10 +36,6 @@ export class RecordingSink implements DeepgramLiveTransport {
 
   get types (): string[] {
     return this.messages.map((m) => m.type === 'Results' ? (m.is_final ? 'final' : 'interim') : m.type)
-  }
-
-  private notify (): void {
-    for (const resolve of this.listeners.splice(0)) resolve()
   }
 }
 
