@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net'
 import { once } from 'node:events'
+import type { TestContext } from 'node:test'
 
 export interface RawExchange {
   socket: Socket
@@ -39,5 +40,30 @@ export async function trickle (socket: Socket, text: string, gapMs: number): Pro
     if (socket.destroyed) return
     socket.write(ch)
     await new Promise((resolve) => setTimeout(resolve, gapMs))
+  }
+}
+
+/**
+ * A POST of `body` to /v1/listen that keeps arriving: its first KB at once, then `whenReady` is awaited (e.g. the
+ * server's "incoming request" log line), then 64 bytes every 50 ms (well inside the 2 s pause a shutdown allows)
+ * until finish() sends the rest. `sent()` is how much went so far.
+ */
+export async function arrivingUpload (t: TestContext, url: string, key: string, body: Buffer, whenReady: () => Promise<unknown>):
+Promise<{ exchange: RawExchange, sent: () => number, finish: () => void }> {
+  const exchange = await rawConnection(url)
+  exchange.socket.write(`POST /v1/listen HTTP/1.1\r\nHost: x\r\nAuthorization: Token ${key}\r\nContent-Type: audio/wav\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`)
+  let sent = 0
+  const send = (n: number): void => { exchange.socket.write(body.subarray(sent, sent + n)); sent += n }
+  send(1024)
+  await whenReady()
+  const timer = setInterval(() => { send(64) }, 50)
+  t.after(() => clearInterval(timer))
+  return {
+    exchange,
+    sent: () => sent,
+    finish: () => {
+      clearInterval(timer)
+      exchange.socket.write(body.subarray(sent))
+    }
   }
 }

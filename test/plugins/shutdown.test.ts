@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { build } from '../helpers/build.ts'
-import { parseResponse, rawConnection } from '../helpers/raw-http.ts'
+import { arrivingUpload, parseResponse, rawConnection } from '../helpers/raw-http.ts'
 import { connect } from '../helpers/deepgram-live-client.ts'
 
 const WAV = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url))
@@ -51,23 +51,15 @@ test('live sessions start finishing in time for the grace period, even while a r
   await live.until(() => live.results().length > 0)
 
   // an upload that keeps arriving for as long as the session is open
-  const upload = await rawConnection(app.url)
-  upload.socket.write(`POST /v1/listen HTTP/1.1\r\nHost: x\r\nAuthorization: Token ${key}\r\nContent-Type: audio/wav\r\nContent-Length: ${WAV.length}\r\nConnection: close\r\n\r\n`)
-  let sent = 0
-  const send = (n: number): void => { upload.socket.write(WAV.subarray(sent, sent + n)); sent += n }
-  send(1024)
-  await app.waitForLog(/"method":"POST","url":"\/v1\/listen".*"msg":"incoming request"/)
-  const trickle = setInterval(() => { send(64) }, 50)
-  t.after(() => clearInterval(trickle))
+  const upload = await arrivingUpload(t, app.url, key, WAV, async () => await app.waitForLog(/"method":"POST","url":"\/v1\/listen".*"msg":"incoming request"/))
 
   const closing = app.app.close()
   const closed = await live.closed
   assert.equal(closed.code, 1001)
   assert.equal(live.messages.at(-1)?.type, 'Metadata')
-  assert.ok(sent < WAV.length, 'the upload was still arriving')
+  assert.ok(upload.sent() < WAV.length, 'the upload was still arriving')
 
-  clearInterval(trickle)
-  upload.socket.write(WAV.subarray(sent))
-  assert.equal(parseResponse(await upload.closed).status, 200)
+  upload.finish()
+  assert.equal(parseResponse(await upload.exchange.closed).status, 200)
   await closing
 })

@@ -8,7 +8,7 @@ import WebSocket from 'ws'
 import { tempDir, testEnv, type TestApp } from '../helpers/build.ts'
 import { runEarshot } from '../helpers/cli.ts'
 import { startServerProcess } from '../helpers/process.ts'
-import { rawConnection, parseResponse } from '../helpers/raw-http.ts'
+import { arrivingUpload, rawConnection, parseResponse } from '../helpers/raw-http.ts'
 import { connect, refusal } from '../helpers/deepgram-live-client.ts'
 
 const WAV = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url))
@@ -57,14 +57,7 @@ test('SIGTERM: not ready and 503 to anything new while a live session and an upl
   await live.until(() => live.results().length > 0)
 
   // An upload still arriving: a few bytes every 50 ms, well inside the 2 s pause a shutdown allows, until told to end.
-  const upload = await rawConnection(url)
-  upload.socket.write(`POST /v1/listen HTTP/1.1\r\nHost: x\r\nAuthorization: Token ${key}\r\nContent-Type: audio/wav\r\nContent-Length: ${WAV.length}\r\nConnection: close\r\n\r\n`)
-  let sent = 0
-  const send = (n: number): void => { upload.socket.write(WAV.subarray(sent, sent + n)); sent += n }
-  send(1024)
-  await server.waitFor(/"method":"POST","url":"\/v1\/listen".*"msg":"incoming request"/)
-  const trickle = setInterval(() => { send(64) }, 50)
-  t.after(() => clearInterval(trickle))
+  const { exchange: upload, finish } = await arrivingUpload(t, url, key, WAV, async () => await server.waitFor(/"method":"POST","url":"\/v1\/listen".*"msg":"incoming request"/))
   let uploadAnswered = false
   upload.socket.once('data', () => { uploadAnswered = true })
 
@@ -120,8 +113,7 @@ test('SIGTERM: not ready and 503 to anything new while a live session and an upl
   assert.ok(!live.types().includes('Metadata'), live.types().join())
   assert.equal(uploadAnswered, false)
 
-  clearInterval(trickle)
-  upload.socket.write(WAV.subarray(sent))
+  finish()
   const answer = parseResponse(await upload.closed)
   assert.equal(answer.status, 200, JSON.stringify(answer.body))
   const uploadId = answer.headers['dg-request-id'] as string
