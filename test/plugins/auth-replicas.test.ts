@@ -7,7 +7,7 @@ import { tempDir, testEnv } from '../helpers/build.ts'
 import { postgresForFile } from '../helpers/postgres.ts'
 import { createKeyWithCli, expectDeepgramError, expectRateLimited, startReplicas } from '../helpers/replicas.ts'
 
-const postgres = postgresForFile()
+const postgres = postgresForFile({ pausable: true })
 
 test('two replicas on one PostgreSQL: CLI keys, revocation, shared limits, an outage', async (t) => {
   const cluster = postgres()
