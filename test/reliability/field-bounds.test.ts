@@ -48,6 +48,8 @@ function assertShortRefusal (a: Answer, shape: 'deepgram' | 'openai', input: str
 }
 
 async function stillServing (app: TestApp, key: string): Promise<void> {
+  // Ready once the default model has loaded, which a test that never needed it (silence to VAD) may still await.
+  await app.waitForLog(/"msg":"default model loaded"/)
   assert.equal((await app.fetch('/health')).status, 200)
   const res = await app.fetch('/v1/listen', { method: 'POST', headers: { authorization: `Token ${key}`, 'content-type': 'audio/wav' }, body: WAV })
   assert.equal(res.status, 200, await res.text())
