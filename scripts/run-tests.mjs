@@ -13,7 +13,7 @@
 // - Order: the slowest files first, from the durations the last whole run recorded in test/.cache/ (file size
 //   otherwise), so no long file starts last.
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -52,7 +52,10 @@ if (files.length === 0) {
 }
 const wholeSuite = filters.length === 0
 const head = (file) => readFileSync(join(root, file), 'utf8')
-const recorded = existsSync(DURATIONS) ? JSON.parse(readFileSync(DURATIONS, 'utf8')) : {}
+function readDurations () {
+  try { return JSON.parse(readFileSync(DURATIONS, 'utf8')) } catch { return {} } // none yet, or unreadable: sizes
+}
+const recorded = readDurations()
 // Recorded milliseconds when known; else a guess from the size (a long file is usually a slow one).
 const expectedMs = (file) => recorded[file] ?? statSync(join(root, file)).size / 10
 const slowestFirst = (a, b) => expectedMs(b) - expectedMs(a)
