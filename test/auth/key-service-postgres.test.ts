@@ -8,7 +8,7 @@ import { openDatabase, type Database } from '../../src/db/database.ts'
 import { AppError } from '../../src/errors.ts'
 import { postgresForFile } from '../helpers/postgres.ts'
 
-const postgres = postgresForFile()
+const postgres = postgresForFile({ pausable: true })
 
 async function open (t: TestContext, url: string, watchKeyChanges: boolean): Promise<{ db: Database, keys: KeyService }> {
   const db = await openDatabase({ DATABASE_PATH: 'unused', DATABASE_URL: url, DATABASE_POOL_MAX: 2 }, { watchKeyChanges })

@@ -4,7 +4,7 @@ import { createLimiter } from '../../src/auth/rate-limits.ts'
 import { openDatabase, type Database } from '../../src/db/database.ts'
 import { postgresForFile } from '../helpers/postgres.ts'
 
-const postgres = postgresForFile()
+const postgres = postgresForFile({ pausable: true })
 
 async function replica (t: TestContext, url: string): Promise<Database> {
   const db = await openDatabase({ DATABASE_PATH: 'unused', DATABASE_URL: url, DATABASE_POOL_MAX: 2 })

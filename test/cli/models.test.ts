@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import { tempDir } from '../helpers/build.ts'
-import { runEarshot } from '../helpers/cli.ts'
+import { earshot } from '../helpers/cli.ts'
 import { installTestModel, installVadModelFile, testModel } from '../helpers/models.ts'
 import { runCli } from '../../src/cli/run.ts'
 import { serveModelFile } from '../helpers/mirror.ts'
@@ -19,27 +19,27 @@ test('models download fetches from MODEL_BASE_URL into MODELS_DIR; models list s
     MODEL_BASE_URL: mirror.url
   }
 
-  const empty = await runEarshot(['models', 'list'], env)
+  const empty = await earshot(['models', 'list'], env)
   assert.equal(empty.code, 0)
   assert.match(empty.stdout, /No models in .*earshot models download small-test/)
 
-  const got = await runEarshot(['models', 'download', 'small-test'], env)
+  const got = await earshot(['models', 'download', 'small-test'], env)
   assert.equal(got.code, 0, got.stderr)
   assert.match(got.stdout, /^Saved .*ggml-small-test\.bin/m)
   assert.equal(statSync(join(dir, 'models', 'ggml-small-test.bin')).size, statSync(source).size)
 
-  const again = await runEarshot(['models', 'download', 'small-test'], env)
+  const again = await earshot(['models', 'download', 'small-test'], env)
   assert.equal(again.code, 0)
   assert.match(again.stdout, /already there/)
 
-  const listed = JSON.parse((await runEarshot(['models', 'list', '--json'], env)).stdout) as Array<{ name: string, default: boolean }>
+  const listed = JSON.parse((await earshot(['models', 'list', '--json'], env)).stdout) as Array<{ name: string, default: boolean }>
   assert.deepEqual(listed.map((m) => [m.name, m.default]), [['small-test', true]])
 
-  const missing = await runEarshot(['models', 'download', 'nope'], env)
+  const missing = await earshot(['models', 'download', 'nope'], env)
   assert.equal(missing.code, 1)
   assert.match(missing.stderr, /not found .*404/)
-  assert.equal((await runEarshot(['models', 'download'], env)).code, 2)
-  assert.equal((await runEarshot(['models', 'frob'], env)).code, 2)
+  assert.equal((await earshot(['models', 'download'], env)).code, 2)
+  assert.equal((await earshot(['models', 'frob'], env)).code, 2)
 })
 
 test('models list (in-process) shows whisper models only, not the VAD model files beside them', async (t) => {

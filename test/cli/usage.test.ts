@@ -1,4 +1,4 @@
-// `earshot usage` as a real process: the table, --json, --since leaving out older hours, a prefix, bad input.
+// `earshot usage` (the CLI's entry point, in this process): the table, --json, --since leaving out older hours, a prefix, bad input.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
@@ -6,14 +6,14 @@ import { openSqliteKeyRepository } from '../../src/db/keys-repository.ts'
 import { UsageRepository } from '../../src/db/usage-repository.ts'
 import { hourIndex, hourStart } from '../../src/usage/period.ts'
 import { tempDir } from '../helpers/build.ts'
-import { runEarshot } from '../helpers/cli.ts'
+import { earshot } from '../helpers/cli.ts'
 
 test('usage: per-key table and JSON; --since drops older hours; a prefix picks one key', async (t) => {
   const env = { DATABASE_PATH: join(tempDir(t), 'keys.db') }
-  const create = async (name: string) => (JSON.parse((await runEarshot(['create', '--name', name, '--json'], env)).stdout) as { token: string }).token
+  const create = async (name: string) => (JSON.parse((await earshot(['create', '--name', name, '--json'], env)).stdout) as { token: string }).token
   const laptop = await create('laptop')
   const ci = await create('ci')
-  const empty = await runEarshot(['usage'], env)
+  const empty = await earshot(['usage'], env)
   assert.equal(empty.code, 0, empty.stderr)
   assert.match(empty.stdout, /Name: laptop \| Requests: 0 \| Failed: 0 \| Audio: 0\.0 s \| Last used: never$/m)
 
@@ -29,7 +29,7 @@ test('usage: per-key table and JSON; --since drops older hours; a prefix picks o
   ])
   await repo.close()
 
-  const table = await runEarshot(['usage'], env)
+  const table = await earshot(['usage'], env)
   assert.equal(table.code, 0, table.stderr)
   const lines = table.stdout.trim().split('\n')
   assert.equal(lines[0], 'Usage per key, all time:')
@@ -39,7 +39,7 @@ test('usage: per-key table and JSON; --since drops older hours; a prefix picks o
 
   type Row = { name: string, requests: number, failed_requests: number, audio_seconds: number, hours: number, since: string | null }
   const json = async (...args: string[]) => {
-    const run = await runEarshot(['usage', '--json', ...args], env)
+    const run = await earshot(['usage', '--json', ...args], env)
     assert.equal(run.code, 0, run.stderr)
     return JSON.parse(run.stdout) as Row[]
   }
@@ -50,16 +50,16 @@ test('usage: per-key table and JSON; --since drops older hours; a prefix picks o
   assert.equal(lastTwoDays[0]?.hours, 12.25 / 3600)
   assert.equal((await json('--since', '4d'))[0]?.requests, 14)
   assert.deepEqual((await json(ci.slice(0, 5))).map((r) => r.name), ['ci'])
-  assert.match((await runEarshot(['usage', '--since', '24h'], env)).stdout, /^Usage per key since \d{4}-\d\d-\d\d \d\d:00:00Z:$/m)
+  assert.match((await earshot(['usage', '--since', '24h'], env)).stdout, /^Usage per key since \d{4}-\d\d-\d\d \d\d:00:00Z:$/m)
 })
 
 test('usage: a bad --since or two prefixes is a usage error (exit 2); an unknown prefix says so', async (t) => {
   const env = { DATABASE_PATH: join(tempDir(t), 'keys.db') }
-  const bad = await runEarshot(['usage', '--since', '7 days'], env)
+  const bad = await earshot(['usage', '--since', '7 days'], env)
   assert.equal(bad.code, 2)
   assert.match(bad.stderr, /invalid --since '7 days': use e\.g\. 30m, 24h, 7d or 2w/)
-  assert.equal((await runEarshot(['usage', 'ab', 'cd'], env)).code, 2)
-  const unknown = await runEarshot(['usage', 'abcd'], env)
+  assert.equal((await earshot(['usage', 'ab', 'cd'], env)).code, 2)
+  const unknown = await earshot(['usage', 'abcd'], env)
   assert.equal(unknown.code, 0)
   assert.match(unknown.stdout, /No key starts with 'abcd'/)
 })

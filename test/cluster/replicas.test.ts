@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { runEarshot } from '../helpers/cli.ts'
+import { earshot } from '../helpers/cli.ts'
 import { tempDir, testEnv } from '../helpers/build.ts'
 import { startReceiver } from '../helpers/callback-receiver.ts'
 import { postgresForFile } from '../helpers/postgres.ts'
@@ -84,7 +84,7 @@ test('two replicas and a worker on one PostgreSQL: CLI keys, one rate limit, cal
   })
 
   await t.test('revoked through the CLI, the key is refused by both replicas on the next request', async () => {
-    const revoked = await runEarshot(['revoke', key.slice(0, 8)], env)
+    const revoked = await earshot(['revoke', key.slice(0, 8)], env)
     assert.equal(revoked.code, 0, revoked.stderr)
     assert.equal(revoked.stderr, '', 'both replicas confirmed')
     for (const replica of [b, a]) await expectDeepgramError(await replica.get('/v1/auth/key', asKey(key)), 401, 'INVALID_AUTH')

@@ -1,3 +1,4 @@
+// test:serial — bounds how soon an abort stops the CPU, against a full run: other processes on the cores skew it.
 // Cancellation frees the CPU: an abort lands inside the encoder's ggml graph (whisper.cpp v1.9.1 alone would
 // finish the pass first: native/src/whisper-unit.cpp) or inside the spectrogram of the whole input (which whisper
 // computes unabortably before the first window; the addon computes it in slices), the threads stop, and the state

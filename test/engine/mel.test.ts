@@ -4,8 +4,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
-import { loadNativeModel, type NativeResult } from '../../src/engine/binding.ts'
+import { DEFAULT_SPIN_YIELD, loadNativeModel, setSpinYield, type NativeResult } from '../../src/engine/binding.ts'
 import { testAudio, testModel } from '../helpers/models.ts'
+
+// As the engine sets it (a scheduling choice only: test/engine/native.test.ts): with ggml's busy spin, the 2-thread
+// runs below take minutes instead of seconds while other test files share the cores.
+setSpinYield(DEFAULT_SPIN_YIELD)
 
 const bytes = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
 const withoutTimings = (r: NativeResult): Omit<NativeResult, 'timings'> & { timings: undefined } => ({ ...r, timings: undefined })

@@ -8,7 +8,10 @@ export async function serveModelFile (t: TestContext, file: string, urlPath: str
   const requests: string[] = []
   const server = createServer((req, res) => {
     requests.push(req.url ?? '')
-    if (req.url !== urlPath) return void res.writeHead(404).end()
+    if (req.url !== urlPath) {
+      res.writeHead(404).end()
+      return
+    }
     res.writeHead(200, { 'content-length': statSync(file).size })
     createReadStream(file).pipe(res)
   })

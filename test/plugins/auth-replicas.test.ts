@@ -2,12 +2,12 @@
 // front of several replicas relies on.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { runEarshot } from '../helpers/cli.ts'
+import { earshot } from '../helpers/cli.ts'
 import { tempDir, testEnv } from '../helpers/build.ts'
 import { postgresForFile } from '../helpers/postgres.ts'
 import { createKeyWithCli, expectDeepgramError, expectRateLimited, startReplicas } from '../helpers/replicas.ts'
 
-const postgres = postgresForFile()
+const postgres = postgresForFile({ pausable: true })
 
 test('two replicas on one PostgreSQL: CLI keys, revocation, shared limits, an outage', async (t) => {
   const cluster = postgres()
@@ -34,14 +34,14 @@ test('two replicas on one PostgreSQL: CLI keys, revocation, shared limits, an ou
         assert.equal(res.status, 200)
         assert.equal((await res.json() as { name: string }).name, `round-${round}`)
       }
-      const revoked = await runEarshot(['revoke', token.slice(0, 8)], env)
+      const revoked = await earshot(['revoke', token.slice(0, 8)], env)
       assert.equal(revoked.code, 0, revoked.stderr)
       assert.equal(revoked.stderr, '', 'both replicas confirmed')
       for (const replica of [b, a]) {
         await expectDeepgramError(await replica.get('/v1/auth/key', from(`198.51.100.${round}`, token)), 401, 'INVALID_AUTH')
       }
     }
-    const listed = await runEarshot(['list', '--all', '--json'], env)
+    const listed = await earshot(['list', '--all', '--json'], env)
     assert.deepEqual((JSON.parse(listed.stdout) as Array<{ status: string }>).map((k) => k.status), ['revoked', 'revoked', 'revoked'])
   })
 

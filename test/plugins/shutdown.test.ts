@@ -1,3 +1,4 @@
+// test:serial — live sessions must finish within a 7 s grace period with a 1 s margin.
 // The shutdown phases' bounds, in process: SHUTDOWN_DRAIN_DELAY keeps the port answering, a refused upload is
 // answered rather than reset, and live sessions start finishing in time for the grace period whatever is in flight.
 // The whole order, on a real process, is test/reliability/shutdown.test.ts.

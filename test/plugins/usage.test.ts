@@ -1,10 +1,10 @@
 // Usage per key through the real server: REST (Deepgram and OpenAI), live sessions and failures are counted,
-// GET /v1/auth/key and `earshot usage --json` (a real CLI process) show the figures, shutdown writes what is pending.
+// GET /v1/auth/key and `earshot usage --json` (the CLI's entry point) show the figures, shutdown writes what is pending.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { build, tempDir, testEnv, type TestApp } from '../helpers/build.ts'
-import { runEarshot } from '../helpers/cli.ts'
+import { earshot } from '../helpers/cli.ts'
 import { startServerProcess } from '../helpers/process.ts'
 import { connect } from '../helpers/deepgram-live-client.ts'
 
@@ -23,7 +23,7 @@ async function keyUsage (app: Pick<TestApp, 'fetch'>, key: string): Promise<KeyU
 }
 
 async function cliUsage (databasePath: string, args: string[] = []): Promise<CliUsageRow[]> {
-  const run = await runEarshot(['usage', '--json', ...args], { DATABASE_PATH: databasePath })
+  const run = await earshot(['usage', '--json', ...args], { DATABASE_PATH: databasePath })
   assert.equal(run.code, 0, run.stderr)
   return JSON.parse(run.stdout) as CliUsageRow[]
 }
@@ -96,7 +96,7 @@ test('a live session the server closes for bad data counts as failed', { timeout
 test('SIGTERM writes what was counted since the last write; the CLI reads it with --since and a prefix', { timeout: 120_000 }, async (t) => {
   const env = testEnv(tempDir(t), { USAGE_FLUSH_MS: '3600000' })
   const database = env.DATABASE_PATH as string
-  const created = await runEarshot(['create', '--name', 'shutdown', '--json'], { DATABASE_PATH: database })
+  const created = await earshot(['create', '--name', 'shutdown', '--json'], { DATABASE_PATH: database })
   const key = (JSON.parse(created.stdout) as { token: string }).token
   const server = startServerProcess(env)
   t.after(() => server.child.kill('SIGKILL'))

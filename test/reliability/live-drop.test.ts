@@ -1,3 +1,4 @@
+// test:serial — 50 live senders, then REST must answer within 2 s.
 // Issue #18's probe: fast live senders that hang up without a close frame must stop costing anything at once,
 // so one client cannot lock everyone else out of REST while the server decodes audio nobody will read.
 import { test } from 'node:test'

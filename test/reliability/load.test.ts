@@ -1,3 +1,4 @@
+// test:serial — 200 concurrent uploads and an RSS bound.
 // 200 concurrent uploads against a small queue: every answer is 200 or 503 + Retry-After, memory stays bounded.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'

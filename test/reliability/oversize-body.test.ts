@@ -1,3 +1,4 @@
+// test:serial — bounds the bytes the server reads before it refuses: a busy server reads more.
 // A body over BODY_LIMIT is refused as soon as that is known, and the server reads no more of it: at once from
 // Content-Length, at the limit while a chunked body streams (a form's file part, or the form as a whole). Each
 // 413 is in its API's error shape, names the limit, and closes the connection: Node would otherwise read the rest

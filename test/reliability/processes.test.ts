@@ -6,7 +6,7 @@ import { once } from 'node:events'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { build, tempDir, testEnv, type TestApp } from '../helpers/build.ts'
-import { EARSHOT_BIN, ROOT, runEarshot } from '../helpers/cli.ts'
+import { EARSHOT_BIN, ROOT, earshot } from '../helpers/cli.ts'
 import { startServerProcess } from '../helpers/process.ts'
 import { connect, type LiveClient } from '../helpers/deepgram-live-client.ts'
 import { readFileSync } from 'node:fs'
@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs'
 test('kill -9 of `earshot create` at any moment: integrity_check ok, every printed token works', { timeout: 240_000 }, async (t) => {
   const dir = tempDir(t)
   const dbPath = join(dir, 'keys.db')
-  assert.equal((await runEarshot(['init'], { DATABASE_PATH: dbPath })).code, 0)
+  assert.equal((await earshot(['init'], { DATABASE_PATH: dbPath })).code, 0)
   const printed: string[] = []
   // Kill points: as soon as it starts, at a few points during start-up and the write, and the moment it prints.
   const killAfterMs = [0, 400, 800, 1200, 1600, 'first output' as const]
@@ -37,7 +37,7 @@ test('kill -9 of `earshot create` at any moment: integrity_check ok, every print
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok')
   db.close()
   // The store still takes writes, and every token a killed CLI printed is a working key.
-  const survivor = JSON.parse((await runEarshot(['create', '--name', 'after', '--json'], { DATABASE_PATH: dbPath })).stdout) as { token: string }
+  const survivor = JSON.parse((await earshot(['create', '--name', 'after', '--json'], { DATABASE_PATH: dbPath })).stdout) as { token: string }
   const app = await build(t, { DATABASE_PATH: dbPath })
   for (const token of [...printed, survivor.token]) {
     assert.equal((await app.fetch('/v1/auth/key', { headers: { authorization: `Token ${token}` } })).status, 200)
@@ -46,7 +46,7 @@ test('kill -9 of `earshot create` at any moment: integrity_check ok, every print
 
 test('SIGTERM during a live stream: the client gets its finals, Metadata, then close 1001', { timeout: 120_000 }, async (t) => {
   const env = testEnv(tempDir(t))
-  const created = await runEarshot(['create', '--name', 'live', '--json'], { DATABASE_PATH: env.DATABASE_PATH as string })
+  const created = await earshot(['create', '--name', 'live', '--json'], { DATABASE_PATH: env.DATABASE_PATH as string })
   const key = (JSON.parse(created.stdout) as { token: string }).token
   const server = startServerProcess(env)
   t.after(() => server.child.kill('SIGKILL'))

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import WebSocket from 'ws'
 import { tempDir, testEnv, type TestApp } from '../helpers/build.ts'
-import { runEarshot } from '../helpers/cli.ts'
+import { earshot } from '../helpers/cli.ts'
 import { startServerProcess } from '../helpers/process.ts'
 import { arrivingUpload, rawConnection, parseResponse } from '../helpers/raw-http.ts'
 import { connect, refusal } from '../helpers/deepgram-live-client.ts'
@@ -42,7 +42,7 @@ function assertShuttingDown (status: number, headers: Headers | IncomingHttpHead
 test('SIGTERM: not ready and 503 to anything new while a live session and an upload go on; then they finish, then the port closes', { timeout: 120_000 }, async (t) => {
   // Grace and idle timeout far above what the test takes: the phases must end by what the clients do, not by a timer.
   const env = testEnv(tempDir(t), { SHUTDOWN_GRACE_SECONDS: '120', STREAM_IDLE_TIMEOUT: '120s' })
-  const created = await runEarshot(['create', '--name', 'shutdown', '--json'], { DATABASE_PATH: env.DATABASE_PATH as string })
+  const created = await earshot(['create', '--name', 'shutdown', '--json'], { DATABASE_PATH: env.DATABASE_PATH as string })
   const key = (JSON.parse(created.stdout) as { token: string }).token
   const auth = { authorization: `Token ${key}` }
   const server = startServerProcess(env)

@@ -1,3 +1,4 @@
+// test:serial — 1 s timeouts for slow clients while a normal client must be served.
 // Slow and stalled clients, all at once, against one server: each is cut with a 408 where HTTP still allows it,
 // and a normal client is served meanwhile.
 import { test } from 'node:test'

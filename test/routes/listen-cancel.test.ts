@@ -1,3 +1,4 @@
+// test:serial — bounds how soon the next request runs after a hang-up, against a full request.
 // A client that hangs up during its decode frees the engine: the next request is not kept waiting for the dead
 // one's decode. base.en at 1 thread, one decode at a time, full 30 s encoder window: one pass takes seconds.
 // Bounds are ratios against a full request measured in the same test (other processes load these 2 cores).

@@ -1,3 +1,4 @@
+// test:serial — bounds how soon a paused session notices a hang-up.
 // A live session whose socket is paused for backpressure does not read it, so it never sees the client's EOF or
 // reset; it must still notice a client that hung up, and drop the decodes it queued.
 import { test } from 'node:test'

@@ -1,3 +1,4 @@
+// test:serial — Chromium plays a real-time fake microphone and waits for live captions.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
