@@ -300,9 +300,9 @@ if (sections.has('a')) {
       }
       report.push(`### (a2) ${bClips.length} clips of 3 s in sequence (${bAudio.toFixed(0)} s of audio), interleaved clip by clip, ` +
         `median of ${rounds} round(s) (load average before ${loadBefore}, after ${loadAverage()})\n`,
-        table(['audio_ctx', 'earshot total', 'per request', 'CLI total (process per clip)', 'per process', 'CLI per clip (medians)',
-          'ratio server/CLI', 'median per-clip ratio', 'rounds (server/CLI s)'], rows),
-        '\nServer: client-side time of sequential POST /v1/listen (resident model, a fresh whisper state per request). ' +
+      table(['audio_ctx', 'earshot total', 'per request', 'CLI total (process per clip)', 'per process', 'CLI per clip (medians)',
+        'ratio server/CLI', 'median per-clip ratio', 'rounds (server/CLI s)'], rows),
+      '\nServer: client-side time of sequential POST /v1/listen (resident model, a fresh whisper state per request). ' +
         'CLI: spawn -> exit of one `main` per clip: process start, model load (whisper\'s load time), then total−load ' +
         '(state init, WAV read, whisper_full, JSON output), then whisper_free and exit. ' +
         'The per-clip ratio (server request / adjacent CLI process) is less sensitive to bursts of other load. ' +
@@ -434,8 +434,8 @@ if (sections.has('d')) {
   }
   report.push(`### (d) ${CLIENTS_C} concurrent clients (jfk + ${librivoxFiles.length} LibriVox files round robin, ${totalAudio.toFixed(1)} s per cycle; ` +
     `load average before ${loadBefore}, after ${loadAverage()})\n`,
-    table(['ENGINE_CONCURRENCY × WHISPER_THREADS', 'audio_ctx', 'requests', 'audio', 'wall', 'throughput (audio s / wall s)', 'p50', 'p95', 'max'], rows),
-    '\nLatency is client side and includes queueing (4 clients, fewer engine slots).\n')
+  table(['ENGINE_CONCURRENCY × WHISPER_THREADS', 'audio_ctx', 'requests', 'audio', 'wall', 'throughput (audio s / wall s)', 'p50', 'p95', 'max'], rows),
+  '\nLatency is client side and includes queueing (4 clients, fewer engine slots).\n')
   for (const r of rows) summary.push(['d', `${CLIENTS_C} clients, ${r[0]}, ${r[1]}`, `${r[5]} audio-s/s, p95 ${r[7]}`, '—', '—', '(info)', ''])
 }
 
@@ -470,11 +470,11 @@ if (sections.has('e')) {
     const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`
     report.push(`### (e) server memory over ${rssRequests} requests (1 × ${threads}, 3 s clips, audio_ctx=auto, ${CLIENTS_D} clients; ` +
       `load average before ${loadBefore}, after ${loadAverage()})\n`,
-      table(['point', 'VmRSS', 'VmHWM (peak)'], [
-        ['ready (model loaded, no request yet)', mb(atStart.rssKb), mb(atStart.hwmKb)],
-        [`after ${warm} warm-up requests`, mb(afterWarm.rssKb), mb(afterWarm.hwmKb)],
-        [`after ${rssRequests} more requests`, mb(after.rssKb), mb(after.hwmKb)]
-      ]),
+    table(['point', 'VmRSS', 'VmHWM (peak)'], [
+      ['ready (model loaded, no request yet)', mb(atStart.rssKb), mb(atStart.hwmKb)],
+      [`after ${warm} warm-up requests`, mb(afterWarm.rssKb), mb(afterWarm.hwmKb)],
+      [`after ${rssRequests} more requests`, mb(after.rssKb), mb(after.hwmKb)]
+    ]),
       `\nGrowth after warm-up: ${growth >= 0 ? '+' : ''}${growth.toFixed(1)} % over ${rssRequests} requests ` +
       `(${sec(wallMs)}; latency p50 ${ms(median(results.map((r) => r.ms)))}, p95 ${ms(percentile(results.map((r) => r.ms), 95))}, ` +
       `max ${ms(Math.max(...results.map((r) => r.ms)))}). VmRSS in MB by request count: ${samples.join(', ')}.\n`)

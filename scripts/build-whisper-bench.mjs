@@ -79,8 +79,10 @@ export function buildAnchors ({ force = false } = {}) {
     } finally {
       closeSync(logFd)
     }
-    writeFileSync(stampPath, JSON.stringify({ src, nodejsWhisper: version, cflags, options, builtAt: new Date().toISOString(),
-      buildSeconds: (Date.now() - started) / 1000 }, null, 2) + '\n')
+    writeFileSync(stampPath, JSON.stringify({
+      src, nodejsWhisper: version, cflags, options, builtAt: new Date().toISOString(),
+      buildSeconds: (Date.now() - started) / 1000
+    }, null, 2) + '\n')
     log(`built in ${((Date.now() - started) / 1000).toFixed(0)} s`)
   }
   // the previous engine: smart-whisper 0.8.1's tree, from its npm tarball

@@ -38,7 +38,6 @@ export function loadClips (audioDir: string): Clip[] {
   })
 }
 
-
 const gaussian = (rand: () => number): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())
 
 function frameDb (x: Float32Array, frame: number): Float64Array {

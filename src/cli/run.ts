@@ -118,4 +118,3 @@ export async function runCli (argv: string[], io: CliIo, env?: Record<string, st
     return 1
   }
 }
-

@@ -92,16 +92,16 @@ export class Metrics {
       help: 'Live WebSocket transcription sessions open now',
       registers: [this.registry]
     })
-    new Gauge({
+    this.registry.registerMetric(new Gauge({
       name: 'earshot_jobs',
       help: 'Asynchronous (callback) transcription jobs by state',
       labelNames: ['state'] as const,
-      registers: [this.registry],
+      registers: [],
       async collect () {
         const counts = self.jobSource ? await self.jobSource() : self.jobCounts
         for (const state of JOB_STATES) this.set({ state }, counts[state] ?? 0)
       }
-    })
+    }))
   }
 
   private histogram<L extends string> (name: string, help: string, labelNames: L[], buckets: number[]): Histogram<L> {
@@ -111,7 +111,7 @@ export class Metrics {
   /** A gauge read from the watched engine at scrape time; 0 while none is watched. */
   private engineGauge (name: string, help: string, read: (stats: ReturnType<EngineStats>) => number): void {
     const stats = (): ReturnType<EngineStats> | undefined => this.engineStats?.()
-    new Gauge({ name, help, registers: [this.registry], collect () { const s = stats(); this.set(s ? read(s) : 0) } })
+    this.registry.registerMetric(new Gauge({ name, help, registers: [], collect () { const s = stats(); this.set(s ? read(s) : 0) } }))
   }
 
   /** Queue depth and loaded models are read from here at each scrape. */

@@ -59,7 +59,6 @@ test('property: any token spelled any way on a query is gone from the logged URL
   }), { numRuns: 500 })
 })
 
-
 /** Every character percent-encoded, in the given hex case. */
 const encodeAll = (text: string, upper: boolean): string =>
   [...Buffer.from(text)].map((b) => `%${upper ? b.toString(16).toUpperCase() : b.toString(16)}`).join('')

@@ -26,7 +26,8 @@ test('a running decode aborted through its signal stops, rejects with AbortError
     const ctrl = new AbortController()
     let segmentsSeen = 0
     // 5 windows of 30 s at the full window: long enough that it is still decoding when its first segment arrives
-    const long = engine.transcribe(testAudio(150), { model: await engine.models.describeModel(), signal: ctrl.signal,
+    const long = engine.transcribe(testAudio(150), {
+      model: await engine.models.describeModel(), signal: ctrl.signal,
       onSegment: () => { segmentsSeen++; ctrl.abort() }
     })
     const next = engine.transcribe(testAudio(2), { model: await engine.models.describeModel() })

@@ -6,7 +6,7 @@ import { Outbox } from '../../src/live/outbox.ts'
 function later<T> (): { promise: Promise<T>, resolve: (v: T) => void, reject: (e: unknown) => void } {
   let resolve!: (v: T) => void
   let reject!: (e: unknown) => void
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+  const promise = new Promise<T>((_resolve, _reject) => { resolve = _resolve; reject = _reject })
   return { promise, resolve, reject }
 }
 

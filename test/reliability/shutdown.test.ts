@@ -8,7 +8,7 @@ import WebSocket from 'ws'
 import { tempDir, testEnv, type TestApp } from '../helpers/build.ts'
 import { earshot } from '../helpers/cli.ts'
 import { startServerProcess } from '../helpers/process.ts'
-import { arrivingUpload, rawConnection, parseResponse } from '../helpers/raw-http.ts'
+import { arrivingUpload, parseResponse } from '../helpers/raw-http.ts'
 import { connect, refusal } from '../helpers/deepgram-live-client.ts'
 
 const WAV = readFileSync(new URL('../fixtures/audio/jfk-16k-s16.wav', import.meta.url))

@@ -58,7 +58,6 @@ test('callback_method=put delivers with PUT; audio at a URL is fetched at submit
   assert.equal((delivery?.body.metadata as Metadata).request_id, id)
 })
 
-
 test('a callback URL\'s credentials and signature reach the receiver but no log line, in any spelling', async (t) => {
   const app = await build(t, PRIVATE_OK)
   const receiver = await startReceiver(t)

@@ -28,7 +28,10 @@ test('SDK v4 transcribeFile: Deepgram model names and a wide parameter set, Deep
 test('SDK v4 transcribeUrl: the audio fetched from a local origin, same names and parameters', async (t) => {
   let fetched = 0
   const origin = createServer((req, res) => {
-    if (req.url !== '/jfk.wav') return void res.writeHead(404).end()
+    if (req.url !== '/jfk.wav') {
+      res.writeHead(404).end()
+      return
+    }
     fetched++
     res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': wav.length }).end(wav)
   })

@@ -1,7 +1,6 @@
 // The unmodified Deepgram JS SDK v5 (`DeepgramClient`) with what its integrations pass: Deepgram model names and a
 // wide parameter set, on REST (file and URL) and live. The v4 equivalents: listen-sdk-v4, listen-stream-sdk-v4.
 import { test } from 'node:test'
-import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { once } from 'node:events'

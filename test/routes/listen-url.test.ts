@@ -12,9 +12,9 @@ const wav = readFileSync(new URL('../fixtures/audio/jfk-8k-s16.wav', import.meta
 /** A local origin serving the audio, a redirect to it, and a 404. */
 async function audioOrigin (t: { after: (fn: () => void) => void }): Promise<string> {
   const server: Server = createServer((req, res) => {
-    if (req.url === '/jfk.wav') return void res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': wav.length }).end(wav)
-    if (req.url === '/moved') return void res.writeHead(302, { location: '/jfk.wav' }).end()
-    res.writeHead(404).end()
+    if (req.url === '/jfk.wav') res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': wav.length }).end(wav)
+    else if (req.url === '/moved') res.writeHead(302, { location: '/jfk.wav' }).end()
+    else res.writeHead(404).end()
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')

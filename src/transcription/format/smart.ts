@@ -250,4 +250,3 @@ function readHost (toks: Tok[], i: number): { text: string, toks: Tok[], next: n
 export function smartFormat (toks: Tok[]): Tok[] {
   return addresses(dates(moneyAndPercent(phoneGroups(digitSequences(times(years(toks)))))))
 }
-
