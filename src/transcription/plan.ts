@@ -87,7 +87,7 @@ const defined = <T extends object>(o: T | undefined): Partial<T> =>
  * Resolves and checks a request: AppError 400 naming the field (protocol-neutral; each protocol shapes it) for an
  * unknown model or alias, an unknown language, a language the model cannot decode, a translation an English-only
  * model cannot do, or any text over its limit (./limits.ts). The prompt is tokenized and fitted to the model's
- * window here. `models` is the engine; nothing is loaded or decoded. `defaults` are the server's (config) choices
+ * window here. `models` is the model catalog (src/engine/catalog.ts): nothing is loaded or decoded. `defaults` are the server's (config) choices
  * a request may override.
  */
 export async function planTranscription (models: ModelCatalog, request: PlanRequest, defaults: PlanDefaults = {}): Promise<TranscriptionPlan> {

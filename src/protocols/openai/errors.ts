@@ -17,12 +17,10 @@ export interface OpenAiErrorReply {
   unexpected: boolean
 }
 
-/** An AppError raised for one request field: the OpenAI reply names it in `param`. */
+/** An AppError raised for one request field (its `field`): the OpenAI reply names it in `param`. */
 export class ParamError extends AppError {
-  readonly param: string
   constructor (param: string, cause: AppError) {
     super(cause.statusCode, cause.code, cause.message, { extra: cause.extra, headers: cause.headers, cause, field: param })
-    this.param = param
   }
 }
 
