@@ -4,9 +4,7 @@ import { finished, Transform, type Readable } from 'node:stream'
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { bodyTooLarge, type AppError } from '../errors.ts'
-
-const hasBody = (raw: IncomingMessage): boolean =>
-  raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0
+import { hasBody } from './connections.ts'
 
 /**
  * @fastify/multipart pipes request.raw into busboy itself and never reads the stream preParsing returns: its
